@@ -1,0 +1,1 @@
+namespace GrainLimiter.Client; internal static class Placeholder;
