@@ -1,0 +1,33 @@
+namespace GrainLimiter.Silo.Config;
+
+/// <summary>The <c>GrainLimiter</c> configuration section (environment: <c>GrainLimiter__Name</c>).</summary>
+public sealed class SiloOptions
+{
+    public const string Section = "GrainLimiter";
+
+    /// <summary>Policy file (YAML). Empty: the demo file shipped beside the silo.</summary>
+    public string? PoliciesFile { get; set; }
+
+    /// <summary>Bearer token for <c>/admin</c>. Unset: admin endpoints do not exist (404).</summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary><c>memory</c> (one silo, state lost on restart) or <c>redis</c>.</summary>
+    public string Storage { get; set; } = "memory";
+
+    /// <summary>Cap on grains held in memory; the least recently used are deactivated first.</summary>
+    public int MaxActiveGrains { get; set; } = 1_000_000;
+
+    /// <summary>A grain untouched this long is deactivated (after its state is written).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often dirty grain states are written to the store in one batch.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public int MaxChecksPerRequest { get; set; } = 100;
+
+    public int MaxKeyBytes { get; set; } = 256;
+
+    public long MaxCost { get; set; } = 1_000_000_000;
+
+    public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
+}

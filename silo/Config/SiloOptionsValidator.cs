@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace GrainLimiter.Silo.Config;
+
+/// <summary>Fails start-up with every bad setting named, as the environment variable to fix.</summary>
+public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloOptions options)
+    {
+        var failures = new List<string>();
+        void Require(bool ok, string setting, string problem)
+        {
+            if (!ok)
+            {
+                failures.Add($"GrainLimiter__{setting}: {problem}");
+            }
+        }
+
+        Require(options.Storage is "memory" or "redis", nameof(options.Storage), $"must be 'memory' or 'redis', not '{options.Storage}'.");
+        Require(options.MaxActiveGrains >= 1, nameof(options.MaxActiveGrains), "must be at least 1.");
+        Require(options.IdleTimeout >= TimeSpan.FromSeconds(1), nameof(options.IdleTimeout), "must be at least 00:00:01.");
+        Require(options.FlushInterval >= TimeSpan.FromMilliseconds(1) && options.FlushInterval <= TimeSpan.FromMinutes(1),
+            nameof(options.FlushInterval), "must be between 1 ms and 1 minute.");
+        Require(options.MaxChecksPerRequest is >= 1 and <= 10_000, nameof(options.MaxChecksPerRequest), "must be between 1 and 10000.");
+        Require(options.MaxKeyBytes is >= 1 and <= 64 * 1024, nameof(options.MaxKeyBytes), "must be between 1 and 65536.");
+        Require(options.MaxCost >= 1, nameof(options.MaxCost), "must be at least 1.");
+        Require(options.MaxRequestBodyBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(options.MaxRequestBodyBytes), "must be between 1 KiB and 16 MiB.");
+        Require(options.AdminToken is null || options.AdminToken.Length >= 16, nameof(options.AdminToken), "must be at least 16 characters when set.");
+        Require(options.PoliciesFile is null || options.PoliciesFile.Length == 0 || File.Exists(options.PoliciesFile),
+            nameof(options.PoliciesFile), $"file '{options.PoliciesFile}' does not exist.");
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text;
+using GrainLimiter.Decisions;
+using GrainLimiter.Silo.Config;
+using Microsoft.Extensions.Options;
+
+namespace GrainLimiter.Silo.Runtime;
+
+/// <summary>The bounds every front applies to what a caller sends, with errors that name the field.</summary>
+public sealed class CheckValidator(PolicyRegistry policies, IOptions<SiloOptions> options)
+{
+    private readonly SiloOptions _options = options.Value;
+
+    public int MaxChecks => _options.MaxChecksPerRequest;
+
+    /// <summary>The first problem with <paramref name="checks"/>, or null when they are valid.</summary>
+    /// <param name="field">Prefix of the field names in messages, e.g. "checks".</param>
+    public ValidationError? Validate(IReadOnlyList<CheckRequest> checks, string field = "checks")
+    {
+        if (checks.Count == 0)
+        {
+            return new(field, "must contain at least one check.");
+        }
+
+        if (checks.Count > _options.MaxChecksPerRequest)
+        {
+            return new(field, $"has {checks.Count} checks; at most {_options.MaxChecksPerRequest} are allowed in one request.");
+        }
+
+        for (var i = 0; i < checks.Count; i++)
+        {
+            if (Validate(checks[i].Policy, checks[i].Key, $"{field}[{i}]") is { } error)
+            {
+                return error;
+            }
+
+            if (checks[i].Cost < 0 || checks[i].Cost > _options.MaxCost)
+            {
+                return new($"{field}[{i}].cost", $"must be between 0 and {_options.MaxCost}; got {checks[i].Cost}.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first problem with a (policy, key) pair, or null.</summary>
+    public ValidationError? Validate(string? policy, string? key, string field = "")
+    {
+        var prefix = field.Length == 0 ? "" : field + ".";
+        if (string.IsNullOrEmpty(policy))
+        {
+            return new(prefix + "policy", "is required.");
+        }
+
+        if (!policies.TryGet(policy, out _))
+        {
+            return new(prefix + "policy", $"'{Truncate(policy)}' is not a configured policy.");
+        }
+
+        if (string.IsNullOrEmpty(key))
+        {
+            return new(prefix + "key", "is required and must not be empty.");
+        }
+
+        var keyBytes = Encoding.UTF8.GetByteCount(key);
+        if (keyBytes > _options.MaxKeyBytes)
+        {
+            return new(prefix + "key", $"is {keyBytes} bytes long; at most {_options.MaxKeyBytes} bytes (UTF-8) are allowed.");
+        }
+
+        return null;
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}

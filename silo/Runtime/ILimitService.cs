@@ -1,0 +1,20 @@
+using GrainLimiter.Decisions;
+
+namespace GrainLimiter.Silo.Runtime;
+
+/// <summary>What every front (HTTP, gRPC, Envoy RLS, admin) asks of the silo.</summary>
+/// <remarks>Callers validate requests first with <see cref="CheckValidator"/>; an unknown policy here is a bug.</remarks>
+public interface ILimitService
+{
+    /// <summary>Checks every item, all or nothing: if one is denied, the items already admitted are refunded.</summary>
+    ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken);
+
+    /// <summary>Current usage of a key without charging it.</summary>
+    ValueTask<CheckResult> GetAsync(string policy, string key, CancellationToken cancellationToken);
+
+    /// <summary>Releases a concurrency lease obtained from a check.</summary>
+    ValueTask<CheckResult> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken);
+
+    /// <summary>Forgets all usage of a key.</summary>
+    ValueTask ResetAsync(string policy, string key, CancellationToken cancellationToken);
+}
