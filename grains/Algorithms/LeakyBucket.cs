@@ -38,82 +38,85 @@ public sealed class LeakyBucket : LimitAlgorithm
     public override LimitDecision Check(ref LimitState state, long now, long cost)
     {
         Validate(now, cost);
-        var empty = Normalize(ref state, now);
-        var seen = (Int128)state.Previous * Limit;
-        var queued = empty - seen;
-        var wait = Until(state.Previous + (long)CeilDiv(queued, Limit), now);
+        var queued = Normalize(ref state, now);
+        var at = state.Previous;
+        var wait = Until(at + CeilDiv(queued, Limit), now);
         var fits = queued <= (Int128)_maxWaitTicks * Limit;
         if (cost == 0 || (fits && cost <= _capacity))
         {
-            var after = empty + (Int128)cost * _windowTicks;
-            return new LimitDecision(true, Limit, Remaining(after - seen), EmptyAt(after, seen, now), TimeSpan.Zero, wait);
+            var after = queued + ((Int128)cost * _windowTicks);
+            return new LimitDecision(true, Limit, Remaining(after), EmptyAt(at, after, now), TimeSpan.Zero, wait);
         }
 
         var remaining = Remaining(queued);
-        var resetAfter = EmptyAt(empty, seen, now);
+        var resetAfter = EmptyAt(at, queued, now);
         if (cost > _capacity)
         {
             return NeverAdmissible(remaining, resetAfter);
         }
 
-        // The wait fits once empty - t <= maxWait, i.e. from t = ceil((empty - maxWait * L) / L).
-        var retryAt = (long)CeilDiv(empty - (Int128)_maxWaitTicks * Limit, Limit);
+        // The wait fits once empty - t <= maxWait.
+        var retryAt = at + CeilDiv(queued - ((Int128)_maxWaitTicks * Limit), Limit);
         return new LimitDecision(false, Limit, remaining, resetAfter, Until(retryAt, now));
     }
 
     public override long Charge(ref LimitState state, long now, long cost)
     {
         Validate(now, cost);
-        var empty = Normalize(ref state, now) + (Int128)cost * _windowTicks;
-        Store(ref state, empty);
+        Store(ref state, Normalize(ref state, now) + ((Int128)cost * _windowTicks));
         return 0;
     }
 
     public override void Refund(ref LimitState state, long now, long cost, long leaseId)
     {
         Validate(now, cost);
-        var empty = Normalize(ref state, now);
-        var seen = (Int128)state.Previous * Limit;
-        Store(ref state, Int128.Max(seen, empty - (Int128)Math.Min(cost, _capacity) * _windowTicks));
+        var queued = Normalize(ref state, now);
+        Store(ref state, Int128.Max(0, queued - ((Int128)Math.Min(cost, _capacity) * _windowTicks)));
     }
 
     public override TimeSpan FreshAfter(in LimitState state, long now)
     {
-        var empty = (Int128)state.Stamp * Limit + state.Count;
-        return EmptyAt(empty, (Int128)Math.Max(now, state.Previous) * Limit, now);
+        var at = Math.Max(now, state.Previous);
+        var queued = ((Int128)(state.Stamp - at) * Limit) + state.Count;
+        return EmptyAt(at, Int128.Max(0, queued), now);
     }
 
     /// <summary>Unit requests admitted now on top of a queue that drains in <paramref name="queued"/> (1/L ticks).</summary>
     private long Remaining(Int128 queued)
     {
         // The k-th more unit request waits queued + (k - 1) * W; it fits while that is at most maxWait * L.
-        var slack = (Int128)_maxWaitTicks * Limit - queued;
-        return slack < 0 ? 0 : (long)Int128.Min(long.MaxValue, slack / _windowTicks + 1);
+        var slack = ((Int128)_maxWaitTicks * Limit) - queued;
+        if (slack < 0)
+        {
+            return 0;
+        }
+
+        return slack <= long.MaxValue ? ((long)slack / _windowTicks) + 1 : (long)Int128.Min(long.MaxValue - 1, slack / _windowTicks) + 1;
     }
 
-    /// <summary>Records <paramref name="now"/> as seen (never going back) and returns when the queue is empty, at least that time, in 1/L ticks.</summary>
+    /// <summary>Records <paramref name="now"/> as seen (never going back) and returns how long the queue takes to empty, in 1/L ticks.</summary>
     private Int128 Normalize(ref LimitState state, long now)
     {
         state.Previous = Math.Max(state.Previous, now);
-        var empty = (Int128)state.Stamp * Limit + state.Count;
-        var seen = (Int128)state.Previous * Limit;
-        if (empty < seen)
+        var queued = ((Int128)(state.Stamp - state.Previous) * Limit) + state.Count;
+        if (queued < 0)
         {
-            Store(ref state, seen);
-            return seen;
+            state.Stamp = state.Previous;
+            state.Count = 0;
+            return 0;
         }
 
-        return empty;
+        return queued;
     }
 
-    private void Store(ref LimitState state, Int128 empty)
+    /// <summary>Sets the time the queue is empty to the latest time seen plus <paramref name="queued"/> (1/L ticks).</summary>
+    private void Store(ref LimitState state, Int128 queued)
     {
-        state.Stamp = (long)(empty / Limit);
-        state.Count = (long)(empty % Limit);
+        state.Stamp = state.Previous + DivRem(queued, Limit, out state.Count);
         Debug.Assert(state.Count >= 0 && state.Count < Limit && state.Stamp >= 0);
-        Debug.Assert(empty - (Int128)state.Previous * Limit <= ((Int128)_maxWaitTicks + MaxSpanTicks) * Limit, "a charge follows a check that admitted it");
+        Debug.Assert(queued <= ((Int128)_maxWaitTicks + MaxSpanTicks) * Limit, "a charge follows a check that admitted it");
     }
 
-    private TimeSpan EmptyAt(Int128 empty, Int128 seen, long now) =>
-        empty > seen ? Until((long)CeilDiv(empty, Limit), now) : TimeSpan.Zero;
+    private TimeSpan EmptyAt(long at, Int128 queued, long now) =>
+        queued > 0 ? Until(at + CeilDiv(queued, Limit), now) : TimeSpan.Zero;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Policies;
 
@@ -77,8 +78,31 @@ public abstract class LimitAlgorithm
         return span.Ticks;
     }
 
-    /// <summary>Ceiling of <paramref name="value"/> / <paramref name="divisor"/> for a non-negative value and positive divisor.</summary>
-    protected static Int128 CeilDiv(Int128 value, long divisor) => (value + (divisor - 1)) / divisor;
+    /// <summary>Ceiling of <paramref name="value"/> / <paramref name="divisor"/>, for a non-negative value and a positive divisor
+    /// whose quotient fits a long. Uses 64-bit division when the value fits (the common case): Int128 division is slow.</summary>
+    protected static long CeilDiv(Int128 value, long divisor)
+    {
+        Debug.Assert(value >= 0 && divisor > 0);
+        return value <= long.MaxValue - divisor
+            ? ((long)value + divisor - 1) / divisor
+            : (long)((value + (divisor - 1)) / divisor);
+    }
+
+    /// <summary>Quotient and remainder of a non-negative <paramref name="value"/> by a positive <paramref name="divisor"/>,
+    /// for a quotient that fits a long; 64-bit division when the value fits.</summary>
+    protected static long DivRem(Int128 value, long divisor, out long remainder)
+    {
+        Debug.Assert(value >= 0 && divisor > 0);
+        if (value <= long.MaxValue)
+        {
+            (var quotient, remainder) = Math.DivRem((long)value, divisor);
+            return quotient;
+        }
+
+        var (wide, rest) = Int128.DivRem(value, divisor);
+        remainder = (long)rest;
+        return (long)wide;
+    }
 
     /// <summary>The denial of a cost above what the limit can ever admit.</summary>
     protected LimitDecision NeverAdmissible(long remaining, TimeSpan resetAfter) =>

@@ -32,7 +32,7 @@ public sealed class SlidingWindow : LimitAlgorithm
         var elapsed = Math.Max(0, now - state.Stamp);
         // Weighted previous count, in units of 1/W: the rational part of the estimate, kept exact.
         var weighted = (Int128)state.Previous * (_windowTicks - elapsed);
-        var previousPart = (long)LimitAlgorithm.CeilDiv(weighted, _windowTicks);
+        var previousPart = CeilDiv(weighted, _windowTicks);
         var remaining = Math.Max(0, Limit - state.Count - previousPart);
         if (cost <= remaining)
         {

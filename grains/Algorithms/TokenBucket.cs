@@ -77,14 +77,13 @@ public sealed class TokenBucket : LimitAlgorithm
         if (state.Count > 0)
         {
             // Elapsed time since the origin in units of 1/L tick; tokens = elapsed / W.
-            var elapsed = (Int128)(at - state.Stamp) * Limit - state.Previous;
-            var added = elapsed > 0 ? elapsed / _windowTicks : 0;
-            if (added < state.Count)
+            var elapsed = ((Int128)(at - state.Stamp) * Limit) - state.Previous;
+            if (elapsed < (Int128)state.Count * _windowTicks)
             {
-                var origin = (Int128)state.Stamp * Limit + state.Previous + added * _windowTicks;
-                state.Stamp = (long)(origin / Limit);
-                state.Previous = (long)(origin % Limit);
-                state.Count -= (long)added;
+                var added = elapsed > 0 ? DivRem(elapsed, _windowTicks, out _) : 0;
+                // The origin moves by exactly added * W / L ticks: whole ticks into Stamp, the rest stays in Previous.
+                state.Stamp += DivRem(state.Previous + ((Int128)added * _windowTicks), Limit, out state.Previous);
+                state.Count -= added;
                 Debug.Assert(state.Stamp <= at && state.Previous >= 0 && state.Previous < Limit && state.Count > 0);
                 return;
             }
@@ -97,11 +96,8 @@ public sealed class TokenBucket : LimitAlgorithm
     }
 
     /// <summary>The first whole tick at which <paramref name="tokens"/> tokens have accrued since the origin.</summary>
-    private long TimeWhenAccrued(in LimitState state, long tokens)
-    {
-        var origin = (Int128)state.Stamp * Limit + state.Previous;
-        return (long)CeilDiv(origin + (Int128)tokens * _windowTicks, Limit);
-    }
+    private long TimeWhenAccrued(in LimitState state, long tokens) =>
+        state.Stamp + CeilDiv(state.Previous + ((Int128)tokens * _windowTicks), Limit);
 
     private TimeSpan FullAt(in LimitState state, long used, long now) =>
         used <= 0 ? TimeSpan.Zero : Until(TimeWhenAccrued(in state, used), now);
