@@ -1,1 +1,4 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using GrainLimiter.Silo;
+
+var app = SiloApp.Build(args);
+await app.RunAsync();

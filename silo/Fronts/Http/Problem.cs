@@ -1,0 +1,30 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace GrainLimiter.Silo.Fronts.Http;
+
+/// <summary>RFC 9457 problem responses; <c>field</c> names what the caller must fix.</summary>
+internal static class Problem
+{
+    public static async Task WriteAsync(HttpContext context, int status, string title, string? field, string detail)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json";
+        // Relaxed escaping keeps quotes in messages readable; the body is JSON, never HTML.
+        await using var json = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        json.WriteStartObject();
+        json.WriteString("type", "about:blank");
+        json.WriteString("title", title);
+        json.WriteNumber("status", status);
+        if (field is not null)
+        {
+            json.WriteString("field", field);
+        }
+
+        json.WriteString("detail", detail);
+        json.WriteEndObject();
+    }
+
+    public static Task BadRequestAsync(HttpContext context, string field, string detail) =>
+        WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid request", field, $"{field} {detail}");
+}

@@ -1,0 +1,55 @@
+using GrainLimiter.Silo.Config;
+using GrainLimiter.Silo.Fronts.Admin;
+using GrainLimiter.Silo.Fronts.Http;
+using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Storage;
+using GrainLimiter.Storage;
+using Microsoft.Extensions.Options;
+
+namespace GrainLimiter.Silo;
+
+/// <summary>Builds a silo: the services of the runtime and the fronts mapped on Kestrel.</summary>
+/// <remarks>Program.cs runs it; tests build it with their own configuration and run it on free loopback ports.</remarks>
+public static class SiloApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        configure?.Invoke(builder);
+        AddSilo(builder.Services, builder.Configuration);
+
+        var app = builder.Build();
+        var options = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
+        // Load the policy file now: a bad file stops start-up with its problems named, not the first request.
+        app.Services.GetRequiredService<PolicyRegistry>();
+        app.MapCheckEndpoints();
+        app.MapAdminEndpoints(options);
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz");
+        return app;
+    }
+
+    private static void AddSilo(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PoliciesFile(provider))));
+        services.AddSingleton<IGrainStateStore>(provider => new MemoryGrainStateStore(provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new GrainCatalog(
+            provider.GetRequiredService<IGrainStateStore>(),
+            provider.GetRequiredService<IOptions<SiloOptions>>().Value.MaxActiveGrains,
+            provider.GetRequiredService<ILogger<GrainCatalog>>()));
+        services.AddSingleton<ILimitService, LimitService>();
+        services.AddSingleton<CheckValidator>();
+        services.AddHostedService<CatalogMaintenance>();
+        services.AddHealthChecks();
+    }
+
+    private static string PoliciesFile(IServiceProvider provider)
+    {
+        var configured = provider.GetRequiredService<IOptions<SiloOptions>>().Value.PoliciesFile;
+        return string.IsNullOrEmpty(configured) ? Path.Combine(AppContext.BaseDirectory, "policies.yaml") : configured;
+    }
+}
