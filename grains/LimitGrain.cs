@@ -68,6 +68,7 @@ public sealed class LimitGrain
         LimitDecision? denied = null;
         LimitDecision tightest = default;
         var wait = TimeSpan.Zero;
+        var alert = false;
         for (var i = 0; i < LimitCount; i++)
         {
             var decision = Policy.Algorithms[i].Check(ref State(i), now, cost);
@@ -87,9 +88,10 @@ public sealed class LimitGrain
             }
 
             wait = decision.Wait > wait ? decision.Wait : wait;
+            alert |= decision.AlertReached;
         }
 
-        return denied ?? tightest with { Wait = wait };
+        return (denied ?? tightest with { Wait = wait }) with { AlertReached = alert };
     }
 
     /// <summary>Gives back a charge that another key of the same check denied.</summary>

@@ -1,0 +1,35 @@
+namespace GrainLimiter.Silo.Tests.Fixtures;
+
+/// <summary>One silo shared by the HTTP front tests; each test uses keys of its own.</summary>
+public sealed class HttpSiloFixture : IAsyncLifetime
+{
+    public const string AdminToken = "test-admin-token-0123456789";
+
+    public const string Policies = """
+        policies:
+          - name: ten-per-minute
+            limits:
+              - { algorithm: fixed_window, limit: 10, window: 1m }
+          - name: hundred-per-hour
+            limits:
+              - { algorithm: fixed_window, limit: 100, window: 1h }
+          - name: two-limits
+            limits:
+              - { algorithm: fixed_window, limit: 3, window: 1m, name: per-minute }
+              - { algorithm: fixed_window, limit: 5, window: 1h, name: per-hour, alertAt: 0.8 }
+          - name: alerting
+            limits:
+              - { algorithm: fixed_window, limit: 16, window: 1h, alertAt: 0.9375 }
+          - name: shadow
+            shadowMode: true
+            limits:
+              - { algorithm: fixed_window, limit: 1, window: 1h }
+        """;
+
+    public RunningSilo Silo { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Silo = await RunningSilo.StartAsync(Policies, new Dictionary<string, string?> { ["GrainLimiter:AdminToken"] = AdminToken });
+
+    public async Task DisposeAsync() => await Silo.DisposeAsync();
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrainLimiter.Silo.Tests.Fixtures;
+
+/// <summary>A real silo (Kestrel on loopback) in this process, with its own policy file and settings.</summary>
+public sealed class RunningSilo : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _policiesFile;
+
+    private RunningSilo(WebApplication app, string policiesFile, Uri httpAddress, Uri grpcAddress)
+    {
+        _app = app;
+        _policiesFile = policiesFile;
+        HttpAddress = httpAddress;
+        GrpcAddress = grpcAddress;
+        Http = new HttpClient { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri HttpAddress { get; }
+
+    public Uri GrpcAddress { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public static async Task<RunningSilo> StartAsync(string policiesYaml, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var policiesFile = Path.Combine(Path.GetTempPath(), $"grainlimiter-policies-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(policiesFile, policiesYaml);
+        var http = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var grpc = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Http:Url"] = http.ToString(),
+            ["Kestrel:Endpoints:Grpc:Url"] = grpc.ToString(),
+            ["GrainLimiter:PoliciesFile"] = policiesFile,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = SiloApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            configure?.Invoke(builder);
+        });
+        await app.StartAsync();
+        return new RunningSilo(app, policiesFile, http, grpc);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        File.Delete(_policiesFile);
+    }
+}
