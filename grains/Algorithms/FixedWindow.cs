@@ -5,55 +5,74 @@ using GrainLimiter.Policies;
 namespace GrainLimiter.Grains.Algorithms;
 
 /// <summary>At most <c>limit</c> per window; windows are aligned to the Unix epoch so every silo agrees on them.</summary>
-/// <remarks>State: <see cref="LimitState.Stamp"/> = start of the current window, <see cref="LimitState.Count"/> = hits in it.</remarks>
+/// <remarks>
+/// State: <see cref="LimitState.Stamp"/> = start of the current window (UTC ticks), <see cref="LimitState.Count"/> =
+/// cost admitted in it. <see cref="LimitState.Previous"/> and <see cref="LimitState.Entries"/> are unused.
+/// Bound: at most <c>limit</c> in every aligned window (so up to twice that across a window edge).
+/// </remarks>
 public sealed class FixedWindow : LimitAlgorithm
 {
     private readonly long _windowTicks;
 
     public FixedWindow(LimitSpec spec) : base(spec)
     {
-        _windowTicks = spec.Window.Ticks;
+        _windowTicks = PositiveSpan(spec.Window, "spec.Window");
     }
 
     public override LimitDecision Check(ref LimitState state, long now, long cost)
     {
+        Validate(now, cost);
         Roll(ref state, now);
-        var resetAfter = Ticks(state.Stamp + _windowTicks - Math.Max(now, state.Stamp));
-        var remaining = Limit - state.Count;
+        var windowEnd = state.Stamp + _windowTicks;
+        var remaining = Math.Max(0, Limit - state.Count);
         if (cost <= remaining)
         {
-            return new LimitDecision(true, Limit, remaining - cost, resetAfter, TimeSpan.Zero);
+            var used = state.Count + cost;
+            return new LimitDecision(true, Limit, remaining - cost, used == 0 ? TimeSpan.Zero : Until(windowEnd, now), TimeSpan.Zero);
         }
 
-        var retryAfter = cost > Limit ? LimitDecision.Never : resetAfter;
-        return new LimitDecision(false, Limit, remaining, resetAfter, retryAfter);
+        var resetAfter = Until(windowEnd, now);
+        // At the next window the count is zero, so any cost up to the limit fits exactly then and not a tick before.
+        return cost > Limit ? NeverAdmissible(remaining, resetAfter) : new LimitDecision(false, Limit, remaining, resetAfter, resetAfter);
     }
 
     public override long Charge(ref LimitState state, long now, long cost)
     {
+        Validate(now, cost);
+        Roll(ref state, now);
         state.Count += cost;
-        Debug.Assert(state.Count <= Limit);
+        Debug.Assert(state.Count >= 0 && state.Count <= Limit, "a charge follows a check that admitted it");
         return 0;
     }
 
     public override void Refund(ref LimitState state, long now, long cost, long leaseId)
     {
-        state.Count = Math.Max(0, state.Count - cost);
+        Validate(now, cost);
+        // A refund after the window moved on has nothing left to give back.
+        Roll(ref state, now);
+        state.Count -= Math.Min(cost, state.Count);
+        Debug.Assert(state.Count >= 0);
     }
 
     public override TimeSpan FreshAfter(in LimitState state, long now) =>
-        state.Count == 0 ? TimeSpan.Zero : Ticks(Math.Max(0, state.Stamp + _windowTicks - now));
+        state.Count == 0 ? TimeSpan.Zero : Until(state.Stamp + _windowTicks, now);
 
     private void Roll(ref LimitState state, long now)
     {
-        var windowStart = now - Mod(now - DateTime.UnixEpoch.Ticks, _windowTicks);
-        // Only move forward: a clock stepping back stays in the window it already counted.
-        if (windowStart > state.Stamp)
+        var windowStart = WindowStart(now, _windowTicks);
+        // Only move forward: a clock stepping back stays in the window it already counted. A fresh state
+        // (stamp 0) also takes the window of the first call, which starts before 0 for times near 0.
+        if (windowStart > state.Stamp || (state.Stamp == 0 && state.Count == 0))
         {
             state.Stamp = windowStart;
             state.Count = 0;
         }
     }
 
-    private static long Mod(long value, long divisor) => ((value % divisor) + divisor) % divisor;
+    /// <summary>Start of the epoch-aligned window holding <paramref name="now"/>.</summary>
+    internal static long WindowStart(long now, long windowTicks)
+    {
+        var offset = (now - DateTime.UnixEpoch.Ticks) % windowTicks;
+        return now - (offset < 0 ? offset + windowTicks : offset);
+    }
 }

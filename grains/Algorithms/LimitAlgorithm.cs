@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Policies;
 
@@ -9,11 +10,20 @@ namespace GrainLimiter.Grains.Algorithms;
 /// <see cref="Check"/> brings the state to <c>now</c> and answers without charging, <see cref="Charge"/>
 /// applies an admitted request. <c>now</c> is UTC ticks and may go backwards (a stepped clock): an
 /// algorithm then treats it as the latest time it has seen, so a backwards step never mints capacity.
+/// Valid times are <c>0..DateTime.MaxValue.Ticks</c>; every algorithm bounds its windows so that
+/// <c>now + span</c> stays far from <see cref="long.MaxValue"/>.
 /// </remarks>
 public abstract class LimitAlgorithm
 {
+    /// <summary>The longest window (or lease, or wait) an algorithm accepts: about 1000 years.</summary>
+    /// <remarks>Keeps <c>DateTime.MaxValue.Ticks + 2 * span</c> inside a <see cref="long"/>.</remarks>
+    protected static readonly long MaxSpanTicks = TimeSpan.FromDays(365_250).Ticks;
+
     protected LimitAlgorithm(LimitSpec spec)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentOutOfRangeException.ThrowIfNegative(spec.Limit, "spec.Limit");
+        ArgumentOutOfRangeException.ThrowIfNegative(spec.Capacity, "spec.Burst");
         Spec = spec;
     }
 
@@ -37,8 +47,64 @@ public abstract class LimitAlgorithm
     public static LimitAlgorithm Create(LimitSpec spec) => spec.Algorithm switch
     {
         LimitAlgorithmKind.FixedWindow => new FixedWindow(spec),
-        _ => throw new NotSupportedException($"Algorithm {spec.Algorithm} is not implemented yet."),
+        LimitAlgorithmKind.SlidingWindow => new SlidingWindow(spec),
+        LimitAlgorithmKind.SlidingLog => new SlidingLog(spec),
+        LimitAlgorithmKind.TokenBucket => new TokenBucket(spec),
+        LimitAlgorithmKind.Gcra => new Gcra(spec),
+        LimitAlgorithmKind.LeakyBucket => new LeakyBucket(spec),
+        LimitAlgorithmKind.Concurrency => new Concurrency(spec),
+        LimitAlgorithmKind.Quota => new Quota(spec),
+        _ => throw new NotSupportedException($"Algorithm {spec.Algorithm} is not implemented."),
     };
 
     protected static TimeSpan Ticks(long ticks) => TimeSpan.FromTicks(ticks);
+
+    /// <summary>Time from <paramref name="now"/> until <paramref name="when"/>; zero if already past.</summary>
+    protected static TimeSpan Until(long when, long now) => when > now ? TimeSpan.FromTicks(when - now) : TimeSpan.Zero;
+
+    /// <summary>Throws unless <paramref name="now"/> is a valid UTC tick count and <paramref name="cost"/> is not negative.</summary>
+    protected static void Validate(long now, long cost)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(now);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(now, DateTime.MaxValue.Ticks);
+        ArgumentOutOfRangeException.ThrowIfNegative(cost);
+    }
+
+    /// <summary>Ticks of a configured span, required to be in <c>(0, MaxSpanTicks]</c>.</summary>
+    protected static long PositiveSpan(TimeSpan span, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(span.Ticks, name);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(span.Ticks, MaxSpanTicks, name);
+        return span.Ticks;
+    }
+
+    /// <summary>Ceiling of <paramref name="value"/> / <paramref name="divisor"/>, for a non-negative value and a positive divisor
+    /// whose quotient fits a long. Uses 64-bit division when the value fits (the common case): Int128 division is slow.</summary>
+    protected static long CeilDiv(Int128 value, long divisor)
+    {
+        Debug.Assert(value >= 0 && divisor > 0);
+        return value <= long.MaxValue - divisor
+            ? ((long)value + divisor - 1) / divisor
+            : (long)((value + (divisor - 1)) / divisor);
+    }
+
+    /// <summary>Quotient and remainder of a non-negative <paramref name="value"/> by a positive <paramref name="divisor"/>,
+    /// for a quotient that fits a long; 64-bit division when the value fits.</summary>
+    protected static long DivRem(Int128 value, long divisor, out long remainder)
+    {
+        Debug.Assert(value >= 0 && divisor > 0);
+        if (value <= long.MaxValue)
+        {
+            (var quotient, remainder) = Math.DivRem((long)value, divisor);
+            return quotient;
+        }
+
+        var (wide, rest) = Int128.DivRem(value, divisor);
+        remainder = (long)rest;
+        return (long)wide;
+    }
+
+    /// <summary>The denial of a cost above what the limit can ever admit.</summary>
+    protected LimitDecision NeverAdmissible(long remaining, TimeSpan resetAfter) =>
+        new(false, Limit, remaining, resetAfter, LimitDecision.Never);
 }

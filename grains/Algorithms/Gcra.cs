@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using GrainLimiter.Decisions;
+using GrainLimiter.Policies;
+
+namespace GrainLimiter.Grains.Algorithms;
+
+/// <summary>Generic cell rate algorithm: the token bucket kept as one theoretical arrival time (TAT).</summary>
+/// <remarks>
+/// State: <see cref="LimitState.Stamp"/> + <see cref="LimitState.Count"/> / limit = the TAT, in whole ticks plus a
+/// remainder in units of 1/limit tick (the emission interval <c>T = W/L</c> is a fraction; this keeps the TAT exact).
+/// <see cref="LimitState.Previous"/> = latest time seen. <see cref="LimitState.Entries"/> is unused.
+/// <para>
+/// The debt at <c>t</c> is <c>(TAT - t) / T</c> tokens, so <c>ceil(debt)</c> is the token bucket's used count; a cost
+/// <c>n</c> is admitted iff <c>TAT - t &lt;= (burst - n) * T</c>, and charging sets <c>TAT = max(TAT, t) + n * T</c>.
+/// Decisions (allowed, remaining, reset, retry-after) are identical to <see cref="TokenBucket"/> on the same inputs.
+/// The math works on <c>TAT - t</c> in 1/L ticks (Int128 products, usually small enough for 64-bit division).
+/// </para>
+/// </remarks>
+public sealed class Gcra : LimitAlgorithm
+{
+    private readonly long _windowTicks;
+    private readonly long _capacity;
+
+    public Gcra(LimitSpec spec) : base(spec)
+    {
+        _windowTicks = PositiveSpan(spec.Window, "spec.Window");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Limit, "spec.Limit");
+        _capacity = spec.Capacity;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((Int128)_capacity * _windowTicks / spec.Limit, MaxSpanTicks, "spec.Burst");
+    }
+
+    public override LimitDecision Check(ref LimitState state, long now, long cost)
+    {
+        Validate(now, cost);
+        var debt = Normalize(ref state, now);
+        var at = state.Previous;
+        // Tokens in debt, rounded up: a fraction of a token still being earned is not available.
+        var used = CeilDiv(debt, _windowTicks);
+        var remaining = Math.Max(0, _capacity - used);
+        if (cost <= remaining)
+        {
+            return new LimitDecision(true, Limit, remaining - cost, FullAt(at, debt + ((Int128)cost * _windowTicks), now), TimeSpan.Zero);
+        }
+
+        var resetAfter = FullAt(at, debt, now);
+        if (cost > _capacity)
+        {
+            return NeverAdmissible(remaining, resetAfter);
+        }
+
+        // Admitted once TAT - t <= (capacity - cost) * T.
+        var retryAt = at + CeilDiv(debt - ((Int128)(_capacity - cost) * _windowTicks), Limit);
+        return new LimitDecision(false, Limit, remaining, resetAfter, Until(retryAt, now));
+    }
+
+    public override long Charge(ref LimitState state, long now, long cost)
+    {
+        Validate(now, cost);
+        var debt = Normalize(ref state, now) + ((Int128)cost * _windowTicks);
+        Store(ref state, debt);
+        Debug.Assert(debt <= (Int128)_capacity * _windowTicks, "a charge follows a check that admitted it");
+        return 0;
+    }
+
+    public override void Refund(ref LimitState state, long now, long cost, long leaseId)
+    {
+        Validate(now, cost);
+        var debt = Normalize(ref state, now);
+        Store(ref state, Int128.Max(0, debt - ((Int128)Math.Min(cost, _capacity) * _windowTicks)));
+    }
+
+    public override TimeSpan FreshAfter(in LimitState state, long now)
+    {
+        var at = Math.Max(now, state.Previous);
+        var debt = ((Int128)(state.Stamp - at) * Limit) + state.Count;
+        return FullAt(at, Int128.Max(0, debt), now);
+    }
+
+    /// <summary>Records <paramref name="now"/> as seen (never going back) and returns the debt <c>TAT - t</c> in 1/L ticks, at least 0.</summary>
+    private Int128 Normalize(ref LimitState state, long now)
+    {
+        state.Previous = Math.Max(state.Previous, now);
+        var debt = ((Int128)(state.Stamp - state.Previous) * Limit) + state.Count;
+        if (debt < 0)
+        {
+            // Idle time beyond a full bucket earns nothing: the TAT catches up with now.
+            state.Stamp = state.Previous;
+            state.Count = 0;
+            return 0;
+        }
+
+        return debt;
+    }
+
+    /// <summary>Sets the TAT to the latest time seen plus <paramref name="debt"/> (1/L ticks).</summary>
+    private void Store(ref LimitState state, Int128 debt)
+    {
+        state.Stamp = state.Previous + DivRem(debt, Limit, out state.Count);
+        Debug.Assert(state.Count >= 0 && state.Count < Limit);
+    }
+
+    private TimeSpan FullAt(long at, Int128 debt, long now) =>
+        debt > 0 ? Until(at + CeilDiv(debt, Limit), now) : TimeSpan.Zero;
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using GrainLimiter.Decisions;
+using GrainLimiter.Policies;
+
+namespace GrainLimiter.Grains.Algorithms;
+
+/// <summary>Leaky bucket as a queue: requests leave at <c>limit</c> units per window; an admitted caller is told how long to wait for its turn.</summary>
+/// <remarks>
+/// State: <see cref="LimitState.Stamp"/> + <see cref="LimitState.Count"/> / limit = the time the queue is empty again
+/// (every unit reserved so far has left), in whole ticks plus a remainder in units of 1/limit tick, since one unit
+/// takes the fraction <c>W/L</c> of a tick. <see cref="LimitState.Previous"/> = latest time seen.
+/// <see cref="LimitState.Entries"/> is unused.
+/// <para>
+/// A request of cost <c>n</c> arriving at <c>t</c> starts when the queue ahead of it is empty, at
+/// <c>s = max(empty, t)</c>: it waits <c>ceil(s - t)</c> ticks and occupies the queue until <c>s + n * W / L</c>.
+/// It is denied when that wait would exceed <see cref="LimitSpec.MaxWait"/>; a single request may not cost more
+/// than the burst (<see cref="LimitSpec.Capacity"/>). Remaining = how many more unit requests would be admitted now.
+/// Bound: the units that start in any interval of <c>d</c> ticks are at most <c>limit * d / window</c> plus the last request's cost.
+/// </para>
+/// </remarks>
+public sealed class LeakyBucket : LimitAlgorithm
+{
+    private readonly long _windowTicks;
+    private readonly long _maxWaitTicks;
+    private readonly long _capacity;
+
+    public LeakyBucket(LimitSpec spec) : base(spec)
+    {
+        _windowTicks = PositiveSpan(spec.Window, "spec.Window");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Limit, "spec.Limit");
+        ArgumentOutOfRangeException.ThrowIfNegative(spec.MaxWait.Ticks, "spec.MaxWait");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(spec.MaxWait.Ticks, MaxSpanTicks, "spec.MaxWait");
+        _maxWaitTicks = spec.MaxWait.Ticks;
+        _capacity = spec.Capacity;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((Int128)_capacity * _windowTicks / spec.Limit, MaxSpanTicks, "spec.Burst");
+    }
+
+    public override LimitDecision Check(ref LimitState state, long now, long cost)
+    {
+        Validate(now, cost);
+        var queued = Normalize(ref state, now);
+        var at = state.Previous;
+        var wait = Until(at + CeilDiv(queued, Limit), now);
+        var fits = queued <= (Int128)_maxWaitTicks * Limit;
+        if (cost == 0 || (fits && cost <= _capacity))
+        {
+            var after = queued + ((Int128)cost * _windowTicks);
+            return new LimitDecision(true, Limit, Remaining(after), EmptyAt(at, after, now), TimeSpan.Zero, wait);
+        }
+
+        var remaining = Remaining(queued);
+        var resetAfter = EmptyAt(at, queued, now);
+        if (cost > _capacity)
+        {
+            return NeverAdmissible(remaining, resetAfter);
+        }
+
+        // The wait fits once empty - t <= maxWait.
+        var retryAt = at + CeilDiv(queued - ((Int128)_maxWaitTicks * Limit), Limit);
+        return new LimitDecision(false, Limit, remaining, resetAfter, Until(retryAt, now));
+    }
+
+    public override long Charge(ref LimitState state, long now, long cost)
+    {
+        Validate(now, cost);
+        Store(ref state, Normalize(ref state, now) + ((Int128)cost * _windowTicks));
+        return 0;
+    }
+
+    public override void Refund(ref LimitState state, long now, long cost, long leaseId)
+    {
+        Validate(now, cost);
+        var queued = Normalize(ref state, now);
+        Store(ref state, Int128.Max(0, queued - ((Int128)Math.Min(cost, _capacity) * _windowTicks)));
+    }
+
+    public override TimeSpan FreshAfter(in LimitState state, long now)
+    {
+        var at = Math.Max(now, state.Previous);
+        var queued = ((Int128)(state.Stamp - at) * Limit) + state.Count;
+        return EmptyAt(at, Int128.Max(0, queued), now);
+    }
+
+    /// <summary>Unit requests admitted now on top of a queue that drains in <paramref name="queued"/> (1/L ticks).</summary>
+    private long Remaining(Int128 queued)
+    {
+        // The k-th more unit request waits queued + (k - 1) * W; it fits while that is at most maxWait * L.
+        var slack = ((Int128)_maxWaitTicks * Limit) - queued;
+        if (slack < 0)
+        {
+            return 0;
+        }
+
+        return slack <= long.MaxValue ? ((long)slack / _windowTicks) + 1 : (long)Int128.Min(long.MaxValue - 1, slack / _windowTicks) + 1;
+    }
+
+    /// <summary>Records <paramref name="now"/> as seen (never going back) and returns how long the queue takes to empty, in 1/L ticks.</summary>
+    private Int128 Normalize(ref LimitState state, long now)
+    {
+        state.Previous = Math.Max(state.Previous, now);
+        var queued = ((Int128)(state.Stamp - state.Previous) * Limit) + state.Count;
+        if (queued < 0)
+        {
+            state.Stamp = state.Previous;
+            state.Count = 0;
+            return 0;
+        }
+
+        return queued;
+    }
+
+    /// <summary>Sets the time the queue is empty to the latest time seen plus <paramref name="queued"/> (1/L ticks).</summary>
+    private void Store(ref LimitState state, Int128 queued)
+    {
+        state.Stamp = state.Previous + DivRem(queued, Limit, out state.Count);
+        Debug.Assert(state.Count >= 0 && state.Count < Limit && state.Stamp >= 0);
+        Debug.Assert(queued <= ((Int128)_maxWaitTicks + MaxSpanTicks) * Limit, "a charge follows a check that admitted it");
+    }
+
+    private TimeSpan EmptyAt(long at, Int128 queued, long now) =>
+        queued > 0 ? Until(at + CeilDiv(queued, Limit), now) : TimeSpan.Zero;
+}
