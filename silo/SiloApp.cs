@@ -1,5 +1,6 @@
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Admin;
+using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
 using GrainLimiter.Silo.Runtime;
 using GrainLimiter.Silo.Storage;
@@ -25,6 +26,7 @@ public static class SiloApp
         app.Services.GetRequiredService<PolicyRegistry>();
         app.MapCheckEndpoints();
         app.MapAdminEndpoints(options);
+        app.MapGrpcFronts();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
         return app;
@@ -45,6 +47,7 @@ public static class SiloApp
         services.AddSingleton<CheckValidator>();
         services.AddHostedService<CatalogMaintenance>();
         services.AddHealthChecks();
+        services.AddGrpcFronts(configuration);
     }
 
     private static string PoliciesFile(IServiceProvider provider)

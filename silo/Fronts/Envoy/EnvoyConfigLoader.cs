@@ -1,0 +1,372 @@
+using System.Globalization;
+using GrainLimiter.Grains;
+using GrainLimiter.Policies;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace GrainLimiter.Silo.Fronts.Envoy;
+
+/// <summary>
+/// Loads descriptor configuration in envoyproxy/ratelimit's YAML format: <c>domain</c>, nested <c>descriptors</c>
+/// with <c>key</c>, optional <c>value</c> (a trailing <c>*</c> is a prefix wildcard), <c>rate_limit</c>
+/// {<c>unit</c>, <c>requests_per_unit</c>, <c>unlimited</c>, <c>name</c>, <c>replaces</c>}, <c>shadow_mode</c>,
+/// <c>detailed_metric</c>. Extension: <c>rate_limit.algorithm</c> (default <c>fixed_window</c>, as envoyproxy/ratelimit counts).
+/// </summary>
+/// <remarks>Every problem of every file is collected and reported at once as "file (line N): path: problem".</remarks>
+internal static class EnvoyConfigLoader
+{
+    /// <summary>Prefix of the policies that count configured descriptors.</summary>
+    public const string PolicyPrefix = "envoy:";
+
+    private static readonly HashSet<string> RootKeys = ["domain", "descriptors"];
+    private static readonly HashSet<string> DescriptorKeys = ["key", "value", "rate_limit", "descriptors", "shadow_mode", "detailed_metric"];
+    private static readonly HashSet<string> RateLimitKeys = ["unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm", "burst"];
+
+    private static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
+    {
+        ["fixed_window"] = LimitAlgorithmKind.FixedWindow,
+        ["sliding_window"] = LimitAlgorithmKind.SlidingWindow,
+        ["sliding_log"] = LimitAlgorithmKind.SlidingLog,
+        ["token_bucket"] = LimitAlgorithmKind.TokenBucket,
+        ["gcra"] = LimitAlgorithmKind.Gcra,
+    };
+
+    /// <summary>The files a list of configured paths names: files as given, directories expanded to their YAML files.</summary>
+    public static IReadOnlyList<string> ResolveFiles(IEnumerable<string> paths, List<string> errors)
+    {
+        var files = new List<string>();
+        foreach (var path in paths.Where(static p => !string.IsNullOrWhiteSpace(p)))
+        {
+            if (Directory.Exists(path))
+            {
+                files.AddRange(Directory.EnumerateFiles(path)
+                    .Where(static f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                    .Order(StringComparer.Ordinal));
+            }
+            else if (File.Exists(path))
+            {
+                files.Add(path);
+            }
+            else
+            {
+                errors.Add($"{path}: GrainLimiter:Envoy:ConfigPaths names a file or directory that does not exist.");
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>Loads every file of <paramref name="paths"/>; throws with all problems when any file is invalid.</summary>
+    public static EnvoyRateLimitConfig Load(IEnumerable<string> paths)
+    {
+        var errors = new List<string>();
+        var sources = new List<(string Name, string Text)>();
+        foreach (var file in ResolveFiles(paths, errors))
+        {
+            try
+            {
+                sources.Add((file, File.ReadAllText(file)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"{file}: cannot be read: {e.Message}");
+            }
+        }
+
+        return Parse(sources, errors);
+    }
+
+    /// <summary>Parses configuration texts (name is what errors call the source).</summary>
+    public static EnvoyRateLimitConfig Parse(IEnumerable<(string Name, string Text)> sources, List<string>? errors = null)
+    {
+        errors ??= [];
+        var domains = new Dictionary<string, EnvoyDescriptorNode>(StringComparer.Ordinal);
+        var domainFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, text) in sources)
+        {
+            new FileParser(name, errors).Parse(text, domains, domainFiles);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new EnvoyConfigException("Invalid Envoy descriptor configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(static e => "  " + e)));
+        }
+
+        return new EnvoyRateLimitConfig(domains);
+    }
+
+    private sealed class FileParser(string file, List<string> errors)
+    {
+        public void Parse(string text, Dictionary<string, EnvoyDescriptorNode> domains, Dictionary<string, string> domainFiles)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(text));
+            }
+            catch (YamlException e)
+            {
+                errors.Add($"{file} (line {e.Start.Line}, column {e.Start.Column}): not valid YAML: {(e.InnerException ?? e).Message}");
+                return;
+            }
+
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            {
+                errors.Add($"{file}: must be a mapping with 'domain' and 'descriptors'.");
+                return;
+            }
+
+            CheckKeys(root, "", RootKeys);
+            var domain = Scalar(root, "domain", "domain");
+            if (string.IsNullOrEmpty(domain))
+            {
+                Error(root, "domain", "is required and must not be empty.");
+                return;
+            }
+
+            if (domainFiles.TryGetValue(domain, out var other))
+            {
+                Error(root, "domain", $"'{domain}' is already defined in {other}; each domain is configured in one file.");
+                return;
+            }
+
+            domainFiles[domain] = file;
+            var tree = new EnvoyDescriptorNode();
+            LoadDescriptors(Child(root, "descriptors"), "descriptors", domain, domain + ".", tree);
+            domains[domain] = tree;
+        }
+
+        private void LoadDescriptors(YamlNode? node, string path, string domain, string parentKey, EnvoyDescriptorNode parent)
+        {
+            if (node is null || node is YamlScalarNode { Value: null or "" or "~" })
+            {
+                return;
+            }
+
+            if (node is not YamlSequenceNode list)
+            {
+                Error(node, path, "must be a list of descriptors.");
+                return;
+            }
+
+            for (var i = 0; i < list.Children.Count; i++)
+            {
+                var itemPath = $"{path}[{i}]";
+                if (list.Children[i] is not YamlMappingNode item)
+                {
+                    Error(list.Children[i], itemPath, "must be a mapping with 'key' and optionally 'value', 'rate_limit', 'descriptors'.");
+                    continue;
+                }
+
+                CheckKeys(item, itemPath, DescriptorKeys);
+                var key = Scalar(item, "key", itemPath + ".key");
+                if (string.IsNullOrEmpty(key))
+                {
+                    Error(item, itemPath + ".key", "is required and must not be empty.");
+                    continue;
+                }
+
+                var value = Scalar(item, "value", itemPath + ".value");
+                var childKey = EnvoyDescriptorNode.ChildKey(key, value);
+                var fullKey = parentKey + childKey;
+                if (parent.Children.ContainsKey(childKey))
+                {
+                    Error(item, itemPath, $"duplicate descriptor '{fullKey}' at this level.");
+                    continue;
+                }
+
+                var child = new EnvoyDescriptorNode();
+                parent.Children[childKey] = child;
+                if (value is { Length: > 0 } && value.EndsWith('*'))
+                {
+                    parent.Wildcards.Add((key, value[..^1], child));
+                }
+
+                var shadowMode = Bool(item, "shadow_mode", itemPath + ".shadow_mode");
+                var detailedMetric = Bool(item, "detailed_metric", itemPath + ".detailed_metric");
+                if (Child(item, "rate_limit") is { } rateLimit)
+                {
+                    child.Limit = LoadLimit(rateLimit, itemPath + ".rate_limit", domain, fullKey, shadowMode, detailedMetric);
+                }
+
+                LoadDescriptors(Child(item, "descriptors"), itemPath + ".descriptors", domain, fullKey + ".", child);
+            }
+        }
+
+        private EnvoyLimit? LoadLimit(YamlNode node, string path, string domain, string fullKey, bool shadowMode, bool detailedMetric)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, path, "must be a mapping with 'unit' and 'requests_per_unit' (or 'unlimited: true').");
+                return null;
+            }
+
+            CheckKeys(map, path, RateLimitKeys);
+            var unlimited = Bool(map, "unlimited", path + ".unlimited");
+            var unitName = Scalar(map, "unit", path + ".unit");
+            var unit = default(Protocol.Envoy.RateLimit.RateLimitResponse.Types.RateLimit.Types.Unit);
+            var validUnit = unitName is not null && EnvoyUnit.TryParse(unitName, out unit);
+            if (unlimited && unitName is not null)
+            {
+                Error(map, path + ".unit", "must not be set when 'unlimited' is true.");
+            }
+            else if (!unlimited && !validUnit)
+            {
+                Error(map, path + ".unit", unitName is null ? $"is required: one of {EnvoyUnit.Names}." : $"'{unitName}' is not a unit; use one of {EnvoyUnit.Names}.");
+            }
+
+            uint requestsPerUnit = 0;
+            if (Scalar(map, "requests_per_unit", path + ".requests_per_unit") is { } rpu
+                && !uint.TryParse(rpu, NumberStyles.None, CultureInfo.InvariantCulture, out requestsPerUnit))
+            {
+                Error(map, path + ".requests_per_unit", $"'{rpu}' is not a whole number between 0 and {uint.MaxValue}.");
+            }
+
+            var name = Scalar(map, "name", path + ".name");
+            var replaces = new List<string>();
+            if (Child(map, "replaces") is { } replacesNode)
+            {
+                if (replacesNode is not YamlSequenceNode replacesList)
+                {
+                    Error(replacesNode, path + ".replaces", "must be a list of {name: ...}.");
+                }
+                else
+                {
+                    for (var i = 0; i < replacesList.Children.Count; i++)
+                    {
+                        var replacedPath = $"{path}.replaces[{i}]";
+                        var replaced = replacesList.Children[i] is YamlMappingNode r ? Scalar(r, "name", replacedPath + ".name") : null;
+                        if (string.IsNullOrEmpty(replaced))
+                        {
+                            Error(replacesList.Children[i], replacedPath + ".name", "is required and must not be empty.");
+                        }
+                        else if (replaced == name)
+                        {
+                            Error(replacesList.Children[i], replacedPath + ".name", $"'{replaced}' is this limit's own name; a limit cannot replace itself.");
+                        }
+                        else
+                        {
+                            replaces.Add(replaced);
+                        }
+                    }
+                }
+            }
+
+            var algorithm = LimitAlgorithmKind.FixedWindow;
+            if (Scalar(map, "algorithm", path + ".algorithm") is { } algorithmName && !Algorithms.TryGetValue(algorithmName, out algorithm))
+            {
+                Error(map, path + ".algorithm", $"'{algorithmName}' is not supported for descriptors; use one of {string.Join(", ", Algorithms.Keys)}.");
+            }
+
+            long? burst = null;
+            if (Scalar(map, "burst", path + ".burst") is { } burstText)
+            {
+                if (long.TryParse(burstText, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 1)
+                {
+                    burst = b;
+                }
+                else
+                {
+                    Error(map, path + ".burst", $"'{burstText}' is not a whole number of at least 1.");
+                }
+            }
+
+            var limit = new EnvoyLimit
+            {
+                Domain = domain,
+                FullKey = fullKey,
+                RequestsPerUnit = requestsPerUnit,
+                Unit = unit,
+                Unlimited = unlimited,
+                Name = string.IsNullOrEmpty(name) ? null : name,
+                Replaces = replaces,
+                ShadowMode = shadowMode,
+                DetailedMetric = detailedMetric,
+                Algorithm = algorithm,
+            };
+            if (unlimited || !validUnit)
+            {
+                return limit;
+            }
+
+            var policy = new PolicyDefinition
+            {
+                Name = PolicyPrefix + fullKey,
+                ShadowMode = shadowMode,
+                Limits =
+                [
+                    new LimitSpec
+                    {
+                        Algorithm = algorithm,
+                        Limit = requestsPerUnit,
+                        Window = EnvoyUnit.Window(unit)!.Value,
+                        Burst = burst,
+                        Name = limit.Name ?? fullKey,
+                    },
+                ],
+            };
+            try
+            {
+                _ = new CompiledPolicy(policy);
+            }
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
+            {
+                Error(map, path, $"cannot be counted: {e.Message}");
+                return limit;
+            }
+
+            return limit with { Policy = policy };
+        }
+
+        private void CheckKeys(YamlMappingNode map, string path, HashSet<string> allowed)
+        {
+            foreach (var key in map.Children.Keys)
+            {
+                var name = (key as YamlScalarNode)?.Value ?? "";
+                if (!allowed.Contains(name))
+                {
+                    Error(key, path.Length == 0 ? name : $"{path}.{name}", $"unknown key; allowed here: {string.Join(", ", allowed)}.");
+                }
+            }
+        }
+
+        private static YamlNode? Child(YamlMappingNode map, string key) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+        private string? Scalar(YamlMappingNode map, string key, string path)
+        {
+            var node = Child(map, key);
+            if (node is null)
+            {
+                return null;
+            }
+
+            if (node is not YamlScalarNode scalar)
+            {
+                Error(node, path, "must be a single value.");
+                return null;
+            }
+
+            return scalar.Value;
+        }
+
+        private bool Bool(YamlMappingNode map, string key, string path)
+        {
+            var value = Scalar(map, key, path);
+            if (value is null)
+            {
+                return false;
+            }
+
+            if (!bool.TryParse(value, out var result))
+            {
+                Error(map, path, $"'{value}' is not true or false.");
+            }
+
+            return result;
+        }
+
+        private void Error(YamlNode node, string path, string problem) =>
+            errors.Add($"{file} (line {node.Start.Line}): {path}: {problem}");
+    }
+}

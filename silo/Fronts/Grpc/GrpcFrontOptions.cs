@@ -1,0 +1,11 @@
+namespace GrainLimiter.Silo.Fronts.Grpc;
+
+/// <summary>The <c>GrainLimiter:Grpc</c> configuration section (environment: <c>GrainLimiter__Grpc__Name</c>).</summary>
+/// <remarks>The largest accepted message is <c>GrainLimiter:MaxRequestBodyBytes</c>, the same bound as the HTTP front.</remarks>
+public sealed class GrpcFrontOptions
+{
+    public const string Section = "GrainLimiter:Grpc";
+
+    /// <summary>Compress every response with gzip when the caller accepts it. Off: responses are gzip only when the request was.</summary>
+    public bool GzipResponses { get; set; }
+}

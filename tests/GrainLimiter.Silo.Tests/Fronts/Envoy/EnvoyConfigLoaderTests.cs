@@ -1,0 +1,146 @@
+using GrainLimiter.Protocol.Envoy.Common;
+using GrainLimiter.Silo.Fronts.Envoy;
+using GrainLimiter.Silo.Tests.Fronts.Grpc;
+
+namespace GrainLimiter.Silo.Tests.Fronts.Envoy;
+
+/// <summary>envoyproxy/ratelimit YAML loading and descriptor matching.</summary>
+public sealed class EnvoyConfigLoaderTests
+{
+    private static readonly EnvoyRateLimitConfig Example = EnvoyConfigLoader.Load([GrpcSiloFixture.ExampleConfig]);
+
+    [Theory]
+    [InlineData("remote_address=1.2.3.4", "gl-test.remote_address", 3u)]
+    [InlineData("remote_address=10.0.0.1", "gl-test.remote_address_10.0.0.1", 5u)]
+    [InlineData("client_id=acme|path=/api/users", "gl-test.client_id_acme.path_/api/*", 2u)]
+    [InlineData("client_id=acme|path=/other", "gl-test.client_id_acme.path", 4u)]
+    [InlineData("bucket=b", "gl-test.bucket", 2u)]
+    public void Descriptor_matches_the_most_specific_configured_limit(string entries, string fullKey, uint requestsPerUnit)
+    {
+        var limit = Example.Match("gl-test", Entries(entries));
+        Assert.NotNull(limit);
+        Assert.Equal(fullKey, limit.FullKey);
+        Assert.Equal(requestsPerUnit, limit.RequestsPerUnit);
+        Assert.Equal("envoy:" + fullKey, limit.Policy!.Name);
+    }
+
+    [Theory]
+    [InlineData("gl-test", "client_id=acme")]
+    [InlineData("gl-test", "client_id=other|path=/api/x")]
+    [InlineData("gl-test", "remote_address=1.2.3.4|extra=x")]
+    [InlineData("gl-test", "health=x")]
+    [InlineData("gl-test", "unknown=x")]
+    [InlineData("other-domain", "remote_address=1.2.3.4")]
+    public void Descriptor_without_a_limit_at_its_depth_is_whitelisted(string domain, string entries) =>
+        Assert.Null(Example.Match(domain, Entries(entries)));
+
+    [Fact]
+    public void Example_options_load_as_written()
+    {
+        var trial = Example.Match("gl-test", Entries("trial=x"))!;
+        Assert.True(trial.ShadowMode && trial.Policy!.ShadowMode);
+        var internalLimit = Example.Match("gl-test", Entries("internal=x"))!;
+        Assert.True(internalLimit.Unlimited);
+        Assert.Null(internalLimit.Policy);
+        var promo = Example.Match("gl-test", Entries("promo=spring"))!;
+        Assert.Equal(["free-tier"], promo.Replaces);
+        Assert.Equal("spring-promo", promo.Name);
+        Assert.Equal(TimeSpan.FromDays(1), promo.Policy!.Limits[0].Window);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_with_file_line_and_path()
+    {
+        const string yaml = """
+            domain: bad
+            descriptors:
+              - key: a
+                rate_limit: { unit: fortnight, requests_per_unit: 1 }
+              - key: b
+                rate_limit: { unlimited: true, unit: second }
+              - key: c
+                rate_limit: { unit: second, requests_per_unit: -3 }
+              - key: d
+                rate_limit: { unit: second, requests_per_unit: 1, name: d, replaces: [ { name: d } ] }
+              - key: a
+              - value: nokey
+              - key: e
+                colour: blue
+                rate_limit: { unit: second, requests_per_unit: 1, algorithm: leaky_bucket }
+              - key: f
+                shadow_mode: maybe
+            """;
+        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Parse([("bad.yaml", yaml)]));
+
+        Assert.Contains("bad.yaml (line 4): descriptors[0].rate_limit.unit: 'fortnight' is not a unit", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[1].rate_limit.unit: must not be set when 'unlimited' is true", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[2].rate_limit.requests_per_unit: '-3' is not a whole number", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[3].rate_limit.replaces[0].name: 'd' is this limit's own name", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[4]: duplicate descriptor 'bad.a'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[5].key: is required", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(line 14): descriptors[6].colour: unknown key", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[6].rate_limit.algorithm: 'leaky_bucket' is not supported", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[7].shadow_mode: 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Domains_must_be_named_and_unique_across_files()
+    {
+        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Parse(
+        [
+            ("one.yaml", "domain: shared\ndescriptors: []"),
+            ("two.yaml", "domain: shared\n"),
+            ("three.yaml", "descriptors: []"),
+            ("four.yaml", "domain: [x"),
+        ]));
+
+        Assert.Contains("two.yaml (line 1): domain: 'shared' is already defined in one.yaml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("three.yaml (line 1): domain: is required", error.Message, StringComparison.Ordinal);
+        Assert.Contains("four.yaml (line", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Directories_load_every_yaml_file_and_missing_paths_are_errors()
+    {
+        var directory = Directory.CreateTempSubdirectory("grainlimiter-envoy-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "a.yaml"), "domain: a\ndescriptors:\n  - key: k\n    rate_limit: { unit: minute, requests_per_unit: 1 }\n");
+            File.WriteAllText(Path.Combine(directory, "b.yml"), "domain: b\n");
+            File.WriteAllText(Path.Combine(directory, "notes.txt"), "not yaml: [");
+
+            var config = EnvoyConfigLoader.Load([directory]);
+            Assert.Equal(["a", "b"], config.Domains.Keys.Order(StringComparer.Ordinal));
+            Assert.Single(config.Limits);
+
+            var missing = Path.Combine(directory, "missing.yaml");
+            var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Load([missing]));
+            Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_file_stops_the_silo_before_it_serves()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"grainlimiter-envoy-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "domain: x\ndescriptors:\n  - key: k\n    rate_limit: { unit: weekly }\n");
+        try
+        {
+            var error = await Assert.ThrowsAsync<EnvoyConfigException>(() => Fixtures.RunningSilo.StartAsync(GrpcSiloFixture.Policies,
+                new Dictionary<string, string?> { [$"{EnvoyOptions.Section}:ConfigPaths:0"] = file }));
+            Assert.Contains($"{file} (line 4): descriptors[0].rate_limit.unit: 'weekly' is not a unit", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static List<RateLimitDescriptor.Types.Entry> Entries(string entries) =>
+        entries.Split('|').Select(e => e.Split('=')).Select(p => new RateLimitDescriptor.Types.Entry { Key = p[0], Value = p[1] }).ToList();
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using GrainLimiter.Silo.Fronts.Envoy;
+using GrainLimiter.Silo.Tests.Fixtures;
+
+namespace GrainLimiter.Silo.Tests.Fronts.Grpc;
+
+/// <summary>One real silo (Kestrel on free loopback ports: HTTP/1.1 and HTTP/2 prior knowledge) shared by the gRPC and Envoy tests.</summary>
+public sealed class GrpcSiloFixture : IAsyncLifetime
+{
+    public const string Policies = """
+        policies:
+          - name: grpc-demo
+            limits:
+              - { algorithm: fixed_window, limit: 3, window: 1h }
+          - name: grpc-big
+            limits:
+              - { algorithm: fixed_window, limit: 1000000000, window: 1h }
+        """;
+
+    /// <summary>Largest request message in this silo (GrainLimiter:MaxRequestBodyBytes), small so oversize is cheap to send.</summary>
+    public const int MaxMessageBytes = 4096;
+
+    public RunningSilo Silo { get; private set; } = null!;
+
+    /// <summary>host:port of the HTTP/2 endpoint, as gRPC clients take it.</summary>
+    public string GrpcAddress => Silo.GrpcAddress.Authority;
+
+    public static string ExampleConfig => Path.Combine(AppContext.BaseDirectory, "Fronts", "Envoy", "ratelimit-example.yaml");
+
+    public async Task InitializeAsync()
+    {
+        Silo = await RunningSilo.StartAsync(Policies, new Dictionary<string, string?>
+        {
+            ["GrainLimiter:MaxRequestBodyBytes"] = MaxMessageBytes.ToString(CultureInfo.InvariantCulture),
+            [$"{EnvoyOptions.Section}:ConfigPaths:0"] = ExampleConfig,
+            [$"{EnvoyOptions.Section}:ResponseHeaders"] = "true",
+        });
+    }
+
+    public async Task DisposeAsync() => await Silo.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class GrpcSiloCollection : ICollectionFixture<GrpcSiloFixture>
+{
+    public const string Name = "gRPC silo";
+}
