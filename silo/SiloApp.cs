@@ -3,6 +3,7 @@ using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Cluster;
 using GrainLimiter.Silo.Storage;
 using GrainLimiter.Storage;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ public static class SiloApp
         app.MapCheckEndpoints();
         app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
+        app.MapCluster();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
         return app;
@@ -48,6 +50,7 @@ public static class SiloApp
         services.AddHostedService<CatalogMaintenance>();
         services.AddHealthChecks();
         services.AddGrpcFronts(configuration);
+        services.AddCluster(configuration);
     }
 
     private static string PoliciesFile(IServiceProvider provider)

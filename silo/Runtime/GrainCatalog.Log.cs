@@ -12,5 +12,8 @@ public sealed partial class GrainCatalog
 
         [LoggerMessage(3, LogLevel.Warning, "Writing {Count} grain states failed; they stay dirty and are retried.")]
         public static partial void FlushFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Error, "Handing off {Count} grain states failed; their new owner starts from the last flushed state.")]
+        public static partial void HandOffWriteFailed(ILogger logger, int count, Exception exception);
     }
 }

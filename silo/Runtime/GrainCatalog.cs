@@ -102,6 +102,13 @@ public sealed partial class GrainCatalog
         lock (shard.Gate)
         {
             shard.Activating.Remove(id);
+            if (!OwnsLocally(id))
+            {
+                // The view changed while the state loaded: the new owner decides, this copy would go stale.
+                activator.SetException(new NotOwnerException(id));
+                return;
+            }
+
             if (!shard.TryFind(id, out _))
             {
                 Insert(shard, grain);

@@ -1,11 +1,12 @@
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
+using GrainLimiter.Silo.Runtime.Cluster;
 using GrainLimiter.Storage;
 
 namespace GrainLimiter.Silo.Runtime;
 
-/// <summary>Decides checks on this silo's grains: all-or-nothing across keys, shadow mode and failure modes applied.</summary>
-public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, TimeProvider time) : ILimitService
+/// <summary>Decides checks on the grains of the cluster (local or on their owner): all-or-nothing across keys, shadow mode and failure modes applied.</summary>
+public sealed class LimitService(GrainRouter router, PolicyRegistry policies, TimeProvider time) : ILimitService
 {
     public const string ShadowModeReason = "shadow_mode";
     public const string StoreUnavailableReason = "store_unavailable";
@@ -61,7 +62,7 @@ public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, 
     {
         try
         {
-            return (await catalog.RunAsync(new GrainId(policy.Name, key), policy, operation, now, cost, leaseId).ConfigureAwait(false), null);
+            return await router.RunAsync(new GrainId(policy.Name, key), policy, operation, now, cost, leaseId).ConfigureAwait(false);
         }
         catch (StoreUnavailableException)
         {
@@ -77,7 +78,7 @@ public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, 
             if (charged[i])
             {
                 var request = results[i].Request;
-                await catalog.RunAsync(new GrainId(request.Policy, request.Key), Policy(request.Policy), GrainOperation.Refund, now, request.Cost, results[i].Decision.LeaseId)
+                await router.RunAsync(new GrainId(request.Policy, request.Key), Policy(request.Policy), GrainOperation.Refund, now, request.Cost, results[i].Decision.LeaseId)
                     .ConfigureAwait(false);
             }
         }
