@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GrainLimiter.Membership;
+using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Runtime.Cluster.Membership;
 using GrainLimiter.Silo.Runtime.Cluster.Peers;
 using GrainLimiter.Silo.Storage.Redis;
@@ -10,8 +11,6 @@ namespace GrainLimiter.Silo.Runtime.Cluster;
 /// <summary>Wires the cluster into the silo: routing always; membership, peer transport and the peer API in multi-silo modes.</summary>
 public static class ClusterExtensions
 {
-    public const string RedisConnectionSetting = "GrainLimiter:Redis";
-
     public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section)).ValidateOnStart();
@@ -92,17 +91,18 @@ public static class ClusterExtensions
                 PeerAddress.TryParse(self, out var advertised);
                 return new DnsMembershipSource(options.DnsName!, options.DnsPort > 0 ? options.DnsPort : advertised.Port, options.DnsRefreshInterval);
             default:
-                var connectionString = provider.GetRequiredService<IConfiguration>()[RedisConnectionSetting];
+                var silo = provider.GetRequiredService<IOptions<SiloOptions>>().Value;
                 var logger = provider.GetRequiredService<ILogger<RedisConnection>>();
                 var table = new RedisMembershipOptions
                 {
+                    KeyPrefix = silo.RedisKeyPrefix,
                     ClusterId = options.ClusterId,
                     Table = new MembershipTableOptions { DeadAfter = options.FailureDetection.DeadAfter },
                 };
                 // Its own connection: heartbeats must not queue behind a large write-behind batch.
                 return new TableMembershipSource(
                     async cancellationToken => new RedisMembershipTable(
-                        await RedisConnection.ConnectAsync(connectionString ?? "", logger, time, cancellationToken).ConfigureAwait(false), table, time),
+                        await RedisConnection.ConnectAsync(silo.Redis ?? "", logger, time, cancellationToken).ConfigureAwait(false), table, time),
                     self, time, options.RefreshInterval);
         }
     }
