@@ -2,6 +2,7 @@ using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
+using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
 using GrainLimiter.Silo.Storage;
 using GrainLimiter.Storage;
@@ -28,6 +29,7 @@ public static class SiloApp
         app.MapCheckEndpoints();
         app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
+        app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
         return app;
@@ -47,6 +49,7 @@ public static class SiloApp
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
         services.AddHostedService<CatalogMaintenance>();
+        services.AddSiloMetrics();
         services.AddHealthChecks();
         services.AddGrpcFronts(configuration);
     }

@@ -1,17 +1,20 @@
+using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
+using GrainLimiter.Silo.Observability;
 using GrainLimiter.Storage;
 
 namespace GrainLimiter.Silo.Runtime;
 
 /// <summary>Decides checks on this silo's grains: all-or-nothing across keys, shadow mode and failure modes applied.</summary>
-public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, TimeProvider time) : ILimitService
+public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, TimeProvider time, SiloMetrics metrics) : ILimitService
 {
     public const string ShadowModeReason = "shadow_mode";
     public const string StoreUnavailableReason = "store_unavailable";
 
     public async ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow().UtcTicks;
         var results = new CheckResult[checks.Count];
         var charged = new bool[checks.Count];
@@ -38,6 +41,7 @@ public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, 
             await RefundAsync(results, charged, now).ConfigureAwait(false);
         }
 
+        metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
         return new CheckOutcome(!denied, results);
     }
 
