@@ -2,6 +2,7 @@ using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
+using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
 using GrainLimiter.Silo.Runtime.Cluster;
 using GrainLimiter.Silo.Storage;
@@ -30,6 +31,7 @@ public static class SiloApp
         app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
         app.MapCluster();
+        app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
         return app;
@@ -49,6 +51,7 @@ public static class SiloApp
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
         services.AddHostedService<CatalogMaintenance>();
+        services.AddSiloMetrics();
         services.AddHealthChecks();
         services.AddGrpcFronts(configuration);
         services.AddCluster(configuration);

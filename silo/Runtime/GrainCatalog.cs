@@ -24,6 +24,7 @@ public sealed partial class GrainCatalog
     private readonly ILogger<GrainCatalog> _logger;
     private long _provisionalActivations;
     private long _lastProvisionalLog = long.MinValue;
+    private long _failedStateWrites;
 
     public GrainCatalog(IGrainStateStore store, int maxActiveGrains, ILogger<GrainCatalog> logger)
     {
@@ -39,6 +40,9 @@ public sealed partial class GrainCatalog
 
     /// <summary>Activations that started fresh because the store failed and the policy fails open.</summary>
     public long ProvisionalActivations => Interlocked.Read(ref _provisionalActivations);
+
+    /// <summary>Grain states whose write to the store failed; they stay dirty and are retried.</summary>
+    public long FailedStateWrites => Interlocked.Read(ref _failedStateWrites);
 
     internal ValueTask<LimitDecision> RunAsync(GrainId id, CompiledPolicy policy, GrainOperation operation, long now, long cost = 0, long leaseId = 0)
     {
