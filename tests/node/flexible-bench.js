@@ -77,7 +77,8 @@ async function drive(limiter, nextKey, seconds, maxRequests, record) {
     const limiter = new RateLimiterRedis({ storeClient: redis, points: 1e9, duration: 3600, keyPrefix: 'rlflx' });
     const nextKey = keyPicker(Number(arg('keys', '100000')), arg('distribution', 'uniform'), Number(arg('zipf', '0.99')));
     const maxRequests = Number(arg('max-requests', '100000000'));
-    await drive(limiter, nextKey, Number(arg('warmup', '1')), maxRequests, () => {});
+    let warmupDecisions = 0;
+    await drive(limiter, nextKey, Number(arg('warmup', '1')), maxRequests, (o) => { if (o !== 'error') warmupDecisions++; });
     const latencies = [];
     const counts = { admitted: 0, denied: 0, error: 0 };
     const elapsed = await drive(limiter, nextKey, Number(arg('seconds', '5')), maxRequests, (o, ns) => {
@@ -87,6 +88,7 @@ async function drive(limiter, nextKey, seconds, maxRequests, record) {
     latencies.sort((a, b) => a - b);
     process.stdout.write(JSON.stringify({
       decisions: counts.admitted + counts.denied,
+      warmupDecisions,
       errors: counts.error,
       seconds: elapsed,
       p50Ns: percentile(latencies, 0.5),

@@ -26,6 +26,9 @@ internal abstract class Contender : IAsyncDisposable
     /// in-flight calls than cores add nothing without I/O.</summary>
     public virtual bool InProcess => false;
 
+    /// <summary>The server process that decides (silo, redis-server), whose CPU time per decision is reported; null in-process.</summary>
+    public Processes.ChildProcess? Server { get; init; }
+
     /// <summary>Decides <paramref name="keys"/> (one call, all or nothing for a batch); returns how many were admitted.
     /// Throws for an error (transport failure, bad status).</summary>
     public abstract ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken);
@@ -36,7 +39,9 @@ internal abstract class Contender : IAsyncDisposable
     public virtual async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
     {
         await DriveAsync(settings, keys, settings.Warmup, cancellationToken).ConfigureAwait(false);
+        var cpuBefore = Server?.CpuTime();
         var (workers, seconds, histogram, errors, firstError) = await DriveAsync(settings, keys, settings.Duration, cancellationToken).ConfigureAwait(false);
+        var cpu = Server?.CpuTime() - cpuBefore;
         return new PhaseResult
         {
             Contender = Name,
@@ -51,6 +56,7 @@ internal abstract class Contender : IAsyncDisposable
             P50Us = histogram.Percentile(0.50) / 1000,
             P99Us = histogram.Percentile(0.99) / 1000,
             P999Us = histogram.Percentile(0.999) / 1000,
+            ServerCpuUsPerDecision = cpu is { } used && histogram.Count > 0 ? used.TotalMicroseconds / (histogram.Count * DecisionsPerCall) : null,
         };
     }
 

@@ -94,9 +94,9 @@ internal static class LoadCommand
         {
             var factories = new List<(string Name, Func<Task<Contender>> Create)>
             {
-                ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency))),
-                ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections))),
-                ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections))),
+                ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
+                ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
+                ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
                 ("GrainLimiter in-process (catalog)", () => Task.FromResult<Contender>(new CatalogContender(settings.Keys * 2 + 100_000, settings.AccuracyLimit))),
             };
             if (redis is not null)
@@ -107,7 +107,7 @@ internal static class LoadCommand
 
             if (nodeReady)
             {
-                factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!))));
+                factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!) { Server = redis!.Process })));
             }
 
             factories.Add(("System.Threading.RateLimiting (in-process)", () => Task.FromResult<Contender>(new RateLimitingContender(settings.AccuracyLimit))));

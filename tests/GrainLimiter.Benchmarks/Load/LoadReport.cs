@@ -148,7 +148,7 @@ internal sealed record LoadReport
     private static readonly (string Header, bool Right)[] PhaseColumns =
     [
         ("contender", false), ("keys", false), ("decisions/s", true), ("vs Redis+Lua", true), ("p50 µs", true), ("p99 µs", true),
-        ("p99.9 µs", true), ("errors", true), ("in flight", true),
+        ("p99.9 µs", true), ("server CPU µs/decision", true), ("errors", true), ("in flight", true),
     ];
 
     private static readonly string[] ScaleHeaders =
@@ -159,7 +159,7 @@ internal sealed record LoadReport
     private static string[] PhaseCells(PhaseResult p) =>
     [
         p.Contender, p.Distribution, Number(p.DecisionsPerSecond), p.VsRedisLua is { } r ? $"{r:0.00}x" : "—", Micro(p.P50Us), Micro(p.P99Us),
-        Micro(p.P999Us), p.Errors == 0 ? "0" : $"{p.Errors} ({p.FirstError})", p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : ""),
+        Micro(p.P999Us), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—", p.Errors == 0 ? "0" : $"{p.Errors} ({p.FirstError})", p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : ""),
     ];
 
     private static string[] AccuracyCells(AccuracyResult a) =>

@@ -31,6 +31,10 @@ internal sealed record PhaseResult
 
     public double P999Us { get; init; }
 
+    /// <summary>CPU time the deciding server process (silo, redis-server) spent per decision, in microseconds: robust to
+    /// other load on the machine, unlike decisions/s. Null in-process.</summary>
+    public double? ServerCpuUsPerDecision { get; init; }
+
     /// <summary>Decisions per second over those of Redis + Lua (fixed window) under the same distribution, in the same run.</summary>
     public double? VsRedisLua { get; set; }
 }

@@ -40,6 +40,7 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
 
     public override async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
     {
+        var cpuBefore = Server?.CpuTime();
         var json = await RunNodeAsync(
         [
             "--seconds", Invariant(settings.Duration.TotalSeconds), "--warmup", Invariant(settings.Warmup.TotalSeconds),
@@ -47,6 +48,8 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
             "--zipf", Invariant(settings.ZipfExponent), "--max-requests", Invariant(settings.MaxCallsPerPhase),
         ], settings.Duration + settings.Warmup, cancellationToken).ConfigureAwait(false);
         var root = json.RootElement;
+        var served = root.GetProperty("decisions").GetInt64() + root.GetProperty("warmupDecisions").GetInt64();
+        var cpu = Server?.CpuTime() - cpuBefore;
         return new PhaseResult
         {
             Contender = Name,
@@ -59,6 +62,8 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
             P50Us = root.GetProperty("p50Ns").GetDouble() / 1000,
             P99Us = root.GetProperty("p99Ns").GetDouble() / 1000,
             P999Us = root.GetProperty("p999Ns").GetDouble() / 1000,
+            // Warm-up and measured phases both ran on redis-server between the two CPU readings.
+            ServerCpuUsPerDecision = cpu is { } used && served > 0 ? used.TotalMicroseconds / served : null,
         };
     }
 

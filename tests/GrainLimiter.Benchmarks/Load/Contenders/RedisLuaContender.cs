@@ -36,7 +36,7 @@ internal sealed class RedisLuaContender : Contender
             opened[i] = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return new RedisLuaContender(opened, sliding, accuracyLimit);
+        return new RedisLuaContender(opened, sliding, accuracyLimit) { Server = redis.Process };
     }
 
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)

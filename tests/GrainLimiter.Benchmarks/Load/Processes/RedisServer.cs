@@ -19,6 +19,8 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
+    public ChildProcess Process => _process;
+
     public string Endpoint => $"127.0.0.1:{Port}";
 
     public string ConnectionString => $"{Endpoint},connectTimeout=5000,syncTimeout=10000";
