@@ -25,6 +25,18 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>Processes started and not yet disposed.</summary>
+    public static int RunningCount
+    {
+        get
+        {
+            lock (Running)
+            {
+                return Running.Count;
+            }
+        }
+    }
+
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
