@@ -24,6 +24,7 @@ public static class SiloApp
         var options = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
         // Load the policy file now: a bad file stops start-up with its problems named, not the first request.
         app.Services.GetRequiredService<PolicyRegistry>();
+        app.Services.GetRequiredService<IGrainStateStore>();
         app.MapCheckEndpoints();
         app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
@@ -38,7 +39,7 @@ public static class SiloApp
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PoliciesFile(provider))));
-        services.AddSingleton<IGrainStateStore>(provider => new MemoryGrainStateStore(provider.GetRequiredService<TimeProvider>()));
+        services.AddGrainStateStore();
         services.AddSingleton(provider => new GrainCatalog(
             provider.GetRequiredService<IGrainStateStore>(),
             provider.GetRequiredService<IOptions<SiloOptions>>().Value.MaxActiveGrains,

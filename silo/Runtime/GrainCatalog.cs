@@ -17,11 +17,13 @@ namespace GrainLimiter.Silo.Runtime;
 /// </remarks>
 public sealed partial class GrainCatalog
 {
+    private const long ProvisionalLogIntervalMs = 10_000;
     private readonly Shard[] _shards;
     private readonly int _maxPerShard;
     private readonly IGrainStateStore _store;
     private readonly ILogger<GrainCatalog> _logger;
     private long _provisionalActivations;
+    private long _lastProvisionalLog = long.MinValue;
 
     public GrainCatalog(IGrainStateStore store, int maxActiveGrains, ILogger<GrainCatalog> logger)
     {
@@ -89,8 +91,14 @@ public sealed partial class GrainCatalog
         }
         catch (Exception e) when (policy.Definition.FailureMode == FailureMode.Open)
         {
-            Interlocked.Increment(ref _provisionalActivations);
-            Log.ProvisionalActivation(_logger, id.Policy, e);
+            var total = Interlocked.Increment(ref _provisionalActivations);
+            // An outage makes every new key fail at once: log the first, then at most one line per interval.
+            var last = Interlocked.Read(ref _lastProvisionalLog);
+            var nowMs = Environment.TickCount64;
+            if (nowMs - last >= ProvisionalLogIntervalMs && Interlocked.CompareExchange(ref _lastProvisionalLog, nowMs, last) == last)
+            {
+                Log.ProvisionalActivation(_logger, id.Policy, total, e);
+            }
         }
         catch (Exception e)
         {
