@@ -16,6 +16,12 @@ internal static class LoadCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(LoadSettings.Usage);
+            return 0;
+        }
+
         LoadSettings settings;
         try
         {

@@ -58,6 +58,7 @@ internal sealed record LoadSettings
           --no-scale              skip the scale curve
           --only <a,b>            run the contenders whose name contains one of these
           --output <dir>          where results.json and results.md go (default bench-results)
+          --help                  this text
         """;
 
     public static LoadSettings Parse(IReadOnlyList<string> args)
