@@ -147,7 +147,16 @@ internal static class LoadCommand
                     if (!settings.SkipScale)
                     {
                         var scaleTask = progress.AddTask("scale curve", maxValue: 1);
-                        scale = await ScaleCurve.RunAsync(settings, redis, (what, _) => scaleTask.Description = Markup.Escape(what), cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            scale = await ScaleCurve.RunAsync(settings, redis, (what, _) => scaleTask.Description = Markup.Escape(what), cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            // The contender tables are still worth writing.
+                            notes.Add($"The scale curve failed: {e.GetType().Name}: {e.Message}");
+                        }
+
                         scaleTask.Description = "scale curve";
                         scaleTask.Value = 1;
                     }

@@ -71,7 +71,7 @@ internal static class ScaleCurve
         if (redis is not null && clusterSizes.Length > 0)
         {
             await using var connection = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(["FLUSHALL"], cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(["FLUSHALL", "ASYNC"], cancellationToken).ConfigureAwait(false);
             var baseline = await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false);
             var loaded = 0;
             var window = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 3_600_000;
@@ -83,7 +83,7 @@ internal static class ScaleCurve
                 redisBytes[n] = (await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false) - baseline) / (double)n;
             }
 
-            await connection.ExecuteAsync(["FLUSHALL"], cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(["FLUSHALL", "ASYNC"], cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var n in sizes)
