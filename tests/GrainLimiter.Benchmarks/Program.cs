@@ -1,11 +1,19 @@
 using BenchmarkDotNet.Running;
+using GrainLimiter.Benchmarks.Load;
 using GrainLimiter.Benchmarks.Memory;
 
+// "load [options]": the load benchmark against the usual alternatives (see LoadSettings.Usage).
 // "grain-memory [count]": bytes per active grain; anything else goes to BenchmarkDotNet.
+if (args is ["load", ..])
+{
+    return await LoadCommand.RunAsync(args[1..]);
+}
+
 if (args is ["grain-memory", ..])
 {
     GrainMemory.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
-    return;
+    return 0;
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(GrainMemory).Assembly).Run(args);
+return 0;

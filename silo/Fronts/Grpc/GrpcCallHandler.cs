@@ -79,18 +79,17 @@ internal sealed partial class GrpcCallHandler(
         var gzipResponse = GrpcProtocol.AcceptsEncoding(request.Headers[GrpcProtocol.AcceptEncodingHeader], GrpcProtocol.GzipEncoding)
             && (_gzipResponses || encoding.Equals(GrpcProtocol.GzipEncoding, StringComparison.OrdinalIgnoreCase));
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        if (timeout is { } t)
-        {
-            deadline.CancelAfter(t);
-        }
+        // A linked source (an allocation and a registration per call) only when the caller set a deadline.
+        using var deadline = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline?.CancelAfter(timeout!.Value);
+        var cancellationToken = deadline?.Token ?? context.RequestAborted;
 
         try
         {
-            var frame = await ReadSingleFrameAsync(request.BodyReader, deadline.Token).ConfigureAwait(false);
+            var frame = await ReadSingleFrameAsync(request.BodyReader, cancellationToken).ConfigureAwait(false);
             var payload = GrpcFraming.Decode(frame, encoding, _maxMessageBytes);
-            var reply = await method.InvokeAsync(payload, deadline.Token).ConfigureAwait(false);
-            deadline.Token.ThrowIfCancellationRequested();
+            var reply = await method.InvokeAsync(payload, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
 
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = GrpcProtocol.ContentType;
@@ -111,7 +110,7 @@ internal sealed partial class GrpcCallHandler(
         {
             // The caller cancelled or went away: nobody is left to answer.
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true)
         {
             Fail(response, GrpcStatusCode.DeadlineExceeded, $"deadline of {timeoutHeader} (grpc-timeout) passed before the call completed.");
         }

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+
+namespace GrainLimiter.Benchmarks.Load;
+
+/// <summary>Which limit a call is checked against: the open one (a billion per hour: every call decides, none is refused),
+/// or the accuracy one (<see cref="LoadSettings.AccuracyLimit"/> per hour).</summary>
+internal enum LimitKind
+{
+    Open,
+    Accuracy,
+}
+
+/// <summary>
+/// One system under test. The driver calls <see cref="CallAsync"/> from <see cref="LoadSettings.Concurrency"/> workers
+/// (or from one thread per core for in-process contenders), each with its own keys, until the phase's time or call budget
+/// runs out, and records every call's latency.
+/// </summary>
+internal abstract class Contender : IAsyncDisposable
+{
+    public abstract string Name { get; }
+
+    /// <summary>Checks per call: 1, or the batch size.</summary>
+    public virtual int DecisionsPerCall => 1;
+
+    /// <summary>True for contenders that decide in this process: they run one synchronous loop per core, since more
+    /// in-flight calls than cores add nothing without I/O.</summary>
+    public virtual bool InProcess => false;
+
+    /// <summary>The server process that decides (silo, redis-server), whose CPU time per decision is reported; null in-process.</summary>
+    public Processes.ChildProcess? Server { get; init; }
+
+    /// <summary>Decides <paramref name="keys"/> (one call, all or nothing for a batch); returns how many were admitted.
+    /// Throws for an error (transport failure, bad status).</summary>
+    public abstract ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken);
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Drives the contender for a warm-up, then for the measured duration.</summary>
+    public virtual async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    {
+        await DriveAsync(settings, keys, settings.Warmup, cancellationToken).ConfigureAwait(false);
+        var cpuBefore = Server?.CpuTime();
+        var (workers, seconds, histogram, errors, firstError) = await DriveAsync(settings, keys, settings.Duration, cancellationToken).ConfigureAwait(false);
+        var cpu = Server?.CpuTime() - cpuBefore;
+        return new PhaseResult
+        {
+            Contender = Name,
+            Distribution = keys.Label,
+            DecisionsPerCall = DecisionsPerCall,
+            Workers = workers,
+            Calls = histogram.Count,
+            Decisions = histogram.Count * DecisionsPerCall,
+            Errors = errors,
+            FirstError = firstError,
+            Seconds = seconds,
+            P50Us = histogram.Percentile(0.50) / 1000,
+            P99Us = histogram.Percentile(0.99) / 1000,
+            P999Us = histogram.Percentile(0.999) / 1000,
+            ServerCpuUsPerDecision = cpu is { } used && histogram.Count > 0 ? used.TotalMicroseconds / (histogram.Count * DecisionsPerCall) : null,
+        };
+    }
+
+    /// <summary>Fires <see cref="LoadSettings.AccuracyRequests"/> single checks at one key from every worker at once.</summary>
+    public virtual async Task<AccuracyResult> AccuracyAsync(LoadSettings settings, string hotKey, CancellationToken cancellationToken)
+    {
+        long remaining = settings.AccuracyRequests;
+        long admitted = 0;
+        long denied = 0;
+        long errors = 0;
+        var workers = InProcess ? Environment.ProcessorCount : settings.Concurrency;
+        await Parallel.ForEachAsync(Enumerable.Range(0, workers), new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
+            async (_, ct) =>
+            {
+                var keys = new[] { hotKey };
+                while (Interlocked.Decrement(ref remaining) >= 0)
+                {
+                    try
+                    {
+                        if (await CallAsync(keys, LimitKind.Accuracy, ct).ConfigureAwait(false) == 1)
+                        {
+                            Interlocked.Increment(ref admitted);
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref denied);
+                        }
+                    }
+                    catch (Exception) when (!ct.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+            }).ConfigureAwait(false);
+        return new AccuracyResult(Name, settings.AccuracyLimit, settings.AccuracyRequests, admitted, denied, errors);
+    }
+
+    private async Task<(int Workers, double Seconds, LatencyHistogram Histogram, long Errors, string? FirstError)> DriveAsync(
+        LoadSettings settings, KeyDistribution keys, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var workers = InProcess ? Environment.ProcessorCount : settings.Concurrency;
+        var budget = Math.Max(1, settings.MaxCallsPerPhase / workers);
+        var histograms = new LatencyHistogram[workers];
+        var errors = new long[workers];
+        string? firstError = null;
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var started = Stopwatch.GetTimestamp();
+
+        async Task WorkerAsync(int index)
+        {
+            var histogram = histograms[index] = new LatencyHistogram();
+            var random = new Random(index * 7919 + Environment.TickCount);
+            var batch = new string[DecisionsPerCall];
+            for (long call = 0; call < budget && !cancellationToken.IsCancellationRequested; call++)
+            {
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    batch[i] = keys.NextKey(random);
+                }
+
+                var start = Stopwatch.GetTimestamp();
+                if (start >= end)
+                {
+                    break;
+                }
+
+                try
+                {
+                    var pending = CallAsync(batch, LimitKind.Open, cancellationToken);
+                    if (!pending.IsCompletedSuccessfully)
+                    {
+                        await pending.ConfigureAwait(false);
+                    }
+
+                    histogram.RecordTicks(Stopwatch.GetTimestamp() - start);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    errors[index]++;
+                    Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
+                }
+            }
+        }
+
+        Task[] tasks = InProcess
+            ? Enumerable.Range(0, workers).Select(i => Task.Factory.StartNew(() => WorkerAsync(i).GetAwaiter().GetResult(),
+                cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray()
+            : Enumerable.Range(0, workers).Select(i => Task.Run(() => WorkerAsync(i), cancellationToken)).ToArray();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var total = new LatencyHistogram();
+        foreach (var histogram in histograms)
+        {
+            total.Add(histogram);
+        }
+
+        return (workers, seconds, total, errors.Sum(), firstError);
+    }
+}

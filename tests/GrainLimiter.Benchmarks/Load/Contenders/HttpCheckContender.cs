@@ -1,0 +1,49 @@
+using System.Net;
+using System.Text;
+
+namespace GrainLimiter.Benchmarks.Load.Contenders;
+
+/// <summary>GrainLimiter through <c>POST /v1/check</c>: HTTP/1.1 keep-alive, one connection per call in flight, JSON body.</summary>
+internal sealed class HttpCheckContender(Uri silo, int concurrency) : Contender
+{
+    private readonly Uri _check = new(silo, "/v1/check");
+    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = concurrency,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseProxy = false,
+        AllowAutoRedirect = false,
+    });
+
+    public override string Name => "GrainLimiter HTTP /v1/check";
+
+    public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
+    {
+        var body = new StringBuilder("{\"checks\":[");
+        var policy = limit == LimitKind.Open ? Processes.SiloProcess.OpenPolicy : Processes.SiloProcess.AccuracyPolicy;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            body.Append(i == 0 ? "" : ",").Append("{\"policy\":\"").Append(policy).Append("\",\"key\":\"").Append(keys[i]).Append("\"}");
+        }
+
+        body.Append("]}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, _check)
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToString())) { Headers = { { "Content-Type", "application/json" } } },
+        };
+        using var response = await _client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.OK => keys.Length,
+            HttpStatusCode.TooManyRequests => 0,
+            _ => throw new HttpRequestException($"POST /v1/check answered {(int)response.StatusCode}."),
+        };
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

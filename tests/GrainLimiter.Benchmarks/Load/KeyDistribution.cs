@@ -1,0 +1,74 @@
+namespace GrainLimiter.Benchmarks.Load;
+
+/// <summary>
+/// Which key each request names: uniform over N keys, or Zipf(s) over N keys (key <c>k0</c> the hottest), as YCSB
+/// skews its workloads. The node contender (tests/node/flexible-bench.js) draws from the same distribution.
+/// </summary>
+internal sealed class KeyDistribution
+{
+    private readonly double[]? _cdf;
+
+    private KeyDistribution(string name, string[] keys, double[]? cdf)
+    {
+        Name = name;
+        Keys = keys;
+        _cdf = cdf;
+    }
+
+    /// <summary><c>uniform</c> or <c>zipf</c>: the name the node script takes too.</summary>
+    public string Name { get; }
+
+    public double Exponent { get; private init; }
+
+    /// <summary>The key names, <c>k0</c>..<c>k{N-1}</c>, made once so drawing a key allocates nothing.</summary>
+    public string[] Keys { get; }
+
+    public string Label => _cdf is null ? $"uniform over {Keys.Length:N0} keys" : $"Zipf s={Exponent:0.##} over {Keys.Length:N0} keys";
+
+    public static KeyDistribution Uniform(int keyCount) => new("uniform", MakeKeys(keyCount), null);
+
+    public static KeyDistribution Zipf(int keyCount, double exponent)
+    {
+        var cdf = new double[keyCount];
+        var sum = 0.0;
+        for (var i = 0; i < keyCount; i++)
+        {
+            sum += 1 / Math.Pow(i + 1, exponent);
+            cdf[i] = sum;
+        }
+
+        for (var i = 0; i < keyCount; i++)
+        {
+            cdf[i] /= sum;
+        }
+
+        return new("zipf", MakeKeys(keyCount), cdf) { Exponent = exponent };
+    }
+
+    /// <summary>Share of requests that go to the hottest key.</summary>
+    public double HottestShare => _cdf is null ? 1.0 / Keys.Length : _cdf[0];
+
+    public int Next(Random random)
+    {
+        if (_cdf is null)
+        {
+            return random.Next(Keys.Length);
+        }
+
+        var index = Array.BinarySearch(_cdf, random.NextDouble());
+        return Math.Min(index < 0 ? ~index : index, Keys.Length - 1);
+    }
+
+    public string NextKey(Random random) => Keys[Next(random)];
+
+    private static string[] MakeKeys(int count)
+    {
+        var keys = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            keys[i] = "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return keys;
+    }
+}

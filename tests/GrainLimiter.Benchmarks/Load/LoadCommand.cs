@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Globalization;
+using GrainLimiter.Benchmarks.Load.Contenders;
+using GrainLimiter.Benchmarks.Load.Processes;
+using Spectre.Console;
+
+namespace GrainLimiter.Benchmarks.Load;
+
+/// <summary>
+/// The <c>load</c> verb: starts its own silo and redis-server on free loopback ports, drives every contender at the same
+/// concurrency under a uniform and a Zipf key distribution, checks hot-key accuracy, draws the scale curve, prints the
+/// tables and writes them to results.json and results.md. Every process it started is killed at the end, on failure
+/// and on Ctrl-C.
+/// </summary>
+internal static class LoadCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(LoadSettings.Usage);
+            return 0;
+        }
+
+        LoadSettings settings;
+        try
+        {
+            settings = LoadSettings.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 200; // tables stay one row per line in a log or a file
+        }
+
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+            ChildProcess.KillAll();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var report = await RunAsync(settings, cancellation.Token).ConfigureAwait(false);
+            report.Print();
+            Directory.CreateDirectory(settings.OutputDirectory);
+            var json = Path.Combine(settings.OutputDirectory, "results.json");
+            var markdown = Path.Combine(settings.OutputDirectory, "results.md");
+            await File.WriteAllTextAsync(json, report.ToJson(), CancellationToken.None).ConfigureAwait(false);
+            await File.WriteAllTextAsync(markdown, report.ToMarkdown(), CancellationToken.None).ConfigureAwait(false);
+            AnsiConsole.MarkupLine($"Written: [bold]{Markup.Escape(json)}[/], [bold]{Markup.Escape(markdown)}[/]");
+            return report.Phases.Any(p => p.Errors > 0 && p.Decisions == 0) ? 1 : 0;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Cancelled; every process started was stopped.");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            ChildProcess.KillAll();
+        }
+    }
+
+    public static async Task<LoadReport> RunAsync(LoadSettings settings, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        var startedAt = DateTimeOffset.UtcNow;
+        var loadBefore = LoadReport.LoadAverage();
+        var notes = new List<string>();
+        var phases = new List<PhaseResult>();
+        var accuracy = new List<AccuracyResult>();
+        var scale = new List<ScalePoint>();
+
+        await using var redis = RedisServer.Find() is null ? null : await RedisServer.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (redis is null)
+        {
+            notes.Add("redis-server is not installed: the Redis contenders were skipped (apt-get install redis-server).");
+        }
+
+        var nodeReady = redis is not null && await FlexibleContender.EnsureInstalledAsync(cancellationToken).ConfigureAwait(false);
+        if (redis is not null && !nodeReady)
+        {
+            notes.Add("node/npm is not installed or npm ci failed: rate-limiter-flexible was skipped.");
+        }
+
+        var machine = LoadReport.DescribeMachine(
+            redis is null ? null : await redis.InfoAsync("server", "redis_version", cancellationToken).ConfigureAwait(false),
+            nodeReady ? await NodeVersionAsync(cancellationToken).ConfigureAwait(false) : null);
+
+        await using (var silo = await SiloProcess.StartAsync(settings.AccuracyLimit, settings.Keys * 4 + 100_000, cancellationToken).ConfigureAwait(false))
+        {
+            var factories = new List<(string Name, Func<Task<Contender>> Create)>
+            {
+                ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
+                ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
+                ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
+                ("GrainLimiter in-process (catalog)", () => Task.FromResult<Contender>(new CatalogContender(settings.Keys * 2 + 100_000, settings.AccuracyLimit))),
+            };
+            if (redis is not null)
+            {
+                factories.Add(("Redis + Lua, fixed window", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, sliding: false, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                factories.Add(("Redis + Lua, sliding window counter", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, sliding: true, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+            }
+
+            if (nodeReady)
+            {
+                factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!) { Server = redis!.Process })));
+            }
+
+            factories.Add(("System.Threading.RateLimiting (in-process)", () => Task.FromResult<Contender>(new RateLimitingContender(settings.AccuracyLimit))));
+            factories.RemoveAll(f => !settings.Runs(f.Name));
+
+            KeyDistribution[] distributions = [KeyDistribution.Uniform(settings.Keys), KeyDistribution.Zipf(settings.Keys, settings.ZipfExponent)];
+            var hotKey = $"hot-{startedAt.ToUnixTimeMilliseconds()}";
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    foreach (var (name, create) in factories)
+                    {
+                        await using var contender = await create().ConfigureAwait(false);
+                        foreach (var keys in distributions)
+                        {
+                            var task = progress.AddTask(Markup.Escape($"{name} — {keys.Name}"), maxValue: (settings.Warmup + settings.Duration).TotalSeconds);
+                            phases.Add(await Tracked(task, () => Phase(contender, settings, keys, cancellationToken)).ConfigureAwait(false));
+                        }
+
+                        var accuracyTask = progress.AddTask(Markup.Escape($"{name} — accuracy"), maxValue: 1);
+                        if (contender.DecisionsPerCall == 1)
+                        {
+                            accuracy.Add(await contender.AccuracyAsync(settings, $"{hotKey}-{accuracy.Count}", cancellationToken).ConfigureAwait(false));
+                        }
+
+                        accuracyTask.Value = 1;
+                    }
+
+                    if (!settings.SkipScale)
+                    {
+                        var scaleTask = progress.AddTask("scale curve", maxValue: 1);
+                        try
+                        {
+                            scale = await ScaleCurve.RunAsync(settings, redis, (what, _) => scaleTask.Description = Markup.Escape(what), cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            // The contender tables are still worth writing.
+                            notes.Add($"The scale curve failed: {e.GetType().Name}: {e.Message}");
+                        }
+
+                        scaleTask.Description = "scale curve";
+                        scaleTask.Value = 1;
+                    }
+                }).ConfigureAwait(false);
+        }
+
+        foreach (var phase in phases)
+        {
+            var redisLua = phases.FirstOrDefault(p => p.Distribution == phase.Distribution && p.Contender == "Redis + Lua, fixed window");
+            phase.VsRedisLua = redisLua is { DecisionsPerSecond: > 0 } ? phase.DecisionsPerSecond / redisLua.DecisionsPerSecond : null;
+        }
+
+        notes.Add($"Load average (1/5/15 min) before: {loadBefore}; after: {LoadReport.LoadAverage()}.");
+        notes.Add($"Every contender: {settings.Concurrency} calls in flight ({settings.Connections} HTTP/2 or Redis connections; HTTP/1.1 one connection per call), "
+            + $"{settings.Warmup.TotalSeconds:0.#} s warm-up then {settings.Duration.TotalSeconds:0.#} s measured per distribution; "
+            + $"in-process contenders run one thread per core instead ({Environment.ProcessorCount}).");
+        notes.Add("Latency is per call: a gRPC batch-100 call carries 100 decisions. Client and servers share the same cores, so compare ratios within this run rather than absolute numbers.");
+        notes.Add("The open limit is a fixed window of 10^9 per hour (every call decides, none is refused); accuracy uses "
+            + $"{settings.AccuracyLimit} per hour on one fresh key, {settings.AccuracyRequests} requests at once.");
+        if (scale.Count > 0)
+        {
+            notes.Add("Scale: in-process bytes/key is managed heap growth after full GCs (grain, state, key string, catalog entries); silo RSS bytes/key is "
+                + "resident-set growth of a fresh silo (an upper bound: it includes GC headroom); Redis bytes/key is INFO used_memory growth per fixed-window counter with TTL.");
+            if (settings.ScaleKeys.Any(n => n > settings.ScaleClusterMaxKeys))
+            {
+                notes.Add($"Key counts above {settings.ScaleClusterMaxKeys:N0} were measured in-process only (--scale-cluster-max).");
+            }
+        }
+
+        return new LoadReport
+        {
+            StartedAt = startedAt,
+            TotalSeconds = started.Elapsed.TotalSeconds,
+            Machine = machine,
+            Settings = new Dictionary<string, string>
+            {
+                ["duration"] = $"{settings.Duration.TotalSeconds:0.#} s",
+                ["warmup"] = $"{settings.Warmup.TotalSeconds:0.#} s",
+                ["concurrency"] = settings.Concurrency.ToString(CultureInfo.InvariantCulture),
+                ["connections"] = settings.Connections.ToString(CultureInfo.InvariantCulture),
+                ["keys"] = settings.Keys.ToString("N0", CultureInfo.InvariantCulture),
+                ["zipf"] = settings.ZipfExponent.ToString("0.##", CultureInfo.InvariantCulture),
+            },
+            Phases = phases,
+            Accuracy = accuracy,
+            Scale = scale,
+            Notes = notes,
+        };
+    }
+
+    private static async Task<PhaseResult> Phase(Contender contender, LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await contender.RunAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new PhaseResult { Contender = contender.Name, Distribution = keys.Label, Errors = 1, FirstError = $"{e.GetType().Name}: {e.Message}" };
+        }
+    }
+
+    private static async Task<T> Tracked<T>(ProgressTask task, Func<Task<T>> run)
+    {
+        var watch = Stopwatch.StartNew();
+        var pending = run();
+        while (!pending.IsCompleted)
+        {
+            task.Value = Math.Min(task.MaxValue, watch.Elapsed.TotalSeconds);
+            await Task.WhenAny(pending, Task.Delay(250)).ConfigureAwait(false);
+        }
+
+        task.Value = task.MaxValue;
+        return await pending.ConfigureAwait(false);
+    }
+
+    private static async Task<string?> NodeVersionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var node = ChildProcess.Start("node --version", "node", ["--version"]);
+            await node.WaitForExitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            return node.Output.Trim();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+
+namespace GrainLimiter.Benchmarks.Load;
+
+/// <summary>What one <c>load</c> run does; parsed from the command line, every value bounded.</summary>
+internal sealed record LoadSettings
+{
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Calls in flight at once, for every contender.</summary>
+    public int Concurrency { get; init; } = 64;
+
+    /// <summary>HTTP/2 connections (gRPC) and Redis connections the in-flight calls share.</summary>
+    public int Connections { get; init; } = 4;
+
+    public int Keys { get; init; } = 100_000;
+
+    public double ZipfExponent { get; init; } = 0.99;
+
+    /// <summary>Upper bound on calls per measured phase, whatever the duration.</summary>
+    public long MaxCallsPerPhase { get; init; } = 200_000_000;
+
+    /// <summary>The hot key's limit in the accuracy phase, and how many requests are fired at it.</summary>
+    public int AccuracyLimit { get; init; } = 1_000;
+
+    public int AccuracyRequests { get; init; } = 5_000;
+
+    public IReadOnlyList<int> ScaleKeys { get; init; } = [1_000, 100_000, 1_000_000, 10_000_000];
+
+    /// <summary>Largest key count loaded into the silo and Redis in the scale curve; bigger counts use the in-process path only.</summary>
+    public int ScaleClusterMaxKeys { get; init; } = 10_000_000;
+
+    public TimeSpan ScaleDuration { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Contender names containing one of these run (all when empty).</summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+
+    public bool SkipScale { get; init; }
+
+    public bool Quick { get; init; }
+
+    public string OutputDirectory { get; init; } = "bench-results";
+
+    public static string Usage => """
+        load [options]   GrainLimiter against Redis + Lua, rate-limiter-flexible and System.Threading.RateLimiting, on this machine
+          --quick                 ~2 s per contender, scale curve 1k and 100k keys only (about 1 minute in all)
+          --duration <s>          measured seconds per contender and distribution (default 8)
+          --warmup <s>            unmeasured seconds before each (default 1)
+          --concurrency <n>       calls in flight (default 64)
+          --connections <n>       HTTP/2 and Redis connections (default 4)
+          --keys <n>              key space of the uniform and Zipf distributions (default 100000)
+          --zipf <s>              Zipf exponent (default 0.99)
+          --max-calls <n>         bound on calls per phase (default 200000000)
+          --scale <list>          scale-curve key counts, e.g. 1k,100k,1M,10M (default)
+          --scale-cluster-max <n> largest count also loaded into the silo and Redis (default 10M)
+          --no-scale              skip the scale curve
+          --only <a,b>            run the contenders whose name contains one of these
+          --output <dir>          where results.json and results.md go (default bench-results)
+          --help                  this text
+        """;
+
+    public static LoadSettings Parse(IReadOnlyList<string> args)
+    {
+        var settings = args.Contains("--quick")
+            ? new LoadSettings
+            {
+                Quick = true,
+                Duration = TimeSpan.FromSeconds(2),
+                Warmup = TimeSpan.FromSeconds(0.5),
+                ScaleKeys = [1_000, 100_000],
+                ScaleDuration = TimeSpan.FromSeconds(1),
+            }
+            : new LoadSettings();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
+            settings = args[i] switch
+            {
+                "--quick" => settings,
+                "--duration" => settings with { Duration = Seconds(Value(), "--duration") },
+                "--warmup" => settings with { Warmup = Seconds(Value(), "--warmup") },
+                "--concurrency" => settings with { Concurrency = (int)Count(Value(), "--concurrency", 1, 4096) },
+                "--connections" => settings with { Connections = (int)Count(Value(), "--connections", 1, 64) },
+                "--keys" => settings with { Keys = (int)Count(Value(), "--keys", 1, 10_000_000) },
+                "--zipf" => settings with { ZipfExponent = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--max-calls" => settings with { MaxCallsPerPhase = Count(Value(), "--max-calls", 1, long.MaxValue) },
+                "--scale" => settings with { ScaleKeys = Value().Split(',').Select(v => (int)Count(v, "--scale", 1, 50_000_000)).ToArray() },
+                "--scale-cluster-max" => settings with { ScaleClusterMaxKeys = (int)Count(Value(), "--scale-cluster-max", 0, 50_000_000) },
+                "--no-scale" => settings with { SkipScale = true },
+                "--only" => settings with { Only = Value().Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                "--output" => settings with { OutputDirectory = Value() },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
+            };
+        }
+
+        return settings;
+    }
+
+    public bool Runs(string contender) =>
+        Only.Count == 0 || Only.Any(o => contender.Contains(o, StringComparison.OrdinalIgnoreCase));
+
+    private static TimeSpan Seconds(string value, string option)
+    {
+        var seconds = double.Parse(value, CultureInfo.InvariantCulture);
+        return seconds is > 0 and <= 3600 ? TimeSpan.FromSeconds(seconds) : throw new ArgumentException($"{option} must be in (0, 3600] seconds.");
+    }
+
+    /// <summary>An integer with an optional k/M suffix (1k = 1 000, 1M = 1 000 000).</summary>
+    private static long Count(string value, string option, long min, long max)
+    {
+        var multiplier = value[^1] switch { 'k' or 'K' => 1_000L, 'M' or 'm' => 1_000_000L, _ => 1L };
+        var digits = multiplier == 1 ? value : value[..^1];
+        var n = long.Parse(digits, CultureInfo.InvariantCulture) * multiplier;
+        return n >= min && n <= max ? n : throw new ArgumentException($"{option} must be in {min}..{max}; got {value}.");
+    }
+}

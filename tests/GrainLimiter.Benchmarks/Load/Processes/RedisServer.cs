@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using GrainLimiter.Silo.Storage.Redis;
+
+namespace GrainLimiter.Benchmarks.Load.Processes;
+
+/// <summary>Debian's redis-server on a free loopback port, no persistence (<c>--save '' --appendonly no</c>). Killed on dispose.</summary>
+internal sealed class RedisServer : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly string _directory;
+
+    private RedisServer(ChildProcess process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public ChildProcess Process => _process;
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public string ConnectionString => $"{Endpoint},connectTimeout=5000,syncTimeout=10000";
+
+    public static string? Find() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/bin").Append("/usr/local/bin")
+            .Select(directory => Path.Combine(directory, "redis-server"))
+            .FirstOrDefault(File.Exists);
+
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    {
+        var executable = Find() ?? throw new InvalidOperationException(
+            "redis-server is not installed; the Redis contenders need it. Install it with 'apt-get install -y redis-server' (./eng/test.sh does).");
+        var port = ChildProcess.FreePort();
+        var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-redis-").FullName;
+        var process = ChildProcess.Start("redis-server", executable,
+        [
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--protected-mode", "no", "--daemonize", "no", "--dir", directory, "--loglevel", "warning",
+        ], workingDirectory: directory);
+        var server = new RedisServer(process, directory, port);
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"redis-server exited at start:\n{process.Output}");
+                }
+
+                try
+                {
+                    await using var connection = await server.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                    if (await connection.PingAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return server;
+                    }
+                }
+                catch (RedisException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
+                {
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false); // polling interval of the readiness check
+                }
+            }
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public Task<RedisConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        RedisConnection.ConnectAsync(ConnectionString, cancellationToken: cancellationToken);
+
+    /// <summary>A field of INFO (e.g. <c>used_memory</c>, <c>redis_version</c>).</summary>
+    public async Task<string?> InfoAsync(string section, string field, CancellationToken cancellationToken)
+    {
+        await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var info = (await connection.ExecuteAsync(["INFO", section], cancellationToken).ConfigureAwait(false)).AsString() ?? "";
+        return info.Split("\r\n").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+}

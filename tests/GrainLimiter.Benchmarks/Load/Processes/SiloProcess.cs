@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+
+namespace GrainLimiter.Benchmarks.Load.Processes;
+
+/// <summary>
+/// A GrainLimiter silo in its own process, built in the same configuration as this program
+/// (<c>silo/bin/Release/net10.0/GrainLimiter.Silo.dll</c> when run with <c>-c Release</c>), on free loopback ports,
+/// with the benchmark's policy file. Killed on dispose.
+/// </summary>
+internal sealed class SiloProcess : IAsyncDisposable
+{
+    public const string OpenPolicy = "bench";
+    public const string AccuracyPolicy = "accuracy";
+
+    private readonly ChildProcess _process;
+    private readonly string _directory;
+
+    private SiloProcess(ChildProcess process, string directory, int httpPort, int grpcPort)
+    {
+        _process = process;
+        _directory = directory;
+        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+    }
+
+    public Uri HttpAddress { get; }
+
+    public Uri GrpcAddress { get; }
+
+    public ChildProcess Process => _process;
+
+    /// <summary>The silo assembly built beside this one, in the same configuration.</summary>
+    public static string AssemblyPath()
+    {
+        var configuration = typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var path = Path.Combine(RepositoryRoot(), "silo", "bin", configuration, "net10.0", "GrainLimiter.Silo.dll");
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"The silo is not built at {path}; run 'dotnet build -c {configuration} silo' (dotnet run of this project builds it).", path);
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "GrainLimiter.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Could not find the repository root (GrainLimiter.sln) above " + AppContext.BaseDirectory);
+    }
+
+    public static async Task<SiloProcess> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
+        var policies = Path.Combine(directory, "policies.yaml");
+        await File.WriteAllTextAsync(policies, $"""
+            # Written by the load benchmark: an open limit (every check decides, none is refused) and an exact one for the accuracy check.
+            policies:
+              - name: {OpenPolicy}
+                limits:
+                  - {"{"} algorithm: fixed_window, limit: 1000000000, window: 1h {"}"}
+              - name: {AccuracyPolicy}
+                limits:
+                  - {"{"} algorithm: fixed_window, limit: {accuracyLimit}, window: 1h {"}"}
+            """, cancellationToken).ConfigureAwait(false);
+
+        var httpPort = ChildProcess.FreePort();
+        var grpcPort = ChildProcess.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["GrainLimiter__PoliciesFile"] = policies,
+            ["GrainLimiter__MaxActiveGrains"] = maxActiveGrains.ToString(CultureInfo.InvariantCulture),
+            ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}",
+            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Kestrel__Endpoints__Http__Protocols"] = "Http1",
+            ["Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        // Run from its own folder, so its appsettings.json (Kestrel limits, logging) applies as in production.
+        var assembly = AssemblyPath();
+        var process = ChildProcess.Start("silo", "dotnet", [assembly], environment, Path.GetDirectoryName(assembly));
+        var silo = new SiloProcess(process, directory, httpPort, grpcPort);
+        try
+        {
+            await silo.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+            return silo;
+        }
+        catch
+        {
+            await silo.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The silo exited before it was ready:\n{_process.Output}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/readyz", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The 2 s request timeout.
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"The silo was not ready within 60 s:\n{_process.Output}");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false); // polling interval of the readiness check
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using GrainLimiter.Benchmarks.Load.Contenders;
+using GrainLimiter.Benchmarks.Load.Processes;
+using GrainLimiter.Silo.Storage.Redis;
+
+namespace GrainLimiter.Benchmarks.Load;
+
+/// <summary>Decisions per second and memory per key at one number of active keys.</summary>
+internal sealed record ScalePoint
+{
+    public required int Keys { get; init; }
+
+    /// <summary>In-process catalog: uniform single checks over the keys, one thread per core.</summary>
+    public double InProcessDecisionsPerSecond { get; init; }
+
+    /// <summary>Managed heap growth per grain after full GCs: grain, state, key string, catalog entries.</summary>
+    public double InProcessBytesPerKey { get; init; }
+
+    /// <summary>Through one silo's gRPC front, batches of 100, uniform over the keys; null when the silo was not loaded this far.</summary>
+    public double? SiloDecisionsPerSecond { get; init; }
+
+    /// <summary>Growth of the silo process' resident set per key since start (includes GC headroom: an upper bound).</summary>
+    public double? SiloRssBytesPerKey { get; init; }
+
+    /// <summary>Growth of Redis' INFO used_memory per fixed-window key (a counter with a TTL, as the Lua script leaves it).</summary>
+    public double? RedisBytesPerKey { get; init; }
+}
+
+/// <summary>
+/// The scale curve: for each key count, decisions/s and memory per key in-process (exact managed bytes), through a
+/// fresh silo (resident set, keys loaded cumulatively) and in Redis (used_memory after loading the same number of keys).
+/// </summary>
+internal static class ScaleCurve
+{
+    public static async Task<List<ScalePoint>> RunAsync(LoadSettings settings, RedisServer? redis, Action<string, double> progress, CancellationToken cancellationToken)
+    {
+        var points = new List<ScalePoint>();
+        var sizes = settings.ScaleKeys.Order().ToArray();
+        var clusterSizes = sizes.Where(n => n <= settings.ScaleClusterMaxKeys).ToArray();
+
+        var inProcess = new Dictionary<int, (double Rate, double Bytes)>();
+        foreach (var n in sizes)
+        {
+            progress($"scale: in-process, {n:N0} keys", 0);
+            inProcess[n] = await InProcessAsync(settings, n, cancellationToken).ConfigureAwait(false);
+        }
+
+        var silo = new Dictionary<int, (double Rate, double? Rss)>();
+        if (clusterSizes.Length > 0)
+        {
+            await using var process = await SiloProcess.StartAsync(settings.AccuracyLimit, (int)Math.Min(int.MaxValue, clusterSizes[^1] * 1.25 + 1_000_000), cancellationToken)
+                .ConfigureAwait(false);
+            await using var grpc = new GrpcCheckContender(process.GrpcAddress, 100, settings.Connections);
+            // Warm the front (JIT, connections) before the baseline, so the baseline holds what an idle silo holds.
+            await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(1) }, KeyDistribution.Uniform(100), cancellationToken).ConfigureAwait(false);
+            var baseline = process.Process.ResidentBytes();
+            var loaded = 0;
+            foreach (var n in clusterSizes)
+            {
+                progress($"scale: silo, loading {n:N0} keys", 0);
+                var keys = KeyDistribution.Uniform(n);
+                await LoadAsync(settings, grpc, keys.Keys, loaded, cancellationToken).ConfigureAwait(false);
+                loaded = n;
+                var rss = process.Process.ResidentBytes();
+                var phase = await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, keys, cancellationToken).ConfigureAwait(false);
+                // Below 100k keys the growth is lost in the process' own noise (buffers, JIT, GC budget).
+                silo[n] = (phase.DecisionsPerSecond, n >= 100_000 ? (rss - baseline) / (double)n : null);
+            }
+        }
+
+        var redisBytes = new Dictionary<int, double>();
+        if (redis is not null && clusterSizes.Length > 0)
+        {
+            await using var connection = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            // Synchronous: the baseline must not include keys still being freed (the contenders leave a few hundred thousand).
+            await connection.ExecuteAsync(["FLUSHALL"], cancellationToken).ConfigureAwait(false);
+            var baseline = await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false);
+            var loaded = 0;
+            var window = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 3_600_000;
+            foreach (var n in clusterSizes)
+            {
+                progress($"scale: Redis, loading {n:N0} keys", 0);
+                await LoadRedisAsync(connection, loaded, n, window, cancellationToken).ConfigureAwait(false);
+                loaded = n;
+                redisBytes[n] = (await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false) - baseline) / (double)n;
+            }
+
+            await connection.ExecuteAsync(["FLUSHALL", "ASYNC"], cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var n in sizes)
+        {
+            points.Add(new ScalePoint
+            {
+                Keys = n,
+                InProcessDecisionsPerSecond = inProcess[n].Rate,
+                InProcessBytesPerKey = inProcess[n].Bytes,
+                SiloDecisionsPerSecond = silo.TryGetValue(n, out var s) ? s.Rate : null,
+                SiloRssBytesPerKey = silo.TryGetValue(n, out s) ? s.Rss : null,
+                RedisBytesPerKey = redisBytes.TryGetValue(n, out var r) ? r : null,
+            });
+        }
+
+        return points;
+    }
+
+    private static async Task<(double Rate, double Bytes)> InProcessAsync(LoadSettings settings, int n, CancellationToken cancellationToken)
+    {
+        var before = Heap();
+        var keys = KeyDistribution.Uniform(n);
+        var contender = new CatalogContender(n + n / 4 + 1024, settings.AccuracyLimit);
+        Parallel.For(0, Environment.ProcessorCount, worker =>
+        {
+            var one = new string[1];
+            for (var i = worker; i < n; i += Environment.ProcessorCount)
+            {
+                one[0] = keys.Keys[i];
+                _ = contender.CallAsync(one, LimitKind.Open, cancellationToken).Result;
+            }
+        });
+        var after = Heap();
+        // Key strings count (the silo holds one per grain); the generator's own array of references does not.
+        var bytes = (after - before - (8L * n) - 24) / (double)n;
+        var phase = await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, keys, cancellationToken).ConfigureAwait(false);
+        GC.KeepAlive(contender);
+        return (phase.DecisionsPerSecond, bytes);
+    }
+
+    private static async Task LoadAsync(LoadSettings settings, GrpcCheckContender grpc, string[] keys, int from, CancellationToken cancellationToken)
+    {
+        var next = from;
+        await Parallel.ForEachAsync(Enumerable.Range(0, settings.Concurrency), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
+            async (_, ct) =>
+            {
+                var batch = new string[100];
+                while (true)
+                {
+                    var start = Interlocked.Add(ref next, 100) - 100;
+                    if (start >= keys.Length)
+                    {
+                        return;
+                    }
+
+                    var count = Math.Min(100, keys.Length - start);
+                    if (count != batch.Length)
+                    {
+                        batch = new string[count];
+                    }
+
+                    Array.Copy(keys, start, batch, 0, count);
+                    await grpc.CallAsync(batch, LimitKind.Open, ct).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+    }
+
+    private static async Task LoadRedisAsync(RedisConnection connection, int from, int to, long window, CancellationToken cancellationToken)
+    {
+        const int BatchSize = 1000;
+        var inFlight = new List<Task>();
+        for (var start = from; start < to; start += BatchSize)
+        {
+            var batch = new RedisBatch(64 * BatchSize);
+            for (var i = start; i < Math.Min(to, start + BatchSize); i++)
+            {
+                // What the fixed-window script leaves per key: an integer counter with the window as TTL.
+                batch.Add(["SET", $"fw:{{k{i}}}:{window}", 1, "PX", 3_600_000]);
+            }
+
+            inFlight.Add(connection.WriteBatchAsync(batch, cancellationToken).AsTask());
+            if (inFlight.Count >= 8)
+            {
+                await Task.WhenAll(inFlight).ConfigureAwait(false);
+                inFlight.Clear();
+            }
+        }
+
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    private static async Task<long> UsedMemoryAsync(RedisServer redis, CancellationToken cancellationToken) =>
+        long.Parse(await redis.InfoAsync("memory", "used_memory", cancellationToken).ConfigureAwait(false) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static long Heap()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}
