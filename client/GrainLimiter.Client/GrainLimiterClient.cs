@@ -58,6 +58,9 @@ public sealed class GrainLimiterClient : IDisposable
     /// <summary>Decisions answered "denied" by a fail-closed policy because the cluster could not answer.</summary>
     public long FailClosedCount => _metrics.FailClosed;
 
+    /// <summary>Times the circuit to the cluster opened (calls then answer from the failure mode at once).</summary>
+    public long CircuitOpenings => _metrics.CircuitOpenings;
+
     /// <summary>Charges <paramref name="cost"/> to one key (0 peeks).</summary>
     public async ValueTask<ClusterDecision> CheckAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default)
     {

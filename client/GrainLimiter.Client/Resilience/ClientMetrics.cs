@@ -12,6 +12,7 @@ internal sealed class ClientMetrics : IDisposable
     private readonly Counter<long> _circuitOpenings;
     private long _failOpen;
     private long _failClosed;
+    private long _circuitOpened;
 
     public ClientMetrics()
     {
@@ -22,6 +23,8 @@ internal sealed class ClientMetrics : IDisposable
     public long FailOpen => Interlocked.Read(ref _failOpen);
 
     public long FailClosed => Interlocked.Read(ref _failClosed);
+
+    public long CircuitOpenings => Interlocked.Read(ref _circuitOpened);
 
     public void Fallback(FailureMode mode)
     {
@@ -37,7 +40,11 @@ internal sealed class ClientMetrics : IDisposable
         }
     }
 
-    public void CircuitOpened() => _circuitOpenings.Add(1);
+    public void CircuitOpened()
+    {
+        Interlocked.Increment(ref _circuitOpened);
+        _circuitOpenings.Add(1);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

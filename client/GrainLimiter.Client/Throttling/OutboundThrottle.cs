@@ -66,10 +66,19 @@ public sealed class OutboundThrottle
                     {
                         // The slot is ours; holding the turn until it starts keeps one reservation per key outstanding.
                         await DelayWithinMaxWaitAsync(throttled, decision.Wait, started, cancellationToken).ConfigureAwait(false);
-                        return;
-                    }
+                        if (decision.Wait == TimeSpan.Zero || await PausedMeanwhileAsync(throttled, cancellationToken).ConfigureAwait(false) is not { } pausedFor)
+                        {
+                            return;
+                        }
 
-                    delay = RetryDelay(decision, cost);
+                        // The upstream said 429 while we waited: the slot is forfeit (using it now would burst with everyone
+                        // else whose slot fell in the pause); reserve again once the pause is over.
+                        delay = pausedFor;
+                    }
+                    else
+                    {
+                        delay = RetryDelay(decision, cost);
+                    }
                 }
 
                 await DelayWithinMaxWaitAsync(throttled, delay, started, cancellationToken).ConfigureAwait(false);
@@ -134,6 +143,19 @@ public sealed class OutboundThrottle
         {
             throw new ThrottleWaitTimeoutException(throttled.Key, _time.GetElapsedTime(started), TimeSpan.Zero, _options.MaxWait);
         }
+    }
+
+    /// <summary>What is left of a pause some worker reported while this one waited for its slot; null when there is none.</summary>
+    private async ValueTask<TimeSpan?> PausedMeanwhileAsync(ThrottledKey throttled, CancellationToken cancellationToken)
+    {
+        if (throttled.PauseLeft() is var local && local > TimeSpan.Zero)
+        {
+            return local;
+        }
+
+        // A peek charges nothing and is denied only while the key is paused (or exhausted, when waiting is right too).
+        var now = await _client.GetAsync(throttled.Policy, throttled.Key, cancellationToken).ConfigureAwait(false);
+        return !now.Allowed && now.RetryAfter is { } retry && retry > TimeSpan.Zero ? retry : null;
     }
 
     private async ValueTask DelayWithinMaxWaitAsync(ThrottledKey throttled, TimeSpan delay, long started, CancellationToken cancellationToken)
