@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using GrainLimiter.Client.AspNetCore.RateLimiting;
@@ -131,11 +132,14 @@ public static class RateLimitResponse
     /// <summary>Whole seconds, rounded up.</summary>
     public static long Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (span.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
 
+    // The body is JSON served as JSON, never embedded in HTML: quotes in policy names need not become \u0027.
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static byte[] ProblemBody(in ClusterCheckOutcome outcome, PathString instance)
     {
         var denied = outcome.Decisions.FirstOrDefault(static d => !d.Allowed);
         using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
         {
             json.WriteStartObject();
             json.WriteString("type", ProblemType);
