@@ -20,6 +20,8 @@ public sealed class TestGateway : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Starts a gateway; <paramref name="services"/> adds to the container, <paramref name="pipeline"/> builds middleware and endpoints.
     /// A null <paramref name="silo"/> gives a gateway without the client (the no-limiter baseline).</summary>
     public static async Task<TestGateway> StartAsync(Uri? silo, Action<IServiceCollection> services, Action<WebApplication> pipeline)
