@@ -2,7 +2,9 @@ using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
+using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Cluster;
 using GrainLimiter.Silo.Storage;
 using GrainLimiter.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -25,9 +27,12 @@ public static class SiloApp
         var options = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
         // Load the policy file now: a bad file stops start-up with its problems named, not the first request.
         app.Services.GetRequiredService<PolicyRegistry>();
+        app.Services.GetRequiredService<IGrainStateStore>();
         app.MapCheckEndpoints();
         app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
+        app.MapCluster();
+        app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
         return app;
@@ -39,7 +44,7 @@ public static class SiloApp
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System); // TryAdd: tests may run the silo on their own clock.
         services.AddSingleton(provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PoliciesFile(provider))));
-        services.AddSingleton<IGrainStateStore>(provider => new MemoryGrainStateStore(provider.GetRequiredService<TimeProvider>()));
+        services.AddGrainStateStore();
         services.AddSingleton(provider => new GrainCatalog(
             provider.GetRequiredService<IGrainStateStore>(),
             provider.GetRequiredService<IOptions<SiloOptions>>().Value.MaxActiveGrains,
@@ -47,8 +52,10 @@ public static class SiloApp
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
         services.AddHostedService<CatalogMaintenance>();
+        services.AddSiloMetrics();
         services.AddHealthChecks();
         services.AddGrpcFronts(configuration);
+        services.AddCluster(configuration);
     }
 
     private static string PoliciesFile(IServiceProvider provider)

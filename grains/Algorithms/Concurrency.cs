@@ -13,7 +13,7 @@ namespace GrainLimiter.Grains.Algorithms;
 /// expiry minus the TTL), so units are in order of both id and expiry: expiry pops from the front, release finds its
 /// lease by binary search, and the unit whose expiry frees enough room is found by position (exact retry-after).
 /// The buffer is created on the first lease and grows by doubling up to the limit: at most two longs per unit of limit.
-/// Lease ids are <c>max(last + 1, now)</c>: they keep growing across a state that expired and started fresh, so a
+/// Lease ids are <c>max(last + 1, now in milliseconds)</c>: they keep growing across a state that expired and started fresh, so a
 /// stale id never releases someone else's lease. Bound: at most <c>limit</c> units held at any time.
 /// </remarks>
 public sealed class Concurrency : LimitAlgorithm
@@ -60,7 +60,8 @@ public sealed class Concurrency : LimitAlgorithm
         Debug.Assert(state.Count + cost <= Limit, "a charge follows a check that admitted it");
         EnsureCapacity(ref state, state.Count + cost);
         var entries = state.Entries!;
-        var id = Math.Max(state.Previous + 1, at);
+        // Milliseconds, not ticks: ids stay below 2^53, exact in JSON clients that read numbers as doubles.
+        var id = Math.Max(state.Previous + 1, at / TimeSpan.TicksPerMillisecond);
         var expiry = at + _leaseTicks;
         var units = entries.Length / 2;
         for (long i = 0, slot = Slot(in state, state.Count); i < cost; i++, slot = slot + 1 == units ? 0 : slot + 1)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Policies;
 
@@ -10,7 +9,7 @@ namespace GrainLimiter.Grains.Algorithms;
 /// cost admitted in it. <see cref="LimitState.Previous"/> and <see cref="LimitState.Entries"/> are unused.
 /// Bound: at most <c>limit</c> in every aligned window (so up to twice that across a window edge).
 /// </remarks>
-public sealed class FixedWindow : LimitAlgorithm
+public sealed class FixedWindow : WindowedCounter
 {
     private readonly long _windowTicks;
 
@@ -36,28 +35,10 @@ public sealed class FixedWindow : LimitAlgorithm
         return cost > Limit ? NeverAdmissible(remaining, resetAfter) : new LimitDecision(false, Limit, remaining, resetAfter, resetAfter);
     }
 
-    public override long Charge(ref LimitState state, long now, long cost)
-    {
-        Validate(now, cost);
-        Roll(ref state, now);
-        state.Count += cost;
-        Debug.Assert(state.Count >= 0 && state.Count <= Limit, "a charge follows a check that admitted it");
-        return 0;
-    }
-
-    public override void Refund(ref LimitState state, long now, long cost, long leaseId)
-    {
-        Validate(now, cost);
-        // A refund after the window moved on has nothing left to give back.
-        Roll(ref state, now);
-        state.Count -= Math.Min(cost, state.Count);
-        Debug.Assert(state.Count >= 0);
-    }
-
     public override TimeSpan FreshAfter(in LimitState state, long now) =>
         state.Count == 0 ? TimeSpan.Zero : Until(state.Stamp + _windowTicks, now);
 
-    private void Roll(ref LimitState state, long now)
+    protected override void Roll(ref LimitState state, long now)
     {
         var windowStart = WindowStart(now, _windowTicks);
         // Only move forward: a clock stepping back stays in the window it already counted. A fresh state

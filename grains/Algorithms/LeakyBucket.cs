@@ -14,7 +14,8 @@ namespace GrainLimiter.Grains.Algorithms;
 /// A request of cost <c>n</c> arriving at <c>t</c> starts when the queue ahead of it is empty, at
 /// <c>s = max(empty, t)</c>: it waits <c>ceil(s - t)</c> ticks and occupies the queue until <c>s + n * W / L</c>.
 /// It is denied when that wait would exceed <see cref="LimitSpec.MaxWait"/>; a single request may not cost more
-/// than the burst (<see cref="LimitSpec.Capacity"/>). Remaining = how many more unit requests would be admitted now.
+/// than the burst (<see cref="LimitSpec.Capacity"/>). Remaining = how many more unit requests would be admitted now;
+/// the reported limit is how many an empty queue admits (<c>limit * maxWait / window + 1</c>).
 /// Bound: the units that start in any interval of <c>d</c> ticks are at most <c>limit * d / window</c> plus the last request's cost.
 /// </para>
 /// </remarks>
@@ -23,6 +24,9 @@ public sealed class LeakyBucket : LimitAlgorithm
     private readonly long _windowTicks;
     private readonly long _maxWaitTicks;
     private readonly long _capacity;
+
+    // What decisions report as their limit: unit requests an empty queue admits (so remaining never exceeds it).
+    private readonly long _queueCapacity;
 
     public LeakyBucket(LimitSpec spec) : base(spec)
     {
@@ -33,6 +37,7 @@ public sealed class LeakyBucket : LimitAlgorithm
         _maxWaitTicks = spec.MaxWait.Ticks;
         _capacity = spec.Capacity;
         ArgumentOutOfRangeException.ThrowIfGreaterThan((Int128)_capacity * _windowTicks / spec.Limit, MaxSpanTicks, "spec.Burst");
+        _queueCapacity = Remaining(0);
     }
 
     public override LimitDecision Check(ref LimitState state, long now, long cost)
@@ -45,19 +50,19 @@ public sealed class LeakyBucket : LimitAlgorithm
         if (cost == 0 || (fits && cost <= _capacity))
         {
             var after = queued + ((Int128)cost * _windowTicks);
-            return new LimitDecision(true, Limit, Remaining(after), EmptyAt(at, after, now), TimeSpan.Zero, wait);
+            return new LimitDecision(true, _queueCapacity, Remaining(after), EmptyAt(at, after, now), TimeSpan.Zero, wait);
         }
 
         var remaining = Remaining(queued);
         var resetAfter = EmptyAt(at, queued, now);
         if (cost > _capacity)
         {
-            return NeverAdmissible(remaining, resetAfter);
+            return NeverAdmissible(remaining, resetAfter) with { Limit = _queueCapacity };
         }
 
         // The wait fits once empty - t <= maxWait.
         var retryAt = at + CeilDiv(queued - ((Int128)_maxWaitTicks * Limit), Limit);
-        return new LimitDecision(false, Limit, remaining, resetAfter, Until(retryAt, now));
+        return new LimitDecision(false, _queueCapacity, remaining, resetAfter, Until(retryAt, now));
     }
 
     public override long Charge(ref LimitState state, long now, long cost)

@@ -13,7 +13,7 @@ namespace GrainLimiter.Grains.Algorithms;
 /// 25 hours. A midnight skipped by a DST gap starts the period at the end of the gap; a midnight that occurs
 /// twice starts it at the first occurrence. Bound: at most <c>limit</c> per period.
 /// </remarks>
-public sealed class Quota : LimitAlgorithm
+public sealed class Quota : WindowedCounter
 {
     private readonly TimeZoneInfo _zone;
     private readonly QuotaPeriod _period;
@@ -40,23 +40,6 @@ public sealed class Quota : LimitAlgorithm
         return cost > Limit ? NeverAdmissible(remaining, resetAfter) : new LimitDecision(false, Limit, remaining, resetAfter, resetAfter);
     }
 
-    public override long Charge(ref LimitState state, long now, long cost)
-    {
-        Validate(now, cost);
-        Roll(ref state, now);
-        state.Count += cost;
-        Debug.Assert(state.Count >= 0 && state.Count <= Limit, "a charge follows a check that admitted it");
-        return 0;
-    }
-
-    public override void Refund(ref LimitState state, long now, long cost, long leaseId)
-    {
-        Validate(now, cost);
-        Roll(ref state, now);
-        state.Count -= Math.Min(cost, state.Count);
-        Debug.Assert(state.Count >= 0);
-    }
-
     public override TimeSpan FreshAfter(in LimitState state, long now) =>
         state.Count == 0 ? TimeSpan.Zero : Until(state.Previous, now);
 
@@ -79,7 +62,7 @@ public sealed class Quota : LimitAlgorithm
         return next is { } value ? ToUtc(value) : long.MaxValue;
     }
 
-    private void Roll(ref LimitState state, long now)
+    protected override void Roll(ref LimitState state, long now)
     {
         // Only move forward: a clock stepping back stays in the period it already counted.
         if (now < state.Previous)

@@ -16,7 +16,7 @@ namespace GrainLimiter.Grains.Algorithms;
 /// integer comparison (Int128). Bound: at most <c>limit</c> in every aligned window, and the estimate never exceeds the limit.
 /// </para>
 /// </remarks>
-public sealed class SlidingWindow : LimitAlgorithm
+public sealed class SlidingWindow : WindowedCounter
 {
     private readonly long _windowTicks;
 
@@ -46,23 +46,6 @@ public sealed class SlidingWindow : LimitAlgorithm
         }
 
         return new LimitDecision(false, Limit, remaining, resetAfter, Until(EarliestAdmission(in state, now, cost), now));
-    }
-
-    public override long Charge(ref LimitState state, long now, long cost)
-    {
-        Validate(now, cost);
-        Roll(ref state, now);
-        state.Count += cost;
-        Debug.Assert(state.Count >= 0 && state.Count <= Limit, "a charge follows a check that admitted it");
-        return 0;
-    }
-
-    public override void Refund(ref LimitState state, long now, long cost, long leaseId)
-    {
-        Validate(now, cost);
-        Roll(ref state, now);
-        state.Count -= Math.Min(cost, state.Count);
-        Debug.Assert(state.Count >= 0);
     }
 
     public override TimeSpan FreshAfter(in LimitState state, long now) =>
@@ -112,7 +95,7 @@ public sealed class SlidingWindow : LimitAlgorithm
         return previous > 0 ? Until(windowStart + _windowTicks, now) : TimeSpan.Zero;
     }
 
-    private void Roll(ref LimitState state, long now)
+    protected override void Roll(ref LimitState state, long now)
     {
         var windowStart = FixedWindow.WindowStart(now, _windowTicks);
         if (windowStart > state.Stamp)

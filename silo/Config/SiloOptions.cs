@@ -14,6 +14,15 @@ public sealed class SiloOptions
     /// <summary><c>memory</c> (one silo, state lost on restart) or <c>redis</c>.</summary>
     public string Storage { get; set; } = "memory";
 
+    /// <summary>Redis connection string when <see cref="Storage"/> is <c>redis</c>: <c>host:port,password=...,user=...,ssl=true</c>.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>First part of every Redis key, so several deployments can share one Redis.</summary>
+    public string RedisKeyPrefix { get; set; } = "gl";
+
+    /// <summary>This cluster's region; part of every Redis key.</summary>
+    public string Region { get; set; } = "local";
+
     /// <summary>Cap on grains held in memory; the least recently used are deactivated first.</summary>
     public int MaxActiveGrains { get; set; } = 1_000_000;
 

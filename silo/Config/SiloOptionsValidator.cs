@@ -1,3 +1,4 @@
+using GrainLimiter.Silo.Storage.Redis;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Config;
@@ -17,6 +18,24 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         }
 
         Require(options.Storage is "memory" or "redis", nameof(options.Storage), $"must be 'memory' or 'redis', not '{options.Storage}'.");
+        if (options.Storage == "redis")
+        {
+            Require(!string.IsNullOrWhiteSpace(options.Redis), nameof(options.Redis), "is required when GrainLimiter__Storage is 'redis' (e.g. 'redis:6379,password=...').");
+            if (!string.IsNullOrWhiteSpace(options.Redis))
+            {
+                try
+                {
+                    RedisConnectionOptions.Parse(options.Redis);
+                }
+                catch (FormatException e)
+                {
+                    failures.Add($"GrainLimiter__Redis: {e.Message}");
+                }
+            }
+        }
+
+        Require(!string.IsNullOrWhiteSpace(options.RedisKeyPrefix) && options.RedisKeyPrefix.Length <= 64, nameof(options.RedisKeyPrefix), "must be 1 to 64 characters.");
+        Require(!string.IsNullOrWhiteSpace(options.Region) && options.Region.Length <= 64, nameof(options.Region), "must be 1 to 64 characters.");
         Require(options.MaxActiveGrains >= 1, nameof(options.MaxActiveGrains), "must be at least 1.");
         Require(options.IdleTimeout >= TimeSpan.FromSeconds(1), nameof(options.IdleTimeout), "must be at least 00:00:01.");
         Require(options.FlushInterval >= TimeSpan.FromMilliseconds(1) && options.FlushInterval <= TimeSpan.FromMinutes(1),

@@ -89,6 +89,7 @@ public sealed partial class GrainCatalog
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.FlushFailed(_logger, batch.Count, e);
+            Interlocked.Add(ref _failedStateWrites, batch.Count);
             foreach (var grain in grains)
             {
                 MarkDirty(grain);

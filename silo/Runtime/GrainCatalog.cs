@@ -17,11 +17,14 @@ namespace GrainLimiter.Silo.Runtime;
 /// </remarks>
 public sealed partial class GrainCatalog
 {
+    private const long ProvisionalLogIntervalMs = 10_000;
     private readonly Shard[] _shards;
     private readonly int _maxPerShard;
     private readonly IGrainStateStore _store;
     private readonly ILogger<GrainCatalog> _logger;
     private long _provisionalActivations;
+    private long _lastProvisionalLog = long.MinValue;
+    private long _failedStateWrites;
 
     public GrainCatalog(IGrainStateStore store, int maxActiveGrains, ILogger<GrainCatalog> logger)
     {
@@ -37,6 +40,9 @@ public sealed partial class GrainCatalog
 
     /// <summary>Activations that started fresh because the store failed and the policy fails open.</summary>
     public long ProvisionalActivations => Interlocked.Read(ref _provisionalActivations);
+
+    /// <summary>Grain states whose write to the store failed; they stay dirty and are retried.</summary>
+    public long FailedStateWrites => Interlocked.Read(ref _failedStateWrites);
 
     internal ValueTask<LimitDecision> RunAsync(GrainId id, CompiledPolicy policy, GrainOperation operation, long now, long cost = 0, long leaseId = 0)
     {
@@ -89,8 +95,14 @@ public sealed partial class GrainCatalog
         }
         catch (Exception e) when (policy.Definition.FailureMode == FailureMode.Open)
         {
-            Interlocked.Increment(ref _provisionalActivations);
-            Log.ProvisionalActivation(_logger, id.Policy, e);
+            var total = Interlocked.Increment(ref _provisionalActivations);
+            // An outage makes every new key fail at once: log the first, then at most one line per interval.
+            var last = Interlocked.Read(ref _lastProvisionalLog);
+            var nowMs = Environment.TickCount64;
+            if (nowMs - last >= ProvisionalLogIntervalMs && Interlocked.CompareExchange(ref _lastProvisionalLog, nowMs, last) == last)
+            {
+                Log.ProvisionalActivation(_logger, id.Policy, total, e);
+            }
         }
         catch (Exception e)
         {
@@ -102,6 +114,13 @@ public sealed partial class GrainCatalog
         lock (shard.Gate)
         {
             shard.Activating.Remove(id);
+            if (!OwnsLocally(id))
+            {
+                // The view changed while the state loaded: the new owner decides, this copy would go stale.
+                activator.SetException(new NotOwnerException(id));
+                return;
+            }
+
             if (!shard.TryFind(id, out _))
             {
                 Insert(shard, grain);

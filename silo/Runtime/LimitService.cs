@@ -1,17 +1,21 @@
+using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
+using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Runtime.Cluster;
 using GrainLimiter.Storage;
 
 namespace GrainLimiter.Silo.Runtime;
 
-/// <summary>Decides checks on this silo's grains: all-or-nothing across keys, shadow mode and failure modes applied.</summary>
-public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, TimeProvider time) : ILimitService
+/// <summary>Decides checks on the grains of the cluster (local or on their owner): all-or-nothing across keys, shadow mode and failure modes applied.</summary>
+public sealed class LimitService(GrainRouter router, PolicyRegistry policies, TimeProvider time, SiloMetrics metrics) : ILimitService
 {
     public const string ShadowModeReason = "shadow_mode";
     public const string StoreUnavailableReason = "store_unavailable";
 
     public async ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow().UtcTicks;
         var results = new CheckResult[checks.Count];
         var charged = new bool[checks.Count];
@@ -38,6 +42,7 @@ public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, 
             await RefundAsync(results, charged, now).ConfigureAwait(false);
         }
 
+        metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
         return new CheckOutcome(!denied, results);
     }
 
@@ -67,7 +72,7 @@ public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, 
     {
         try
         {
-            return (await catalog.RunAsync(new GrainId(policy.Name, key), policy, operation, now, cost, leaseId).ConfigureAwait(false), null);
+            return await router.RunAsync(new GrainId(policy.Name, key), policy, operation, now, cost, leaseId).ConfigureAwait(false);
         }
         catch (StoreUnavailableException)
         {
@@ -83,7 +88,7 @@ public sealed class LimitService(GrainCatalog catalog, PolicyRegistry policies, 
             if (charged[i])
             {
                 var request = results[i].Request;
-                await catalog.RunAsync(new GrainId(request.Policy, request.Key), Policy(request.Policy), GrainOperation.Refund, now, request.Cost, results[i].Decision.LeaseId)
+                await router.RunAsync(new GrainId(request.Policy, request.Key), Policy(request.Policy), GrainOperation.Refund, now, request.Cost, results[i].Decision.LeaseId)
                     .ConfigureAwait(false);
             }
         }

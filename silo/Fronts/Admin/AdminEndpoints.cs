@@ -23,15 +23,9 @@ internal static class AdminEndpoints
 
     private static async Task ResetAsync(HttpContext context, ILimitService limits, CheckValidator validator, IOptions<SiloOptions> options, ILoggerFactory loggers)
     {
-        var body = await JsonBody.ReadAsync(context, HttpJsonContext.Default.KeyBody, options.Value.MaxRequestBodyBytes);
+        var body = await JsonBody.ReadKeyAsync(context, validator, options.Value.MaxRequestBodyBytes);
         if (body is null)
         {
-            return;
-        }
-
-        if (validator.Validate(body.Policy, body.Key) is { } error)
-        {
-            await Problem.BadRequestAsync(context, error.Field, error.Message);
             return;
         }
 

@@ -82,15 +82,9 @@ internal static class CheckEndpoints
 
     private static async Task ReleaseAsync(HttpContext context, ILimitService limits, CheckValidator validator, IOptions<SiloOptions> options)
     {
-        var body = await JsonBody.ReadAsync(context, HttpJsonContext.Default.KeyBody, options.Value.MaxRequestBodyBytes);
+        var body = await JsonBody.ReadKeyAsync(context, validator, options.Value.MaxRequestBodyBytes);
         if (body is null)
         {
-            return;
-        }
-
-        if (validator.Validate(body.Policy, body.Key) is { } error)
-        {
-            await Problem.BadRequestAsync(context, error.Field, error.Message);
             return;
         }
 

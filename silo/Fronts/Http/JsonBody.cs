@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using GrainLimiter.Silo.Runtime;
 
 namespace GrainLimiter.Silo.Fronts.Http;
 
@@ -51,6 +52,19 @@ internal static class JsonBody
         {
             reader.AdvanceTo(read.Buffer.End);
         }
+    }
+
+    /// <summary>Reads a <c>{policy, key}</c> body and validates the pair; null after a 400 has been written.</summary>
+    public static async Task<KeyBody?> ReadKeyAsync(HttpContext context, CheckValidator validator, int maxBytes)
+    {
+        var body = await ReadAsync(context, HttpJsonContext.Default.KeyBody, maxBytes).ConfigureAwait(false);
+        if (body is not null && validator.Validate(body.Policy, body.Key) is { } error)
+        {
+            await Problem.BadRequestAsync(context, error.Field, error.Message).ConfigureAwait(false);
+            return null;
+        }
+
+        return body;
     }
 
     private static T? Deserialize<T>(ReadOnlySequence<byte> body, JsonTypeInfo<T> type)

@@ -114,6 +114,17 @@ public sealed class ConcurrencyTests : AlgorithmContractTests
         }
     }
 
+    [Fact]
+    public void LeaseIdsStayExactInJsonClientsThatReadDoubles()
+    {
+        var algorithm = Create(10);
+        var state = new LimitState();
+
+        var id = Lease(algorithm, ref state, DateTime.MaxValue.Ticks - Ttl.Ticks, 1);
+
+        Assert.InRange(id, 1, 1L << 53);
+    }
+
     private static Concurrency Create(long limit) =>
         new(new LimitSpec { Algorithm = LimitAlgorithmKind.Concurrency, Limit = limit, LeaseTtl = Ttl });
 

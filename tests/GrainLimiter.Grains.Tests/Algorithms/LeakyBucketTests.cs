@@ -73,6 +73,26 @@ public sealed class LeakyBucketTests : AlgorithmContractTests
         Assert.Equal(3, algorithm.Check(ref state, Start, 1).Remaining);
     }
 
+    [Fact]
+    public void ReportedLimitIsWhatAnEmptyQueueAdmitsSoRemainingNeverExceedsIt()
+    {
+        var algorithm = Create(TimeSpan.FromSeconds(2));
+        var state = new LimitState();
+
+        var fresh = algorithm.Check(ref state, Start, 0);
+        var admitted = 0;
+        while (algorithm.Check(ref state, Start, 1) is { Allowed: true } decision)
+        {
+            Assert.InRange(decision.Remaining, 0, decision.Limit);
+            algorithm.Charge(ref state, Start, 1);
+            admitted++;
+        }
+
+        // 10 per second, waits up to 2 s: waits 0, 0.1 s, ..., 2 s.
+        Assert.Equal(21, fresh.Limit);
+        Assert.Equal(fresh.Limit, admitted);
+    }
+
     private static LeakyBucket Create(TimeSpan maxWait) =>
         new(new LimitSpec { Algorithm = LimitAlgorithmKind.LeakyBucket, Limit = 10, Window = TimeSpan.FromSeconds(1), MaxWait = maxWait });
 }

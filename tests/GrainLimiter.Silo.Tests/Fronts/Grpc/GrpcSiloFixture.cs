@@ -15,6 +15,12 @@ public sealed class GrpcSiloFixture : IAsyncLifetime
           - name: grpc-big
             limits:
               - { algorithm: fixed_window, limit: 1000000000, window: 1h }
+          - name: grpc-queue
+            limits:
+              - { algorithm: leaky_bucket, limit: 10, window: 1h, maxWait: 1h }
+          - name: grpc-leases
+            limits:
+              - { algorithm: concurrency, limit: 2, leaseTtl: 1h }
         """;
 
     /// <summary>Largest request message in this silo (GrainLimiter:MaxRequestBodyBytes), small so oversize is cheap to send.</summary>

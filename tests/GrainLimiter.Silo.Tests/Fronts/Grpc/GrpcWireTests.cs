@@ -67,6 +67,56 @@ public sealed class GrpcWireTests(GrpcSiloFixture silo)
     }
 
     [Fact]
+    public async Task Reserve_tells_queued_callers_how_long_to_wait_and_denies_past_the_max_wait()
+    {
+        var key = Unique();
+        var calls = Enumerable.Range(0, 12).Select(_ => Call(Limiter, "Reserve", new { policy = "grpc-queue", key })).ToArray();
+
+        var decisions = (await CallsAsync(calls)).Select(r => Response(r)["decision"]!).ToList();
+
+        // 10 an hour, waits of at most an hour: 11 admitted with waits 0, 6 min, ... 60 min; the 12th denied.
+        // Slow on purpose, so the seconds between calls do not matter.
+        Assert.All(decisions.Take(11), d => Assert.True((bool)d!["allowed"]!));
+        Assert.Equal(0, WaitMs(decisions[0]!));
+        Assert.InRange(WaitMs(decisions[1]!), 350_000, 360_000);
+        Assert.InRange(WaitMs(decisions[10]!), 3_590_000, 3_600_000);
+        Assert.False((bool)decisions[11]!["allowed"]!);
+        Assert.True(decisions[11]!["retry_after"] is not null);
+    }
+
+    [Fact]
+    public async Task Acquire_holds_a_lease_until_it_is_released()
+    {
+        var key = Unique();
+        var acquired = await CallsAsync(
+            Call(Limiter, "Acquire", new { policy = "grpc-leases", key }),
+            Call(Limiter, "Acquire", new { policy = "grpc-leases", key }),
+            Call(Limiter, "Acquire", new { policy = "grpc-leases", key }));
+        var lease = (string)Response(acquired[0])["decision"]!["lease_id"]!;
+
+        var afterRelease = await CallsAsync(
+            Call(Limiter, "Release", new { policy = "grpc-leases", key, lease_id = lease }),
+            Call(Limiter, "Acquire", new { policy = "grpc-leases", key }));
+
+        Assert.True((bool)Response(acquired[1])["decision"]!["allowed"]!);
+        Assert.NotEqual("0", lease);
+        Assert.False((bool)Response(acquired[2])["decision"]!["allowed"]!);
+        Assert.True((bool)Response(afterRelease[1])["decision"]!["allowed"]!);
+    }
+
+    private static long WaitMs(JsonNode decision)
+    {
+        var wait = decision["wait"];
+        if (wait is null)
+        {
+            return 0;
+        }
+
+        var seconds = long.Parse((string?)wait["seconds"] ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        return (seconds * 1000) + ((int?)wait["nanos"] ?? 0) / 1_000_000;
+    }
+
+    [Fact]
     public async Task Bad_input_is_invalid_argument_naming_the_field()
     {
         var tooMany = Enumerable.Range(0, 101).Select(i => Hit("grpc-demo", "k" + i)).ToArray();

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using GrainLimiter.Policies;
+
+namespace GrainLimiter.Grains.Algorithms;
+
+/// <summary>The algorithms that count hits in the current window or period (fixed window, sliding window, quota).</summary>
+/// <remarks>
+/// <see cref="LimitState.Count"/> is the current window's hits. Charging adds to it; a refund takes back only what the
+/// current window still holds, since a refund after the window moved on has nothing left to give back.
+/// </remarks>
+public abstract class WindowedCounter(LimitSpec spec) : LimitAlgorithm(spec)
+{
+    public sealed override long Charge(ref LimitState state, long now, long cost)
+    {
+        Validate(now, cost);
+        Roll(ref state, now);
+        state.Count += cost;
+        Debug.Assert(state.Count >= 0 && state.Count <= Limit, "a charge follows a check that admitted it");
+        return 0;
+    }
+
+    public sealed override void Refund(ref LimitState state, long now, long cost, long leaseId)
+    {
+        Validate(now, cost);
+        Roll(ref state, now);
+        state.Count -= Math.Min(cost, state.Count);
+        Debug.Assert(state.Count >= 0);
+    }
+
+    /// <summary>Moves the state to the window or period containing <paramref name="now"/>; never backwards.</summary>
+    protected abstract void Roll(ref LimitState state, long now);
+}

@@ -1,0 +1,39 @@
+using System.Diagnostics.Metrics;
+using GrainLimiter.Decisions;
+using GrainLimiter.Silo.Runtime;
+
+namespace GrainLimiter.Silo.Observability;
+
+/// <summary>The silo's instruments, on one meter from <see cref="IMeterFactory"/>.</summary>
+public sealed class SiloMetrics
+{
+    private readonly Counter<long> _decisions;
+    private readonly Histogram<double> _checkDuration;
+
+    public SiloMetrics(IMeterFactory meters, GrainCatalog catalog)
+    {
+        var meter = meters.Create(MetricNames.Meter);
+        _decisions = meter.CreateCounter<long>(MetricNames.Decisions, description: "Decisions by policy and result.");
+        _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
+        meter.CreateObservableGauge(MetricNames.ActiveGrains, () => catalog.ActiveCount, description: "Grains active in this silo.");
+        meter.CreateObservableCounter(MetricNames.ProvisionalActivations, () => catalog.ProvisionalActivations,
+            description: "Grains started fresh because the store failed (fail-open policies).");
+        meter.CreateObservableCounter(MetricNames.StoreWriteFailures, () => catalog.FailedStateWrites,
+            description: "Grain states whose write to the store failed; they are retried.");
+    }
+
+    public void RecordCheck(ReadOnlySpan<CheckResult> results, TimeSpan elapsed)
+    {
+        _checkDuration.Record(elapsed.TotalSeconds);
+        foreach (var result in results)
+        {
+            var outcome = result.Reason switch
+            {
+                LimitService.ShadowModeReason => "shadow_denied",
+                LimitService.StoreUnavailableReason => "store_unavailable",
+                _ => result.Decision.Allowed ? "allowed" : "denied",
+            };
+            _decisions.Add(1, new KeyValuePair<string, object?>("policy", result.Request.Policy), new KeyValuePair<string, object?>("result", outcome));
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace GrainLimiter.Silo.Tests.Fixtures;
+
+/// <summary>
+/// A silo in its own process (<c>dotnet silo/bin/{Configuration}/net10.0/GrainLimiter.Silo.dll</c>) on free loopback ports,
+/// configured by environment variables. Killed on dispose whatever happened, so no test leaves a silo behind.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private const int MaxOutputChars = 200_000;
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private SiloProcess(Process process, int httpPort, int peerPort)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        PeerPort = peerPort;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public int HttpPort { get; }
+
+    public int PeerPort { get; }
+
+    public string PeerAddress => $"127.0.0.1:{PeerPort.ToString(CultureInfo.InvariantCulture)}";
+
+    public HttpClient Http { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <summary>Ports to give a silo before it starts (static peer lists need every address up front).</summary>
+    public static (int Http, int Grpc, int Peer) AllocatePorts() => (FreePort.Next(), FreePort.Next(), FreePort.Next());
+
+    public static SiloProcess Start((int Http, int Grpc, int Peer) ports, string policiesFile, IReadOnlyDictionary<string, string> settings)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(SiloDll)!,
+        };
+        start.ArgumentList.Add(SiloDll);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{ports.Http}";
+        start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{ports.Grpc}";
+        start.Environment["Kestrel__Endpoints__Peer__Url"] = $"http://127.0.0.1:{ports.Peer}";
+        start.Environment["Kestrel__Endpoints__Peer__Protocols"] = "Http2";
+        start.Environment["GrainLimiter__PoliciesFile"] = policiesFile;
+        start.Environment["GrainLimiter__Cluster__AdvertisedAddress"] = $"127.0.0.1:{ports.Peer}";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__GrainLimiter"] = "Information";
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = start };
+        var silo = new SiloProcess(process, ports.Http, ports.Peer);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>Waits until <c>/readyz</c> answers 200 (joined); fails with the silo's output if it exits first.</summary>
+    public async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Silo on :{HttpPort} exited with {_process.ExitCode} before it was ready:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Silo on :{HttpPort} not ready after {timeout.TotalSeconds} s:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>SIGKILL: no leave, no flush.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM, as Kubernetes sends it: the silo leaves gracefully and exits.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed with {kill.ExitCode}.");
+        }
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await WaitForExitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            if (_output.Length < MaxOutputChars)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    /// <summary>The silo built next to the tests: <c>dotnet test</c> builds the referenced silo project into its own bin folder.</summary>
+    public static string SiloDll
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/{Configuration}/net10.0
+            for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "GrainLimiter.sln")))
+                {
+                    return Path.Combine(directory.FullName, "silo", "bin", configuration, "net10.0", "GrainLimiter.Silo.dll");
+                }
+            }
+
+            throw new InvalidOperationException("GrainLimiter.sln not found above the test binaries.");
+        }
+    }
+}

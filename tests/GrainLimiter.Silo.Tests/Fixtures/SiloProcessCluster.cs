@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace GrainLimiter.Silo.Tests.Fixtures;
+
+/// <summary>
+/// Silos in separate processes sharing one redis-server (state and membership table), each cluster under its own key
+/// prefix so tests in one collection never see each other's keys. Every process is killed on dispose.
+/// </summary>
+public sealed class SiloProcessCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly List<SiloProcess> _silos = [];
+    private readonly string _policiesFile;
+    private readonly Dictionary<string, string> _settings;
+
+    private SiloProcessCluster(string policiesFile, Dictionary<string, string> settings)
+    {
+        _policiesFile = policiesFile;
+        _settings = settings;
+    }
+
+    public IReadOnlyList<SiloProcess> Silos => _silos;
+
+    public static async Task<SiloProcessCluster> StartAsync(int silos, string policiesYaml, RedisServerProcess redis, IDictionary<string, string>? settings = null)
+    {
+        var policiesFile = Path.Combine(Path.GetTempPath(), $"grainlimiter-cluster-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(policiesFile, policiesYaml);
+        var prefix = "c" + Guid.NewGuid().ToString("N")[..8];
+        var all = new Dictionary<string, string>
+        {
+            ["GrainLimiter__Storage"] = "redis",
+            ["GrainLimiter__Redis"] = redis.ConnectionString,
+            ["GrainLimiter__RedisKeyPrefix"] = prefix,
+            ["GrainLimiter__Cluster__Membership"] = "redis",
+            ["GrainLimiter__Cluster__Secret"] = "test-cluster-secret-0123456789",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[name] = value;
+        }
+
+        var cluster = new SiloProcessCluster(policiesFile, all);
+        try
+        {
+            for (var i = 0; i < silos; i++)
+            {
+                cluster.StartOne();
+            }
+
+            await Task.WhenAll(cluster._silos.Select(s => s.WaitReadyAsync(StartTimeout)));
+            await cluster.WaitConvergedAsync(TimeSpan.FromSeconds(30));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts one more silo (not waited for).</summary>
+    public SiloProcess StartOne()
+    {
+        var silo = SiloProcess.Start(SiloProcess.AllocatePorts(), _policiesFile, _settings);
+        _silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary>Waits until every running silo sees exactly the running, ready silos.</summary>
+    public async Task WaitConvergedAsync(TimeSpan timeout)
+    {
+        var running = _silos.Where(static s => !s.HasExited).ToList();
+        var expected = running.Select(static s => s.PeerAddress).Order(StringComparer.Ordinal).ToArray();
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var silo in running)
+            {
+                var members = await MembersAsync(silo);
+                if (!members.SequenceEqual(expected, StringComparer.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, timeout, $"every silo sees {string.Join(",", expected)}");
+    }
+
+    public static async Task<string[]> MembersAsync(SiloProcess silo)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(await silo.Http.GetStringAsync(new Uri("/v1/cluster", UriKind.Relative)));
+            return document.RootElement.GetProperty("members").EnumerateArray().Select(static m => m.GetString()!).Order(StringComparer.Ordinal).ToArray();
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        File.Delete(_policiesFile);
+    }
+
+    public static string Format(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
+
+    public static JsonContent CheckBody(params (string Policy, string Key)[] checks) =>
+        JsonContent.Create(new { checks = checks.Select(static c => new { policy = c.Policy, key = c.Key, cost = 1 }).ToArray() });
+}

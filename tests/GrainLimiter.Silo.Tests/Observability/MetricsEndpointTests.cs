@@ -1,0 +1,58 @@
+using GrainLimiter.Silo.Tests.Fixtures;
+
+namespace GrainLimiter.Silo.Tests.Observability;
+
+public sealed class MetricsEndpointTests
+{
+    private const string Policies = """
+        policies:
+          - name: five
+            limits:
+              - { algorithm: fixed_window, limit: 5, window: 1h }
+          - name: "shadow \"quoted\""
+            shadowMode: true
+            limits:
+              - { algorithm: fixed_window, limit: 1, window: 1h }
+        """;
+
+    [Fact]
+    public async Task MetricsCountDecisionsByPolicyAndResultInValidPrometheusText()
+    {
+        await using var silo = await RunningSilo.StartAsync(Policies);
+        for (var i = 0; i < 7; i++)
+        {
+            await silo.Http.CheckAsync("five", "k");
+        }
+
+        await silo.Http.CheckAsync("shadow \"quoted\"", "k");
+        await silo.Http.CheckAsync("shadow \"quoted\"", "k");
+
+        var response = await silo.Http.GetAsync("/metrics");
+        var samples = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(5, samples["grainlimiter_decisions_total{policy=\"five\",result=\"allowed\"}"]);
+        Assert.Equal(2, samples["grainlimiter_decisions_total{policy=\"five\",result=\"denied\"}"]);
+        Assert.Equal(1, samples["grainlimiter_decisions_total{policy=\"shadow \\\"quoted\\\"\",result=\"shadow_denied\"}"]);
+        Assert.Equal(9, samples["grainlimiter_check_duration_seconds_count"]);
+        Assert.Equal(9, samples["grainlimiter_check_duration_seconds_bucket{le=\"+Inf\"}"]);
+        Assert.Equal(2, samples["grainlimiter_active_grains"]);
+        Assert.Equal(0, samples["grainlimiter_store_write_failures_total"]);
+    }
+
+    [Fact]
+    public async Task HistogramBucketsAreCumulative()
+    {
+        await using var silo = await RunningSilo.StartAsync(Policies);
+        for (var i = 0; i < 20; i++)
+        {
+            await silo.Http.CheckAsync("five", $"k{i}");
+        }
+
+        var samples = PrometheusText.Parse(await silo.Http.GetStringAsync("/metrics"));
+        var buckets = samples.Where(s => s.Key.StartsWith("grainlimiter_check_duration_seconds_bucket", StringComparison.Ordinal)).Select(s => s.Value).ToList();
+
+        Assert.True(buckets.Count > 5);
+        Assert.Equal(buckets.Order(), buckets);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using GrainLimiter.Silo.Runtime.Cluster;
+using GrainLimiter.Silo.Tests.Fixtures;
+using GrainLimiter.Storage;
+using Xunit.Abstractions;
+
+namespace GrainLimiter.Silo.Tests.Runtime.Cluster;
+
+/// <summary>Silos in separate processes on loopback, sharing a real redis-server: accuracy, scale out/in, SIGKILL.</summary>
+[Collection(SiloProcessCollection.Name)]
+public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHelper output)
+{
+    private const string Policies = """
+        policies:
+          - name: exact
+            failureMode: closed
+            limits:
+              - { algorithm: sliding_log, limit: 1000, window: 1m }
+          - name: many
+            failureMode: closed
+            limits:
+              - { algorithm: sliding_log, limit: 10, window: 1m }
+          - name: moving
+            failureMode: open
+            limits:
+              - { algorithm: sliding_log, limit: 50, window: 1h }
+        """;
+
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan DeadAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>The documented detection time: dead after DeadAfter without an answer, noticed within one probe (+ one refresh).</summary>
+    private static readonly TimeSpan DetectionTime = DeadAfter + ProbeInterval + RefreshInterval;
+
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["GrainLimiter__FlushInterval"] = "00:00:00.100",
+        ["GrainLimiter__Cluster__RefreshInterval"] = "00:00:00.500",
+        ["GrainLimiter__Cluster__FailureDetection__ProbeInterval"] = "00:00:00.250",
+        ["GrainLimiter__Cluster__FailureDetection__DeadAfter"] = "00:00:02",
+        ["GrainLimiter__Cluster__PeerTimeout"] = "00:00:01",
+    };
+
+    [Fact]
+    public async Task ThreeSilosAdmitExactlyTheLimitWhateverFrontIsAsked()
+    {
+        await using var cluster = await SiloProcessCluster.StartAsync(3, Policies, redis.Server, Settings);
+        var fronts = cluster.Silos;
+
+        // One hot key, limit 1000: 64 callers over the three fronts send 1500 checks.
+        var admitted = 0;
+        var sent = 0;
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(caller => Task.Run(async () =>
+        {
+            var front = fronts[caller % fronts.Count];
+            while (Interlocked.Increment(ref sent) <= 1500)
+            {
+                using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody(("exact", "hot")));
+                Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"HTTP {(int)response.StatusCode}");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref admitted);
+                }
+            }
+        })));
+        Assert.Equal(1000, admitted);
+
+        // 10 000 keys of limit 10, sent as 200 groups of 50 keys per check (all or nothing across owners), 12 rounds each.
+        var groups = Enumerable.Range(0, 200).Select(g => Enumerable.Range(0, 50).Select(k => ("many", $"k{g}-{k}")).ToArray()).ToArray();
+        var work = new ConcurrentQueue<int>(Enumerable.Range(0, 12).SelectMany(_ => Enumerable.Range(0, groups.Length)));
+        var admittedPerGroup = new int[groups.Length];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(caller => Task.Run(async () =>
+        {
+            var front = fronts[caller % fronts.Count];
+            while (work.TryDequeue(out var group))
+            {
+                using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody(groups[group]));
+                Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"HTTP {(int)response.StatusCode}");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref admittedPerGroup[group]);
+                }
+            }
+        })));
+        output.WriteLine($"10 000 keys x 12 rounds through 3 fronts: {SiloProcessCluster.Format(clock.Elapsed.TotalSeconds)} s");
+        Assert.All(admittedPerGroup, count => Assert.Equal(10, count));
+
+        // And each key's owner agrees: nothing left on any key, asked from any front.
+        for (var g = 0; g < groups.Length; g += 37)
+        {
+            var (policy, key) = groups[g][g % 50];
+            var usage = await fronts[g % 3].Http.GetStringAsync(new Uri($"/v1/limits/{policy}/{key}", UriKind.Relative));
+            Assert.Equal(0, JsonDocument.Parse(usage).RootElement.GetProperty("remaining").GetInt64());
+        }
+    }
+
+    [Fact]
+    public async Task ScaleOutThenGracefulLeaveUnderLoadShowsNoErrorAndStaysWithinTheBound()
+    {
+        await using var cluster = await SiloProcessCluster.StartAsync(3, Policies, redis.Server, Settings);
+        var keys = Enumerable.Range(0, 40).Select(static i => $"m{i}").ToArray();
+        var load = new ClusterLoad();
+        using var stop = new CancellationTokenSource();
+        // Callers use the fronts of the two silos that stay; ownership still moves to the new silo and away from the leaving one.
+        var running = load.RunAsync([cluster.Silos[0], cluster.Silos[1]], "moving", keys, callers: 16, TimeSpan.FromMilliseconds(2), stop.Token);
+
+        await Eventually.TrueAsync(() => Task.FromResult(load.Requests > 500), TimeSpan.FromSeconds(30), "load is flowing");
+        var fourth = cluster.StartOne();
+        await fourth.WaitReadyAsync(SiloProcessCluster.StartTimeout);
+        await cluster.WaitConvergedAsync(TimeSpan.FromSeconds(20));
+        var afterJoin = load.Requests;
+        await Eventually.TrueAsync(() => Task.FromResult(load.Requests > afterJoin + 500), TimeSpan.FromSeconds(30), "load flows after the join");
+
+        var leaving = cluster.Silos[2];
+        var leaveClock = Stopwatch.StartNew();
+        leaving.Terminate();
+        Assert.True(await leaving.WaitForExitAsync(TimeSpan.FromSeconds(15)), "the leaving silo exits within LeaveTimeout + 5 s");
+        output.WriteLine($"graceful leave: exit after {leaveClock.ElapsedMilliseconds} ms, exit code {leaving.ExitCode}");
+        Assert.Equal(0, leaving.ExitCode);
+        await cluster.WaitConvergedAsync(TimeSpan.FromSeconds(20));
+        var afterLeave = load.Requests;
+        await Eventually.TrueAsync(() => Task.FromResult(load.Requests > afterLeave + 500), TimeSpan.FromSeconds(30), "load flows after the leave");
+        await stop.CancelAsync();
+        await running;
+
+        var capacity = keys.Length * 50L;
+        var over = Math.Max(0, load.Admitted - capacity);
+        // Documented bound while membership changes: rate x (flush interval + view propagation).
+        var bound = load.RequestsPerSecond * (FlushInterval + RefreshInterval).TotalSeconds;
+        output.WriteLine($"scale 3->4->3: {load.Requests} requests at {SiloProcessCluster.Format(load.RequestsPerSecond)}/s, admitted {load.Admitted} of capacity {capacity}, " +
+            $"over-admission {over} (bound {SiloProcessCluster.Format(bound)}), failure-mode answers {load.Provisional}, errors {load.Errors.Count}");
+        Assert.Empty(load.Errors);
+        Assert.True(load.Admitted >= capacity, "every key reached its limit");
+        Assert.True(over <= bound, $"over-admission {over} exceeds rate x (flush + propagation) = {bound}");
+    }
+
+    [Fact]
+    public async Task KilledSilosKeysAnswerFromANewOwnerWithinTheDetectionTime()
+    {
+        await using var cluster = await SiloProcessCluster.StartAsync(3, Policies, redis.Server, Settings);
+        var victim = cluster.Silos[2];
+        var members = cluster.Silos.Select(static s => s.PeerAddress).ToArray();
+        var view = new ClusterView(1, members[0], members);
+        var keys = Enumerable.Range(0, 60).Select(static i => $"d{i}").ToArray();
+        var victimKey = keys.First(k => view.OwnerOf(new GrainId("moving", k)) == victim.PeerAddress);
+
+        var load = new ClusterLoad();
+        using var stop = new CancellationTokenSource();
+        var running = load.RunAsync([cluster.Silos[0], cluster.Silos[1]], "moving", keys, callers: 16, TimeSpan.FromMilliseconds(2), stop.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(load.Requests > 1000), TimeSpan.FromSeconds(30), "load is flowing");
+
+        var killedAt = Stopwatch.StartNew();
+        victim.Kill();
+        // The first answer for the victim's key that comes from an owner, not from the failure mode.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var response = await cluster.Silos[0].Http.GetAsync(new Uri($"/v1/limits/moving/{victimKey}", UriKind.Relative));
+            var body = await response.Content.ReadAsStringAsync();
+            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests && !body.Contains("owner_unreachable", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(20), "the victim's key is answered by a new owner");
+        var recovered = killedAt.Elapsed;
+        await Eventually.TrueAsync(() => Task.FromResult(load.Elapsed > TimeSpan.Zero && killedAt.Elapsed > recovered + TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(5), "a second of load after recovery");
+        await stop.CancelAsync();
+        await running;
+
+        var capacity = keys.Length * 50L;
+        var over = Math.Max(0, load.Admitted - capacity);
+        var bound = load.RequestsPerSecond * (FlushInterval + DetectionTime).TotalSeconds;
+        output.WriteLine($"SIGKILL: new owner answered after {recovered.TotalMilliseconds:F0} ms (detection time {DetectionTime.TotalMilliseconds} ms); " +
+            $"{load.Requests} requests at {SiloProcessCluster.Format(load.RequestsPerSecond)}/s, admitted {load.Admitted} of {capacity}, over-admission {over} " +
+            $"(bound {SiloProcessCluster.Format(bound)}), failure-mode answers {load.Provisional}, errors {load.Errors.Count}");
+        Assert.True(recovered <= DetectionTime + TimeSpan.FromSeconds(1), $"recovered after {recovered}");
+        Assert.True(over <= bound, $"over-admission {over} exceeds rate x (flush + detection) = {bound}");
+        Assert.Empty(load.Errors);
+    }
+}

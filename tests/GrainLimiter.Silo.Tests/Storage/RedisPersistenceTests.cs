@@ -1,0 +1,126 @@
+using System.Net;
+using GrainLimiter.Silo.Storage.Redis;
+using GrainLimiter.Silo.Tests.Fixtures;
+using GrainLimiter.Storage;
+
+namespace GrainLimiter.Silo.Tests.Storage;
+
+/// <summary>A silo backed by a real redis-server: restarts and Redis outages.</summary>
+public sealed class RedisPersistenceTests
+{
+    private const string Policies = """
+        policies:
+          - name: daily
+            limits:
+              - { algorithm: token_bucket, limit: 100, window: 1d }
+          - name: open
+            limits:
+              - { algorithm: fixed_window, limit: 1000000, window: 1h }
+          - name: closed
+            failureMode: closed
+            limits:
+              - { algorithm: fixed_window, limit: 10, window: 1h }
+        """;
+
+    private static Dictionary<string, string?> RedisSettings(RedisServerProcess redis) => new()
+    {
+        ["GrainLimiter:Storage"] = "redis",
+        ["GrainLimiter:Redis"] = redis.ConnectionString.Replace("syncTimeout=5000", "syncTimeout=500", StringComparison.Ordinal),
+        ["GrainLimiter:FlushInterval"] = "00:00:00.050",
+    };
+
+    [Fact]
+    public async Task RestartedSiloContinuesFromTheStoredCounts()
+    {
+        await using var redis = await RedisServerProcess.StartRedisAsync();
+        await using (var first = await RunningSilo.StartAsync(Policies, RedisSettings(redis)))
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await first.Http.CheckAsync("daily", "user:42")).StatusCode);
+            }
+        }
+
+        await using var second = await RunningSilo.StartAsync(Policies, RedisSettings(redis));
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await second.Http.CheckAsync("daily", "user:42")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await second.Http.CheckAsync("daily", "user:42")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SiloKeepsAnsweringWhileRedisIsDownAndWritesAgainWhenItReturns()
+    {
+        await using var redis = await RedisServerProcess.StartRedisAsync();
+        await using var silo = await RunningSilo.StartAsync(Policies, RedisSettings(redis));
+        var answered = 0;
+        var failures = new List<string>();
+        async Task CallAsync(string policy, string key)
+        {
+            var response = await silo.Http.CheckAsync(policy, key);
+            if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests)
+            {
+                Interlocked.Increment(ref answered);
+            }
+            else
+            {
+                var body = await response.Content.ReadAsStringAsync();
+                lock (failures) failures.Add($"{response.StatusCode}: {body}");
+            }
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            await CallAsync("open", $"before:{i % 20}");
+        }
+
+        await redis.KillAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            await CallAsync("open", $"before:{i % 20}");
+            await CallAsync("open", $"during:{i % 20}");
+        }
+
+        var closed = await (await silo.Http.CheckAsync("closed", "new-during-outage")).JsonAsync();
+
+        await redis.RestartAsync();
+        await using var reader = await RedisConnection.ConnectAsync(redis.ConnectionString);
+        var keys = new GrainKeyFormat("gl", "local");
+        await Eventually.TrueAsync(
+            async () => await reader.GetAsync(keys.ToBytes(new GrainId("open", "during:7"))) is not null,
+            TimeSpan.FromSeconds(30), "a grain changed during the outage is written to the restarted Redis");
+
+        Assert.Empty(failures);
+        Assert.Equal(600, answered);
+        Assert.False(closed.GetProperty("allowed").GetBoolean());
+        Assert.Equal("store_unavailable", closed.GetProperty("results")[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task SiloConfiguredForAnUnreachableRedisRefusesToStartNamingTheSetting()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["GrainLimiter:Storage"] = "redis",
+            ["GrainLimiter:Redis"] = $"127.0.0.1:{FreePort.Next()},connectTimeout=500",
+        };
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningSilo.StartAsync(Policies, settings));
+
+        Assert.Contains("GrainLimiter__Redis", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, "GrainLimiter__Redis: is required")]
+    [InlineData("127.0.0.1:6379,colour=blue", "GrainLimiter__Redis:")]
+    public async Task BadRedisSettingFailsStartNamingIt(string? connectionString, string expected)
+    {
+        var settings = new Dictionary<string, string?> { ["GrainLimiter:Storage"] = "redis", ["GrainLimiter:Redis"] = connectionString };
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningSilo.StartAsync(Policies, settings));
+
+        Assert.Contains(expected, error.Message);
+    }
+}
