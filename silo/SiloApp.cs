@@ -29,9 +29,9 @@ public static class SiloApp
         app.Services.GetRequiredService<PolicyRegistry>();
         app.Services.GetRequiredService<IGrainStateStore>();
         app.MapCheckEndpoints();
-        app.MapAdminEndpoints(options);
+        var admin = app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
-        app.MapCluster();
+        app.MapCluster(admin);
         app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");

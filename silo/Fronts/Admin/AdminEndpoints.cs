@@ -10,15 +10,17 @@ namespace GrainLimiter.Silo.Fronts.Admin;
 /// <summary>Operator endpoints under <c>/admin</c>, behind a bearer token. With no token configured they do not exist.</summary>
 internal static class AdminEndpoints
 {
-    public static void MapAdminEndpoints(this IEndpointRouteBuilder endpoints, SiloOptions options)
+    /// <returns>The <c>/admin/v1</c> group, for other parts to map operator endpoints on; null when admin is disabled.</returns>
+    public static RouteGroupBuilder? MapAdminEndpoints(this IEndpointRouteBuilder endpoints, SiloOptions options)
     {
         if (string.IsNullOrEmpty(options.AdminToken))
         {
-            return;
+            return null;
         }
 
         var admin = endpoints.MapGroup("/admin/v1").AddEndpointFilter(new BearerTokenFilter(options.AdminToken));
         admin.MapPost("/reset", ResetAsync);
+        return admin;
     }
 
     private static async Task ResetAsync(HttpContext context, ILimitService limits, CheckValidator validator, IOptions<SiloOptions> options, ILoggerFactory loggers)

@@ -45,8 +45,9 @@ public static class ClusterExtensions
         return services;
     }
 
-    /// <summary>Maps the peer API (multi-silo modes) and <c>GET /v1/cluster</c> (this silo's view, for operators and tests).</summary>
-    public static IEndpointRouteBuilder MapCluster(this IEndpointRouteBuilder endpoints)
+    /// <summary>Maps the peer API (multi-silo modes) and, for operators, <c>GET /admin/v1/cluster</c> (this silo's view).</summary>
+    /// <remarks>The view names every peer's address, so it is only served behind the admin token.</remarks>
+    public static IEndpointRouteBuilder MapCluster(this IEndpointRouteBuilder endpoints, RouteGroupBuilder? admin)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<ClusterOptions>>().Value;
         if (!options.IsMultiSilo)
@@ -55,7 +56,7 @@ public static class ClusterExtensions
         }
 
         PeerEndpoints.Map(endpoints);
-        endpoints.MapGet("/v1/cluster", WriteViewAsync);
+        admin?.MapGet("/cluster", WriteViewAsync);
         return endpoints;
     }
 

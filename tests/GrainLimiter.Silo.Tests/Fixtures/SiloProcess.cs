@@ -28,6 +28,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string PeerAddress => $"127.0.0.1:{PeerPort.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The admin bearer token every test silo process gets.</summary>
+    public const string AdminToken = "test-admin-token-0123456789";
+
     public HttpClient Http { get; }
 
     public bool HasExited => _process.HasExited;
@@ -61,6 +64,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Kestrel__Endpoints__Peer__Url"] = $"http://127.0.0.1:{ports.Peer}";
         start.Environment["Kestrel__Endpoints__Peer__Protocols"] = "Http2";
         start.Environment["GrainLimiter__PoliciesFile"] = policiesFile;
+        start.Environment["GrainLimiter__AdminToken"] = AdminToken;
         start.Environment["GrainLimiter__Cluster__AdvertisedAddress"] = $"127.0.0.1:{ports.Peer}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__GrainLimiter"] = "Information";

@@ -92,7 +92,10 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     {
         try
         {
-            using var document = JsonDocument.Parse(await silo.Http.GetStringAsync(new Uri("/v1/cluster", UriKind.Relative)));
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/cluster");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SiloProcess.AdminToken);
+            using var response = await silo.Http.SendAsync(request);
+            using var document = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync());
             return document.RootElement.GetProperty("members").EnumerateArray().Select(static m => m.GetString()!).Order(StringComparer.Ordinal).ToArray();
         }
         catch (HttpRequestException)
