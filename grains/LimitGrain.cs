@@ -16,6 +16,8 @@ public sealed class LimitGrain
     // The first limit's state is inline so the common one-limit policy costs no extra object.
     private LimitState _first;
     private LimitState[]? _rest;
+    // UTC ticks until which an upstream asked every caller to wait (Pause); not persisted: a pause outlives no move.
+    private long _pausedUntil;
 
     public LimitGrain(GrainId id, CompiledPolicy policy)
     {
@@ -91,7 +93,18 @@ public sealed class LimitGrain
             alert |= decision.AlertReached;
         }
 
-        return (denied ?? tightest with { Wait = wait }) with { AlertReached = alert };
+        var result = (denied ?? tightest with { Wait = wait }) with { AlertReached = alert };
+        return now < _pausedUntil ? Paused(result, now) : result;
+    }
+
+    /// <summary>Denies every request until <paramref name="untilTicks"/> (UTC); a pause already in force is never shortened.</summary>
+    public void PauseUntil(long untilTicks) => _pausedUntil = Math.Max(_pausedUntil, untilTicks);
+
+    private LimitDecision Paused(in LimitDecision decision, long now)
+    {
+        var left = TimeSpan.FromTicks(_pausedUntil - now);
+        var retryAfter = !decision.Allowed && decision.RetryAfter > left ? decision.RetryAfter : left;
+        return decision with { Allowed = false, Remaining = 0, RetryAfter = retryAfter, Wait = TimeSpan.Zero, LeaseId = 0 };
     }
 
     /// <summary>Gives back a charge that another key of the same check denied.</summary>

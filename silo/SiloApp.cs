@@ -7,6 +7,7 @@ using GrainLimiter.Silo.Runtime;
 using GrainLimiter.Silo.Runtime.Cluster;
 using GrainLimiter.Silo.Storage;
 using GrainLimiter.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo;
@@ -41,7 +42,7 @@ public static class SiloApp
     {
         services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System); // TryAdd: tests may run the silo on their own clock.
         services.AddSingleton(provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PoliciesFile(provider))));
         services.AddGrainStateStore();
         services.AddSingleton(provider => new GrainCatalog(

@@ -156,6 +156,7 @@ public sealed partial class GrainCatalog
             case GrainOperation.Refund: grain.Refund(now, cost, leaseId); break;
             case GrainOperation.Release: grain.Release(now, leaseId); break;
             case GrainOperation.Reset: grain.Reset(); break;
+            case GrainOperation.Pause: grain.PauseUntil(cost); break;
             default: throw new UnreachableException();
         }
 

@@ -8,4 +8,6 @@ internal enum GrainOperation
     Refund,
     Release,
     Reset,
+    /// <summary>Deny until a time: the cost argument carries its UTC ticks.</summary>
+    Pause,
 }

@@ -17,4 +17,7 @@ public interface ILimitService
 
     /// <summary>Forgets all usage of a key.</summary>
     ValueTask ResetAsync(string policy, string key, CancellationToken cancellationToken);
+
+    /// <summary>Denies every request of a key until <paramref name="until"/> (an upstream said 429); answers the key's state.</summary>
+    ValueTask<CheckResult> PauseAsync(string policy, string key, DateTimeOffset until, CancellationToken cancellationToken);
 }

@@ -55,6 +55,12 @@ public sealed class LimitService(GrainRouter router, PolicyRegistry policies, Ti
     public async ValueTask ResetAsync(string policy, string key, CancellationToken cancellationToken) =>
         await OneAsync(policy, key, GrainOperation.Reset, cost: 0, leaseId: 0).ConfigureAwait(false);
 
+    public async ValueTask<CheckResult> PauseAsync(string policy, string key, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var result = await OneAsync(policy, key, GrainOperation.Pause, cost: until.UtcTicks, leaseId: 0).ConfigureAwait(false);
+        return result with { Request = new CheckRequest(policy, key, 0) };
+    }
+
     private async ValueTask<CheckResult> OneAsync(string policyName, string key, GrainOperation operation, long cost, long leaseId)
     {
         var policy = Policy(policyName);

@@ -10,9 +10,12 @@ using DecisionCheck = GrainLimiter.Decisions.CheckRequest;
 namespace GrainLimiter.Silo.Fronts.Grpc;
 
 /// <summary><c>grainlimiter.v1.Limiter</c>: Check, Reserve, Acquire, Release and Get over gRPC, with the semantics of the HTTP front.</summary>
-internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidator validator, PolicyRegistry policies) : IGrpcService
+internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidator validator, PolicyRegistry policies, TimeProvider time) : IGrpcService
 {
     public const string ServiceName = "grainlimiter.v1.Limiter";
+
+    /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);
 
     public IEnumerable<GrpcMethod> Methods() =>
     [
@@ -21,6 +24,7 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
         GrpcMethodTable.Unary<AcquireRequest, DecisionResponse>(ServiceName, "Acquire", AcquireRequest.Parser, AcquireAsync),
         GrpcMethodTable.Unary<ReleaseRequest, DecisionResponse>(ServiceName, "Release", ReleaseRequest.Parser, ReleaseAsync),
         GrpcMethodTable.Unary<GetRequest, DecisionResponse>(ServiceName, "Get", GetRequest.Parser, GetAsync),
+        GrpcMethodTable.Unary<PauseRequest, DecisionResponse>(ServiceName, "Pause", PauseRequest.Parser, PauseAsync),
     ];
 
     public async ValueTask<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken)
@@ -46,7 +50,7 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
         var response = new CheckResponse { Allowed = outcome.Allowed };
         foreach (var result in outcome.Results)
         {
-            response.Decisions.Add(ToProto(result));
+            response.Decisions.Add(WithWindow(ToProto(result), result));
         }
 
         return response;
@@ -61,7 +65,7 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
         }
 
         var outcome = await limits.CheckAsync([check], cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = ToProto(outcome.Results[0]) };
+        return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
     }
 
     public async ValueTask<DecisionResponse> AcquireAsync(AcquireRequest request, CancellationToken cancellationToken)
@@ -73,7 +77,7 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
         }
 
         var outcome = await limits.CheckAsync([new DecisionCheck(request.Policy, request.Key, 1)], cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = ToProto(outcome.Results[0]) };
+        return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
     }
 
     public async ValueTask<DecisionResponse> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
@@ -85,14 +89,27 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
         }
 
         var result = await limits.ReleaseAsync(request.Policy, request.Key, request.LeaseId, cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = ToProto(result) };
+        return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
     public async ValueTask<DecisionResponse> GetAsync(GetRequest request, CancellationToken cancellationToken)
     {
         ValidateKey(request.Policy, request.Key);
         var result = await limits.GetAsync(request.Policy, request.Key, cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = ToProto(result) };
+        return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
+    }
+
+    public async ValueTask<DecisionResponse> PauseAsync(PauseRequest request, CancellationToken cancellationToken)
+    {
+        ValidateKey(request.Policy, request.Key);
+        var pauseFor = request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (pauseFor < TimeSpan.FromMilliseconds(1) || pauseFor > MaxPause)
+        {
+            throw Invalid(new ValidationError("pause_for", $"is {pauseFor}; it must be between 1 ms and {MaxPause.TotalHours:0} hours."));
+        }
+
+        var result = await limits.PauseAsync(request.Policy, request.Key, time.GetUtcNow() + pauseFor, cancellationToken).ConfigureAwait(false);
+        return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
     /// <summary>The protobuf form of a decision; the same fields as the HTTP front's JSON.</summary>
@@ -120,6 +137,17 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
         else
         {
             proto.RetryAfter = Duration.FromTimeSpan(decision.RetryAfter);
+        }
+
+        return proto;
+    }
+
+    // The window of the deciding limit, for the client's RateLimit-Policy header.
+    private Decision WithWindow(Decision proto, in CheckResult result)
+    {
+        if (policies.TryGet(result.Request.Policy, out var policy) && LimitWindow.Of(policy, result.Decision.LimitIndex) is var window && window > TimeSpan.Zero)
+        {
+            proto.Window = Duration.FromTimeSpan(window);
         }
 
         return proto;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Policies;
 using GrainLimiter.Silo.Runtime;
 
 namespace GrainLimiter.Silo.Fronts.Http;
@@ -67,21 +66,10 @@ internal static class RateLimitHeaders
     private static bool Tighter(in LimitDecision candidate, in LimitDecision current) =>
         candidate.Allowed != current.Allowed ? !candidate.Allowed : candidate.Remaining < current.Remaining;
 
-    // The draft's w: the window in seconds. A concurrency limit has none; a month counts as 30 days.
+    // The draft's w: the window in seconds; a concurrency limit has none.
     private static string Window(CompiledPolicy policy, int limitIndex)
     {
-        var spec = policy.Definition.Limits[limitIndex];
-        var window = spec.Algorithm switch
-        {
-            LimitAlgorithmKind.Concurrency => TimeSpan.Zero,
-            LimitAlgorithmKind.Quota => spec.Period switch
-            {
-                QuotaPeriod.Day => TimeSpan.FromDays(1),
-                QuotaPeriod.Week => TimeSpan.FromDays(7),
-                _ => TimeSpan.FromDays(30),
-            },
-            _ => spec.Window,
-        };
+        var window = LimitWindow.Of(policy, limitIndex);
         return window == TimeSpan.Zero ? "" : $";w={Seconds(window)}";
     }
 

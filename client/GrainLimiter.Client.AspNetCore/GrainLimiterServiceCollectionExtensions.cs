@@ -1,0 +1,72 @@
+using GrainLimiter.Client.AspNetCore.RateLimiting;
+using GrainLimiter.Client.Throttling;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace GrainLimiter.Client.AspNetCore;
+
+/// <summary>Registers the GrainLimiter client, the global distributed limiter and the outbound throttle.</summary>
+public static class GrainLimiterServiceCollectionExtensions
+{
+    /// <summary>Adds one shared <see cref="GrainLimiterClient"/>, configured from <c>GrainLimiter:Client</c> then <paramref name="configure"/>,
+    /// validated at start (every problem named), and warmed up (connections opened) when the host starts.</summary>
+    public static IServiceCollection AddGrainLimiterClient(this IServiceCollection services, Action<GrainLimiterClientOptions>? configure = null)
+    {
+        var options = services.AddOptions<GrainLimiterClientOptions>().BindConfiguration(GrainLimiterClientOptions.Section);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.AddSingleton<IValidateOptions<GrainLimiterClientOptions>, GrainLimiterClientOptionsValidator>();
+        options.ValidateOnStart();
+        services.AddSingleton(static provider => new GrainLimiterClient(provider.GetRequiredService<IOptions<GrainLimiterClientOptions>>().Value));
+        services.AddHostedService<ClientWarmUp>();
+        return services;
+    }
+
+    /// <summary>Sets <c>RateLimiterOptions.GlobalLimiter</c> to a <see cref="GrainLimiterPartitionedRateLimiter"/> over <paramref name="rules"/>
+    /// and answers its rejections with the standard headers and problem+json. Call <c>AddRateLimiter</c> and <c>UseRateLimiter</c> as usual.</summary>
+    public static IServiceCollection AddGrainLimiterGlobalLimiter(this IServiceCollection services, params LimitRule[] rules)
+    {
+        services.AddOptions<RateLimiterOptions>().Configure<GrainLimiterClient>((limiter, client) =>
+        {
+            limiter.GlobalLimiter = new GrainLimiterPartitionedRateLimiter(client, rules);
+            limiter.OnRejected ??= Responses.RateLimitResponse.OnRejectedAsync;
+        });
+        return services;
+    }
+
+    /// <summary>Adds an <see cref="OutboundThrottle"/> over the keys of <c>GrainLimiter:Throttle</c> then <paramref name="configure"/>.</summary>
+    public static IServiceCollection AddGrainLimiterThrottle(this IServiceCollection services, Action<OutboundThrottleOptions>? configure = null)
+    {
+        var options = services.AddOptions<OutboundThrottleOptions>().BindConfiguration(OutboundThrottleOptions.Section);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.AddSingleton(static provider => new OutboundThrottle(
+            provider.GetRequiredService<GrainLimiterClient>(),
+            provider.GetRequiredService<IOptions<OutboundThrottleOptions>>().Value,
+            provider.GetService<TimeProvider>()));
+        return services;
+    }
+
+    /// <summary>Reports every problem of the options at start, each naming the setting.</summary>
+    private sealed class GrainLimiterClientOptionsValidator : IValidateOptions<GrainLimiterClientOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, GrainLimiterClientOptions options) =>
+            options.Validate() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>Opens the connections to the silos at start so the first requests fit in the short deadline.</summary>
+    private sealed class ClientWarmUp(GrainLimiterClient client) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => client.WarmUpAsync(TimeSpan.FromSeconds(2), cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,98 @@
+using GrainLimiter.Policies;
+
+namespace GrainLimiter.Client;
+
+/// <summary>How the client reaches the cluster and what it answers when it cannot (section <c>GrainLimiter:Client</c>).</summary>
+public sealed class GrainLimiterClientOptions
+{
+    /// <summary>The configuration section these options bind from (environment: <c>GrainLimiter__Client__Name</c>).</summary>
+    public const string Section = "GrainLimiter:Client";
+
+    /// <summary>The silos' gRPC addresses (<c>http://host:8081</c>, h2c). Calls go to the first healthy one and fail over to the next.</summary>
+    public List<Uri> Endpoints { get; set; } = [];
+
+    /// <summary>Longest a decision may take, failover included; sent as <c>grpc-timeout</c>. Short by default, like Envoy's 20 ms:
+    /// a gateway must not stall on its limiter.</summary>
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>What a policy answers when the cluster cannot: open admits (and counts it), closed denies.</summary>
+    public FailureMode DefaultFailureMode { get; set; } = FailureMode.Open;
+
+    /// <summary>Failure mode per policy name, overriding <see cref="DefaultFailureMode"/> (e.g. <c>login: Closed</c>).</summary>
+    public Dictionary<string, FailureMode> FailureModes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Retry-after given with a fail-closed denial.</summary>
+    public TimeSpan FailClosedRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Throw <see cref="ClusterUnavailableException"/> on an outage instead of applying the failure mode.</summary>
+    public bool ThrowWhenUnavailable { get; set; }
+
+    /// <summary>Fraction of failed calls within <see cref="CircuitBreakerSamplingDuration"/> that opens the circuit.</summary>
+    public double CircuitBreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Calls needed within the sampling duration before the circuit may open.</summary>
+    public int CircuitBreakerMinimumThroughput { get; set; } = 10;
+
+    /// <summary>Window over which failures are counted.</summary>
+    public TimeSpan CircuitBreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an open circuit answers from the failure mode without calling the cluster.</summary>
+    public TimeSpan CircuitBreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest response message accepted.</summary>
+    public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Every problem with these options, each naming the setting to fix; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Endpoints.Count == 0)
+        {
+            problems.Add($"{Section}:Endpoints: at least one silo gRPC address is required (e.g. http://127.0.0.1:8081).");
+        }
+
+        for (var i = 0; i < Endpoints.Count; i++)
+        {
+            if (Endpoints[i] is not { IsAbsoluteUri: true } uri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add($"{Section}:Endpoints:{i}: '{Endpoints[i]}' is not an absolute http:// or https:// address.");
+            }
+        }
+
+        // Polly's timeout strategy accepts 10 ms .. 24 h.
+        if (Deadline < TimeSpan.FromMilliseconds(10) || Deadline > TimeSpan.FromHours(24))
+        {
+            problems.Add($"{Section}:Deadline: {Deadline} is outside 10 ms .. 24 h.");
+        }
+
+        if (FailClosedRetryAfter <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:FailClosedRetryAfter: must be positive.");
+        }
+
+        if (CircuitBreakerFailureRatio is <= 0 or > 1)
+        {
+            problems.Add($"{Section}:CircuitBreakerFailureRatio: {CircuitBreakerFailureRatio} is outside (0, 1].");
+        }
+
+        if (CircuitBreakerMinimumThroughput < 2)
+        {
+            problems.Add($"{Section}:CircuitBreakerMinimumThroughput: must be at least 2.");
+        }
+
+        if (CircuitBreakerSamplingDuration < TimeSpan.FromMilliseconds(500) || CircuitBreakerBreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            problems.Add($"{Section}:CircuitBreakerSamplingDuration and CircuitBreakerBreakDuration: must be at least 500 ms.");
+        }
+
+        if (MaxMessageBytes < 1024)
+        {
+            problems.Add($"{Section}:MaxMessageBytes: must be at least 1024.");
+        }
+
+        return problems;
+    }
+
+    /// <summary>The failure mode of <paramref name="policy"/>.</summary>
+    public FailureMode FailureModeOf(string policy) => FailureModes.TryGetValue(policy, out var mode) ? mode : DefaultFailureMode;
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+using GrainLimiter.Policies;
+
+namespace GrainLimiter.Client.Resilience;
+
+/// <summary>What the client counts: answers made from a failure mode, and circuit openings. Also readable as plain totals.</summary>
+internal sealed class ClientMetrics : IDisposable
+{
+    public const string MeterName = "GrainLimiter.Client";
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _circuitOpenings;
+    private long _failOpen;
+    private long _failClosed;
+    private long _circuitOpened;
+
+    public ClientMetrics()
+    {
+        _fallbacks = _meter.CreateCounter<long>("grainlimiter_client_fallbacks_total", description: "Decisions answered by the failure mode because the cluster could not answer.");
+        _circuitOpenings = _meter.CreateCounter<long>("grainlimiter_client_circuit_opened_total", description: "Times the circuit to the cluster opened.");
+    }
+
+    public long FailOpen => Interlocked.Read(ref _failOpen);
+
+    public long FailClosed => Interlocked.Read(ref _failClosed);
+
+    public long CircuitOpenings => Interlocked.Read(ref _circuitOpened);
+
+    public void Fallback(FailureMode mode)
+    {
+        if (mode == FailureMode.Open)
+        {
+            Interlocked.Increment(ref _failOpen);
+            _fallbacks.Add(1, new KeyValuePair<string, object?>("mode", "open"));
+        }
+        else
+        {
+            Interlocked.Increment(ref _failClosed);
+            _fallbacks.Add(1, new KeyValuePair<string, object?>("mode", "closed"));
+        }
+    }
+
+    public void CircuitOpened()
+    {
+        Interlocked.Increment(ref _circuitOpened);
+        _circuitOpenings.Add(1);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

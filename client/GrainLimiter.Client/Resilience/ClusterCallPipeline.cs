@@ -1,0 +1,43 @@
+using GrainLimiter.Grpc;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace GrainLimiter.Client.Resilience;
+
+/// <summary>The Polly pipeline around every cluster call: a circuit breaker outside a timeout of one deadline.</summary>
+/// <remarks>
+/// The timeout bounds the whole call, failover included, so a caller never waits longer than the deadline. The breaker
+/// counts timeouts and outages (not bad input): once the cluster is clearly down, calls get the failure mode's answer at
+/// once instead of each spending a deadline.
+/// </remarks>
+internal static class ClusterCallPipeline
+{
+    public static ResiliencePipeline Build(GrainLimiterClientOptions options, ClientMetrics metrics) =>
+        new ResiliencePipelineBuilder()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = options.CircuitBreakerFailureRatio,
+                MinimumThroughput = options.CircuitBreakerMinimumThroughput,
+                SamplingDuration = options.CircuitBreakerSamplingDuration,
+                BreakDuration = options.CircuitBreakerBreakDuration,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsOutage),
+                OnOpened = _ =>
+                {
+                    metrics.CircuitOpened();
+                    return default;
+                },
+            })
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = options.Deadline })
+            .Build();
+
+    /// <summary>Whether a failure means the cluster could not answer (as opposed to a bad request, which it answered).</summary>
+    public static bool IsOutage(Exception exception) => exception switch
+    {
+        TimeoutRejectedException or BrokenCircuitException or HttpRequestException => true,
+        GrpcStatusException e => e.Status is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded or GrpcStatusCode.Internal
+            or GrpcStatusCode.Unknown or GrpcStatusCode.Aborted or GrpcStatusCode.ResourceExhausted or GrpcStatusCode.Unimplemented,
+        IOException => true,
+        _ => false,
+    };
+}

@@ -1,1 +1,0 @@
-namespace GrainLimiter.Client; internal static class Placeholder;

@@ -1,0 +1,153 @@
+using GrainLimiter.Client.Decisions;
+using GrainLimiter.Client.Tests.Fixtures;
+using GrainLimiter.Grpc;
+using GrainLimiter.Silo.Tests.Fixtures;
+
+namespace GrainLimiter.Client.Tests.GrainLimiter.Client;
+
+[Collection(SiloCollection.Name)]
+public sealed class GrainLimiterClientTests(SiloFixture fixture)
+{
+    [Fact]
+    public async Task CheckAdmitsUpToTheLimitThenDeniesWithAnHonestRetryAfter()
+    {
+        using var client = fixture.NewClient();
+        var key = SiloFixture.UniqueKey("user");
+
+        var decisions = new List<ClusterDecision>();
+        for (var i = 0; i < 4; i++)
+        {
+            decisions.Add(await client.CheckAsync("three-per-hour", key));
+        }
+
+        Assert.Equal([true, true, true, false], decisions.Select(static d => d.Allowed));
+        var denied = decisions[3];
+        Assert.Equal(3, denied.Limit);
+        Assert.Equal(0, denied.Remaining);
+        Assert.Equal("three-per-hour", denied.LimitName);
+        Assert.Equal(TimeSpan.FromHours(1), denied.Window);
+        // One token every 20 minutes: the retry is due when the next one is.
+        Assert.InRange(denied.RetryAfter!.Value, TimeSpan.FromMinutes(19), TimeSpan.FromMinutes(20));
+        Assert.False(denied.IsFallback);
+    }
+
+    [Fact]
+    public async Task MultiKeyCheckIsAllOrNothing()
+    {
+        using var client = fixture.NewClient();
+        var exhausted = SiloFixture.UniqueKey("a");
+        var fresh = SiloFixture.UniqueKey("b");
+        await client.CheckAsync("two-limits", exhausted, cost: 2);
+
+        var outcome = await client.CheckAsync([new LimitCheck("two-limits", fresh), new LimitCheck("two-limits", exhausted)]);
+        var freshAfter = await client.GetAsync("two-limits", fresh);
+
+        Assert.False(outcome.Allowed);
+        Assert.True(outcome.Decisions[0].Allowed);
+        Assert.False(outcome.Decisions[1].Allowed);
+        Assert.Equal("per-minute", outcome.Decisions[1].LimitName);
+        // The admitted key was refunded: the denied check charged nothing.
+        Assert.Equal(2, freshAfter.Remaining);
+    }
+
+    [Fact]
+    public async Task ReserveOnALeakyBucketAnswersHowLongToWait()
+    {
+        using var client = fixture.NewClient();
+        var key = SiloFixture.UniqueKey("image");
+
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < 3; i++)
+        {
+            waits.Add((await client.ReserveAsync("image-api", key)).Wait);
+        }
+
+        // 30 per minute: one slot every 2 s.
+        Assert.Equal(TimeSpan.Zero, waits[0]);
+        Assert.InRange(waits[1], TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(2));
+        Assert.InRange(waits[2], TimeSpan.FromSeconds(3.9), TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
+    public async Task LeasesAreLimitedUntilReleased()
+    {
+        using var client = fixture.NewClient();
+        var key = SiloFixture.UniqueKey("account");
+
+        var first = await client.AcquireAsync("inflight", key);
+        var second = await client.AcquireAsync("inflight", key);
+        var third = await client.AcquireAsync("inflight", key);
+        await client.ReleaseAsync("inflight", key, first.LeaseId);
+        var afterRelease = await client.AcquireAsync("inflight", key);
+
+        Assert.True(first.Allowed && second.Allowed);
+        Assert.NotEqual(0, first.LeaseId);
+        Assert.False(third.Allowed);
+        Assert.True(afterRelease.Allowed);
+    }
+
+    [Fact]
+    public async Task PauseDeniesTheKeyForItsDurationAndOnlyThatKey()
+    {
+        using var client = fixture.NewClient();
+        var paused = SiloFixture.UniqueKey("upstream");
+        var other = SiloFixture.UniqueKey("upstream");
+
+        var pauseAnswer = await client.PauseAsync("roomy", paused, TimeSpan.FromMinutes(10));
+        var check = await client.CheckAsync("roomy", paused);
+        var shorterPause = await client.PauseAsync("roomy", paused, TimeSpan.FromSeconds(1));
+        var otherCheck = await client.CheckAsync("roomy", other);
+
+        Assert.False(pauseAnswer.Allowed);
+        Assert.False(check.Allowed);
+        Assert.InRange(check.RetryAfter!.Value, TimeSpan.FromMinutes(9.9), TimeSpan.FromMinutes(10));
+        // A shorter pause never shortens the one in force.
+        Assert.True(shorterPause.RetryAfter > TimeSpan.FromMinutes(9.9));
+        Assert.True(otherCheck.Allowed);
+    }
+
+    [Fact]
+    public async Task FailsOverToTheNextSiloWhenTheFirstRefusesConnections()
+    {
+        var dead = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        using var client = fixture.NewClient(o => o.Endpoints = [dead, fixture.GrpcAddress]);
+
+        var first = await client.CheckAsync("roomy", SiloFixture.UniqueKey("failover"));
+        var second = await client.CheckAsync("roomy", SiloFixture.UniqueKey("failover"));
+
+        Assert.True(first.Allowed);
+        Assert.False(first.IsFallback);
+        Assert.False(second.IsFallback);
+        Assert.Equal(0, client.FailOpenCount);
+    }
+
+    [Fact]
+    public async Task BadInputIsNotAnOutageItThrows()
+    {
+        using var client = fixture.NewClient();
+
+        var error = await Assert.ThrowsAsync<GrpcStatusException>(async () => await client.CheckAsync("no-such-policy", "k"));
+
+        Assert.Equal(GrpcStatusCode.InvalidArgument, error.Status);
+        Assert.Contains("no-such-policy", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, client.FailOpenCount);
+    }
+
+    [Fact]
+    public async Task WarmUpCountsServingSilos()
+    {
+        var dead = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        using var client = fixture.NewClient(o => o.Endpoints = [fixture.GrpcAddress, dead]);
+
+        Assert.Equal(1, await client.WarmUpAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void InvalidOptionsNameEverySettingToFix()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new GrainLimiterClient(new GrainLimiterClientOptions { Deadline = TimeSpan.Zero }));
+
+        Assert.Contains("GrainLimiter:Client:Endpoints", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter:Client:Deadline", error.Message, StringComparison.Ordinal);
+    }
+}
