@@ -21,7 +21,8 @@ public sealed class LimitGrain
 
     public LimitGrain(GrainId id, CompiledPolicy policy)
     {
-        Id = id;
+        Debug.Assert(id.Policy == policy.Name, "a grain belongs to the policy it is named after");
+        Key = id.Key;
         Policy = policy;
         if (policy.Algorithms.Count > 1)
         {
@@ -29,7 +30,10 @@ public sealed class LimitGrain
         }
     }
 
-    public GrainId Id { get; }
+    // Only the key is stored: the policy already holds the name, and a million grains feel every 8 bytes.
+    public GrainId Id => new(Policy.Name, Key);
+
+    public string Key { get; }
 
     public CompiledPolicy Policy { get; }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using GrainLimiter.Storage;
 
 namespace GrainLimiter.Silo.Storage;
@@ -29,7 +30,7 @@ public sealed class MemoryGrainStateStore(TimeProvider time) : IGrainStateStore
             }
             else
             {
-                _states[write.Id] = (write.State.ToArray(), now + write.TimeToLive.Ticks);
+                _states[write.Id] = (OwnedArray(write.State), now + write.TimeToLive.Ticks);
             }
         }
 
@@ -42,6 +43,10 @@ public sealed class MemoryGrainStateStore(TimeProvider time) : IGrainStateStore
         _states.TryRemove(id, out _);
         return ValueTask.CompletedTask;
     }
+
+    // The catalog hands over a fresh array per state; keep it rather than copy it again.
+    private static byte[] OwnedArray(ReadOnlyMemory<byte> state) =>
+        MemoryMarshal.TryGetArray(state, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : state.ToArray();
 
     private void SweepExpired(long now)
     {
