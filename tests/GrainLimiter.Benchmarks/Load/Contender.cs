@@ -104,6 +104,9 @@ internal abstract class Contender : IAsyncDisposable
         string? firstError = null;
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
+        // Open loop: each worker's calls are due every `interval` ticks. Latency counts from when a call was due, so a
+        // server that stalls is charged for the queue it causes (no coordinated omission).
+        var interval = settings.Rate is { } rate ? Stopwatch.Frequency * (double)workers / rate : 0;
 
         async Task WorkerAsync(int index)
         {
@@ -118,6 +121,17 @@ internal abstract class Contender : IAsyncDisposable
                 }
 
                 var start = Stopwatch.GetTimestamp();
+                if (interval > 0)
+                {
+                    var due = started + (long)(call * interval);
+                    if (due > start)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds((due - start) / (double)Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
+                    }
+
+                    start = due;
+                }
+
                 if (start >= end)
                 {
                     break;

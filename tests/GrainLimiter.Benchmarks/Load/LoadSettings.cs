@@ -22,6 +22,10 @@ internal sealed record LoadSettings
     /// <summary>Upper bound on calls per measured phase, whatever the duration.</summary>
     public long MaxCallsPerPhase { get; init; } = 200_000_000;
 
+    /// <summary>Open loop: calls per second for all workers together, each latency counted from its scheduled start.
+    /// Null: closed loop, every worker calls again as soon as its answer arrives.</summary>
+    public double? Rate { get; init; }
+
     /// <summary>The hot key's limit in the accuracy phase, and how many requests are fired at it.</summary>
     public int AccuracyLimit { get; init; } = 1_000;
 
@@ -53,6 +57,7 @@ internal sealed record LoadSettings
           --keys <n>              key space of the uniform and Zipf distributions (default 100000)
           --zipf <s>              Zipf exponent (default 0.99)
           --max-calls <n>         bound on calls per phase (default 200000000)
+          --rate <n>              open loop: n calls/s in all (e.g. half of a closed-loop peak); latency from the scheduled start
           --scale <list>          scale-curve key counts, e.g. 1k,100k,1M,10M (default)
           --scale-cluster-max <n> largest count also loaded into the silo and Redis (default 10M)
           --no-scale              skip the scale curve
@@ -86,6 +91,7 @@ internal sealed record LoadSettings
                 "--keys" => settings with { Keys = (int)Count(Value(), "--keys", 1, 10_000_000) },
                 "--zipf" => settings with { ZipfExponent = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--max-calls" => settings with { MaxCallsPerPhase = Count(Value(), "--max-calls", 1, long.MaxValue) },
+                "--rate" => settings with { Rate = Count(Value(), "--rate", 1, 100_000_000) },
                 "--scale" => settings with { ScaleKeys = Value().Split(',').Select(v => (int)Count(v, "--scale", 1, 50_000_000)).ToArray() },
                 "--scale-cluster-max" => settings with { ScaleClusterMaxKeys = (int)Count(Value(), "--scale-cluster-max", 0, 50_000_000) },
                 "--no-scale" => settings with { SkipScale = true },
