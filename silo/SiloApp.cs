@@ -18,7 +18,9 @@ public static class SiloApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Content root = where the silo is installed, so appsettings.json and the demo policies are found
+        // whatever directory `dotnet GrainLimiter.Silo.dll` is started from.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelHttpsConfiguration();
         configure?.Invoke(builder);
         AddSilo(builder.Services, builder.Configuration);

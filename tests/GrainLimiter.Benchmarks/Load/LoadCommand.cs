@@ -199,7 +199,7 @@ internal static class LoadCommand
                 ["connections"] = settings.Connections.ToString(CultureInfo.InvariantCulture),
                 ["keys"] = settings.Keys.ToString("N0", CultureInfo.InvariantCulture),
                 ["zipf"] = settings.ZipfExponent.ToString("0.##", CultureInfo.InvariantCulture),
-                ["load"] = settings.Rate is { } rate ? $"open loop, {rate.ToString("N0", CultureInfo.InvariantCulture)} calls/s" : "closed loop",
+                ["load"] = settings.Rate is { } rate ? $"paced at {rate.ToString("N0", CultureInfo.InvariantCulture)} calls/s" : "closed loop",
             },
             Phases = phases,
             Accuracy = accuracy,

@@ -22,8 +22,8 @@ internal sealed record LoadSettings
     /// <summary>Upper bound on calls per measured phase, whatever the duration.</summary>
     public long MaxCallsPerPhase { get; init; } = 200_000_000;
 
-    /// <summary>Open loop: calls per second for all workers together, each latency counted from its scheduled start.
-    /// Null: closed loop, every worker calls again as soon as its answer arrives.</summary>
+    /// <summary>Paced: calls per second for all workers together (latency from each actual send). Null: closed loop,
+    /// every worker calls again as soon as its answer arrives.</summary>
     public double? Rate { get; init; }
 
     /// <summary>The hot key's limit in the accuracy phase, and how many requests are fired at it.</summary>
@@ -57,7 +57,7 @@ internal sealed record LoadSettings
           --keys <n>              key space of the uniform and Zipf distributions (default 100000)
           --zipf <s>              Zipf exponent (default 0.99)
           --max-calls <n>         bound on calls per phase (default 200000000)
-          --rate <n>              open loop: n calls/s in all (e.g. half of a closed-loop peak); latency from the scheduled start
+          --rate <n>              paced: n calls/s in all (e.g. half of a closed-loop peak); an achieved rate below n = overload
           --scale <list>          scale-curve key counts, e.g. 1k,100k,1M,10M (default)
           --scale-cluster-max <n> largest count also loaded into the silo and Redis (default 10M)
           --no-scale              skip the scale curve
