@@ -16,7 +16,7 @@ namespace GrainLimiter.Grains.Algorithms;
 /// The math works on <c>TAT - t</c> in 1/L ticks (Int128 products, usually small enough for 64-bit division).
 /// </para>
 /// </remarks>
-public sealed class Gcra : LimitAlgorithm
+public sealed class Gcra : ExactTimeAlgorithm
 {
     private readonly long _windowTicks;
     private readonly long _capacity;
@@ -74,29 +74,6 @@ public sealed class Gcra : LimitAlgorithm
         var at = Math.Max(now, state.Previous);
         var debt = ((Int128)(state.Stamp - at) * Limit) + state.Count;
         return FullAt(at, Int128.Max(0, debt), now);
-    }
-
-    /// <summary>Records <paramref name="now"/> as seen (never going back) and returns the debt <c>TAT - t</c> in 1/L ticks, at least 0.</summary>
-    private Int128 Normalize(ref LimitState state, long now)
-    {
-        state.Previous = Math.Max(state.Previous, now);
-        var debt = ((Int128)(state.Stamp - state.Previous) * Limit) + state.Count;
-        if (debt < 0)
-        {
-            // Idle time beyond a full bucket earns nothing: the TAT catches up with now.
-            state.Stamp = state.Previous;
-            state.Count = 0;
-            return 0;
-        }
-
-        return debt;
-    }
-
-    /// <summary>Sets the TAT to the latest time seen plus <paramref name="debt"/> (1/L ticks).</summary>
-    private void Store(ref LimitState state, Int128 debt)
-    {
-        state.Stamp = state.Previous + DivRem(debt, Limit, out state.Count);
-        Debug.Assert(state.Count >= 0 && state.Count < Limit);
     }
 
     private TimeSpan FullAt(long at, Int128 debt, long now) =>

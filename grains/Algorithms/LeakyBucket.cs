@@ -19,7 +19,7 @@ namespace GrainLimiter.Grains.Algorithms;
 /// Bound: the units that start in any interval of <c>d</c> ticks are at most <c>limit * d / window</c> plus the last request's cost.
 /// </para>
 /// </remarks>
-public sealed class LeakyBucket : LimitAlgorithm
+public sealed class LeakyBucket : ExactTimeAlgorithm
 {
     private readonly long _windowTicks;
     private readonly long _maxWaitTicks;
@@ -68,7 +68,9 @@ public sealed class LeakyBucket : LimitAlgorithm
     public override long Charge(ref LimitState state, long now, long cost)
     {
         Validate(now, cost);
-        Store(ref state, Normalize(ref state, now) + ((Int128)cost * _windowTicks));
+        var queued = Normalize(ref state, now) + ((Int128)cost * _windowTicks);
+        Debug.Assert(queued <= ((Int128)_maxWaitTicks + MaxSpanTicks) * Limit, "a charge follows a check that admitted it");
+        Store(ref state, queued);
         return 0;
     }
 
@@ -97,29 +99,6 @@ public sealed class LeakyBucket : LimitAlgorithm
         }
 
         return slack <= long.MaxValue ? ((long)slack / _windowTicks) + 1 : (long)Int128.Min(long.MaxValue - 1, slack / _windowTicks) + 1;
-    }
-
-    /// <summary>Records <paramref name="now"/> as seen (never going back) and returns how long the queue takes to empty, in 1/L ticks.</summary>
-    private Int128 Normalize(ref LimitState state, long now)
-    {
-        state.Previous = Math.Max(state.Previous, now);
-        var queued = ((Int128)(state.Stamp - state.Previous) * Limit) + state.Count;
-        if (queued < 0)
-        {
-            state.Stamp = state.Previous;
-            state.Count = 0;
-            return 0;
-        }
-
-        return queued;
-    }
-
-    /// <summary>Sets the time the queue is empty to the latest time seen plus <paramref name="queued"/> (1/L ticks).</summary>
-    private void Store(ref LimitState state, Int128 queued)
-    {
-        state.Stamp = state.Previous + DivRem(queued, Limit, out state.Count);
-        Debug.Assert(state.Count >= 0 && state.Count < Limit && state.Stamp >= 0);
-        Debug.Assert(queued <= ((Int128)_maxWaitTicks + MaxSpanTicks) * Limit, "a charge follows a check that admitted it");
     }
 
     private TimeSpan EmptyAt(long at, Int128 queued, long now) =>
