@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using GrainLimiter.Client.Tests.Fixtures;
+using GrainLimiter.Tests;
 using GrainLimiter.Client.Throttling;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;

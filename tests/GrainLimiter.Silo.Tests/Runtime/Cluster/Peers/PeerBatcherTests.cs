@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using GrainLimiter.Silo.Runtime.Cluster.Peers;
 using GrainLimiter.Silo.Tests.Fixtures;
+using GrainLimiter.Tests;
 
-namespace GrainLimiter.Silo.Tests.Runtime.Cluster;
+namespace GrainLimiter.Silo.Tests.Runtime.Cluster.Peers;
 
 public sealed class PeerBatcherTests
 {
@@ -11,7 +12,7 @@ public sealed class PeerBatcherTests
     [Fact]
     public async Task BatchLeavesAsSoonAsItHoldsBatchSizeItems()
     {
-        var time = new ManualTimeProvider();
+        var time = new ManualClock();
         var sent = new BlockingCollection<IReadOnlyList<int>>();
         await using var batcher = new PeerBatcher<int>(3, TimeSpan.FromHours(1), 100, 4, b => { sent.Add(b.ToArray()); return Task.CompletedTask; }, time);
 
@@ -27,7 +28,7 @@ public sealed class PeerBatcherTests
     [Fact]
     public async Task PartialBatchLeavesWhenTheDelayPassesAndNotBefore()
     {
-        var time = new ManualTimeProvider();
+        var time = new ManualClock();
         var sent = new BlockingCollection<IReadOnlyList<int>>();
         await using var batcher = new PeerBatcher<int>(1000, TimeSpan.FromMicroseconds(500), 100, 4, b => { sent.Add(b.ToArray()); return Task.CompletedTask; }, time);
 
@@ -37,9 +38,9 @@ public sealed class PeerBatcherTests
         await Eventually.TrueAsync(() => Task.FromResult(batcher.Queued == 0), Wait, "the batcher took the items");
         Assert.False(sent.TryTake(out _, TimeSpan.FromMilliseconds(100)));
 
-        time.Advance(TimeSpan.FromMicroseconds(499));
+        time.AdvanceTo(time.GetUtcNow() + TimeSpan.FromMicroseconds(499));
         Assert.False(sent.TryTake(out _, TimeSpan.FromMilliseconds(50)));
-        time.Advance(TimeSpan.FromMicroseconds(1));
+        time.AdvanceTo(time.GetUtcNow() + TimeSpan.FromMicroseconds(1));
         Assert.True(sent.TryTake(out var batch, Wait));
         Assert.Equal([7, 8], batch);
     }
@@ -47,7 +48,7 @@ public sealed class PeerBatcherTests
     [Fact]
     public async Task QueueRefusesOnceFullWhileThePeerHoldsEveryBatchInFlight()
     {
-        var time = new ManualTimeProvider();
+        var time = new ManualClock();
         var release = new TaskCompletionSource();
         var sending = 0;
         await using var batcher = new PeerBatcher<int>(2, TimeSpan.Zero, capacity: 4, maxInFlight: 1, async b =>

@@ -1,7 +1,7 @@
-namespace GrainLimiter.Client.Tests.Fixtures;
+namespace GrainLimiter.Tests;
 
 /// <summary>A clock that moves only when the test says so, with timers (so <c>Task.Delay(d, clock)</c> waits on it).</summary>
-/// <remarks><see cref="ForSilo"/> shows the silo the same time but keeps its background timers real, so only the code under
+/// <remarks><see cref="ForSilo"/> shows a system under test (a silo) the same time but keeps its background timers real, so only the code under
 /// test sleeps on this clock and <see cref="PendingTimers"/> counts exactly its sleepers.</remarks>
 public sealed class ManualClock : TimeProvider
 {
