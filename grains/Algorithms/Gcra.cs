@@ -16,66 +16,38 @@ namespace GrainLimiter.Grains.Algorithms;
 /// The math works on <c>TAT - t</c> in 1/L ticks (Int128 products, usually small enough for 64-bit division).
 /// </para>
 /// </remarks>
-public sealed class Gcra : ExactTimeAlgorithm
+public sealed class Gcra(LimitSpec spec) : ExactTimeAlgorithm(spec)
 {
-    private readonly long _windowTicks;
-    private readonly long _capacity;
-
-    public Gcra(LimitSpec spec) : base(spec)
-    {
-        _windowTicks = PositiveSpan(spec.Window, "spec.Window");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Limit, "spec.Limit");
-        _capacity = spec.Capacity;
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((Int128)_capacity * _windowTicks / spec.Limit, MaxSpanTicks, "spec.Burst");
-    }
-
     public override LimitDecision Check(ref LimitState state, long now, long cost)
     {
         Validate(now, cost);
         var debt = Normalize(ref state, now);
         var at = state.Previous;
         // Tokens in debt, rounded up: a fraction of a token still being earned is not available.
-        var used = CeilDiv(debt, _windowTicks);
-        var remaining = Math.Max(0, _capacity - used);
+        var used = CeilDiv(debt, WindowTicks);
+        var remaining = Math.Max(0, Capacity - used);
         if (cost <= remaining)
         {
-            return new LimitDecision(true, Limit, remaining - cost, FullAt(at, debt + ((Int128)cost * _windowTicks), now), TimeSpan.Zero);
+            return new LimitDecision(true, Limit, remaining - cost, UntilReached(at, debt + ((Int128)cost * WindowTicks), now), TimeSpan.Zero);
         }
 
-        var resetAfter = FullAt(at, debt, now);
-        if (cost > _capacity)
+        var resetAfter = UntilReached(at, debt, now);
+        if (cost > Capacity)
         {
             return NeverAdmissible(remaining, resetAfter);
         }
 
         // Admitted once TAT - t <= (capacity - cost) * T.
-        var retryAt = at + CeilDiv(debt - ((Int128)(_capacity - cost) * _windowTicks), Limit);
+        var retryAt = at + CeilDiv(debt - ((Int128)(Capacity - cost) * WindowTicks), Limit);
         return new LimitDecision(false, Limit, remaining, resetAfter, Until(retryAt, now));
     }
 
     public override long Charge(ref LimitState state, long now, long cost)
     {
         Validate(now, cost);
-        var debt = Normalize(ref state, now) + ((Int128)cost * _windowTicks);
+        var debt = Normalize(ref state, now) + ((Int128)cost * WindowTicks);
         Store(ref state, debt);
-        Debug.Assert(debt <= (Int128)_capacity * _windowTicks, "a charge follows a check that admitted it");
+        Debug.Assert(debt <= (Int128)Capacity * WindowTicks, "a charge follows a check that admitted it");
         return 0;
     }
-
-    public override void Refund(ref LimitState state, long now, long cost, long leaseId)
-    {
-        Validate(now, cost);
-        var debt = Normalize(ref state, now);
-        Store(ref state, Int128.Max(0, debt - ((Int128)Math.Min(cost, _capacity) * _windowTicks)));
-    }
-
-    public override TimeSpan FreshAfter(in LimitState state, long now)
-    {
-        var at = Math.Max(now, state.Previous);
-        var debt = ((Int128)(state.Stamp - at) * Limit) + state.Count;
-        return FullAt(at, Int128.Max(0, debt), now);
-    }
-
-    private TimeSpan FullAt(long at, Int128 debt, long now) =>
-        debt > 0 ? Until(at + CeilDiv(debt, Limit), now) : TimeSpan.Zero;
 }

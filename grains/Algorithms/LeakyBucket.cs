@@ -21,22 +21,16 @@ namespace GrainLimiter.Grains.Algorithms;
 /// </remarks>
 public sealed class LeakyBucket : ExactTimeAlgorithm
 {
-    private readonly long _windowTicks;
     private readonly long _maxWaitTicks;
-    private readonly long _capacity;
 
     // What decisions report as their limit: unit requests an empty queue admits (so remaining never exceeds it).
     private readonly long _queueCapacity;
 
     public LeakyBucket(LimitSpec spec) : base(spec)
     {
-        _windowTicks = PositiveSpan(spec.Window, "spec.Window");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Limit, "spec.Limit");
         ArgumentOutOfRangeException.ThrowIfNegative(spec.MaxWait.Ticks, "spec.MaxWait");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(spec.MaxWait.Ticks, MaxSpanTicks, "spec.MaxWait");
         _maxWaitTicks = spec.MaxWait.Ticks;
-        _capacity = spec.Capacity;
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((Int128)_capacity * _windowTicks / spec.Limit, MaxSpanTicks, "spec.Burst");
         _queueCapacity = Remaining(0);
     }
 
@@ -47,15 +41,15 @@ public sealed class LeakyBucket : ExactTimeAlgorithm
         var at = state.Previous;
         var wait = Until(at + CeilDiv(queued, Limit), now);
         var fits = queued <= (Int128)_maxWaitTicks * Limit;
-        if (cost == 0 || (fits && cost <= _capacity))
+        if (cost == 0 || (fits && cost <= Capacity))
         {
-            var after = queued + ((Int128)cost * _windowTicks);
-            return new LimitDecision(true, _queueCapacity, Remaining(after), EmptyAt(at, after, now), TimeSpan.Zero, wait);
+            var after = queued + ((Int128)cost * WindowTicks);
+            return new LimitDecision(true, _queueCapacity, Remaining(after), UntilReached(at, after, now), TimeSpan.Zero, wait);
         }
 
         var remaining = Remaining(queued);
-        var resetAfter = EmptyAt(at, queued, now);
-        if (cost > _capacity)
+        var resetAfter = UntilReached(at, queued, now);
+        if (cost > Capacity)
         {
             return NeverAdmissible(remaining, resetAfter) with { Limit = _queueCapacity };
         }
@@ -68,24 +62,10 @@ public sealed class LeakyBucket : ExactTimeAlgorithm
     public override long Charge(ref LimitState state, long now, long cost)
     {
         Validate(now, cost);
-        var queued = Normalize(ref state, now) + ((Int128)cost * _windowTicks);
+        var queued = Normalize(ref state, now) + ((Int128)cost * WindowTicks);
         Debug.Assert(queued <= ((Int128)_maxWaitTicks + MaxSpanTicks) * Limit, "a charge follows a check that admitted it");
         Store(ref state, queued);
         return 0;
-    }
-
-    public override void Refund(ref LimitState state, long now, long cost, long leaseId)
-    {
-        Validate(now, cost);
-        var queued = Normalize(ref state, now);
-        Store(ref state, Int128.Max(0, queued - ((Int128)Math.Min(cost, _capacity) * _windowTicks)));
-    }
-
-    public override TimeSpan FreshAfter(in LimitState state, long now)
-    {
-        var at = Math.Max(now, state.Previous);
-        var queued = ((Int128)(state.Stamp - at) * Limit) + state.Count;
-        return EmptyAt(at, Int128.Max(0, queued), now);
     }
 
     /// <summary>Unit requests admitted now on top of a queue that drains in <paramref name="queued"/> (1/L ticks).</summary>
@@ -98,9 +78,6 @@ public sealed class LeakyBucket : ExactTimeAlgorithm
             return 0;
         }
 
-        return slack <= long.MaxValue ? ((long)slack / _windowTicks) + 1 : (long)Int128.Min(long.MaxValue - 1, slack / _windowTicks) + 1;
+        return slack <= long.MaxValue ? ((long)slack / WindowTicks) + 1 : (long)Int128.Min(long.MaxValue - 1, slack / WindowTicks) + 1;
     }
-
-    private TimeSpan EmptyAt(long at, Int128 queued, long now) =>
-        queued > 0 ? Until(at + CeilDiv(queued, Limit), now) : TimeSpan.Zero;
 }
