@@ -2,8 +2,15 @@ using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Silo.Tests.Observability;
 
+/// <remarks>
+/// The OpenTelemetry SDK listens to every meter named GrainLimiter in the process, so silos other tests run in this
+/// process at the same time would add to these counts: this collection runs alone. (In production a silo is a process.)
+/// </remarks>
+[Collection(Name)]
 public sealed class MetricsEndpointTests
 {
+    public const string Name = "metrics (alone in the process)";
+
     private const string Policies = """
         policies:
           - name: five
@@ -56,3 +63,6 @@ public sealed class MetricsEndpointTests
         Assert.Equal(buckets.Order(), buckets);
     }
 }
+
+[CollectionDefinition(MetricsEndpointTests.Name, DisableParallelization = true)]
+public sealed class MetricsCollection;
