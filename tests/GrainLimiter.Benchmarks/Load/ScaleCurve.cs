@@ -1,6 +1,6 @@
 using GrainLimiter.Benchmarks.Load.Contenders;
 using GrainLimiter.Benchmarks.Load.Processes;
-using GrainLimiter.Silo.Storage.Redis;
+using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load;
 
@@ -70,21 +70,22 @@ internal static class ScaleCurve
         var redisBytes = new Dictionary<int, double>();
         if (redis is not null && clusterSizes.Length > 0)
         {
-            await using var connection = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await redis.ConnectAsync().ConfigureAwait(false);
+            var server = connection.GetServer(redis.Endpoint);
             // Synchronous: the baseline must not include keys still being freed (the contenders leave a few hundred thousand).
-            await connection.ExecuteAsync(["FLUSHALL"], cancellationToken).ConfigureAwait(false);
+            await server.ExecuteAsync("FLUSHALL", "SYNC").WaitAsync(cancellationToken).ConfigureAwait(false);
             var baseline = await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false);
             var loaded = 0;
             var window = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 3_600_000;
             foreach (var n in clusterSizes)
             {
                 progress($"scale: Redis, loading {n:N0} keys", 0);
-                await LoadRedisAsync(connection, loaded, n, window, cancellationToken).ConfigureAwait(false);
+                await LoadRedisAsync(connection.GetDatabase(), loaded, n, window, cancellationToken).ConfigureAwait(false);
                 loaded = n;
                 redisBytes[n] = (await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false) - baseline) / (double)n;
             }
 
-            await connection.ExecuteAsync(["FLUSHALL", "ASYNC"], cancellationToken).ConfigureAwait(false);
+            await server.ExecuteAsync("FLUSHALL", "ASYNC").WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var n in sizes)
@@ -152,21 +153,22 @@ internal static class ScaleCurve
             }).ConfigureAwait(false);
     }
 
-    private static async Task LoadRedisAsync(RedisConnection connection, int from, int to, long window, CancellationToken cancellationToken)
+    private static async Task LoadRedisAsync(IDatabase database, int from, int to, long window, CancellationToken cancellationToken)
     {
         const int BatchSize = 1000;
         var inFlight = new List<Task>();
         for (var start = from; start < to; start += BatchSize)
         {
-            var batch = new RedisBatch(64 * BatchSize);
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = database.CreateBatch();
             for (var i = start; i < Math.Min(to, start + BatchSize); i++)
             {
                 // What the fixed-window script leaves per key: an integer counter with the window as TTL.
-                batch.Add(["SET", $"fw:{{k{i}}}:{window}", 1, "PX", 3_600_000]);
+                inFlight.Add(batch.StringSetAsync($"fw:{{k{i}}}:{window}", 1, TimeSpan.FromMilliseconds(3_600_000)));
             }
 
-            inFlight.Add(connection.WriteBatchAsync(batch, cancellationToken).AsTask());
-            if (inFlight.Count >= 8)
+            batch.Execute();
+            if (inFlight.Count >= 8 * BatchSize)
             {
                 await Task.WhenAll(inFlight).ConfigureAwait(false);
                 inFlight.Clear();

@@ -1,28 +1,31 @@
 using GrainLimiter.Benchmarks.Load.Processes;
-using GrainLimiter.Silo.Storage.Redis;
+using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load.Contenders;
 
 /// <summary>
-/// The seed design: one EVALSHA per decision against redis-server, through GrainLimiter's own RESP client
-/// (silo/Storage/Redis: multiplexed, so concurrent calls are pipelined on a few connections, as StackExchange.Redis does).
+/// The seed design: one EVALSHA per decision against redis-server through StackExchange.Redis. One
+/// <see cref="ConnectionMultiplexer"/> per connection (each holds one interactive socket and pipelines the calls in flight
+/// on it), used in turn, so the contender keeps the number of Redis connections the other contenders get.
 /// </summary>
 internal sealed class RedisLuaContender : Contender
 {
     private const long WindowMs = 3_600_000;
 
-    private readonly RedisConnection[] _connections;
-    private readonly RedisScript _script;
+    private readonly ConnectionMultiplexer[] _connections;
+    private readonly IDatabase[] _databases;
+    private readonly byte[] _sha;
     private readonly bool _sliding;
     private readonly int _accuracyLimit;
     private readonly string _prefix = $"run{Environment.TickCount64}";
     private int _next;
 
-    private RedisLuaContender(RedisConnection[] connections, bool sliding, int accuracyLimit)
+    private RedisLuaContender(ConnectionMultiplexer[] connections, byte[] sha, bool sliding, int accuracyLimit)
     {
         _connections = connections;
+        _databases = [.. connections.Select(c => c.GetDatabase())];
+        _sha = sha;
         _sliding = sliding;
-        _script = new RedisScript(sliding ? LuaScripts.SlidingWindowCounter : LuaScripts.FixedWindow);
         _accuracyLimit = accuracyLimit;
     }
 
@@ -30,18 +33,34 @@ internal sealed class RedisLuaContender : Contender
 
     public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, bool sliding, int accuracyLimit, CancellationToken cancellationToken)
     {
-        var opened = new RedisConnection[connections];
-        for (var i = 0; i < connections; i++)
+        var opened = new ConnectionMultiplexer[connections];
+        try
         {
-            opened[i] = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        }
+            for (var i = 0; i < connections; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                opened[i] = await redis.ConnectAsync().ConfigureAwait(false);
+            }
 
-        return new RedisLuaContender(opened, sliding, accuracyLimit) { Server = redis.Process };
+            // SCRIPT LOAD once; every decision is then a bare EVALSHA (ScriptEvaluateAsync with the hash never sends the body).
+            var sha = await opened[0].GetServer(redis.Endpoint).ScriptLoadAsync(sliding ? LuaScripts.SlidingWindowCounter : LuaScripts.FixedWindow)
+                .ConfigureAwait(false);
+            return new RedisLuaContender(opened, sha, sliding, accuracyLimit) { Server = redis.Process };
+        }
+        catch
+        {
+            foreach (var connection in opened.Where(c => c is not null))
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
     }
 
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        var connection = _connections[(uint)Interlocked.Increment(ref _next) % (uint)_connections.Length];
+        var database = _databases[(uint)Interlocked.Increment(ref _next) % (uint)_databases.Length];
         var max = limit == LimitKind.Open ? 1_000_000_000 : _accuracyLimit;
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var window = nowMs / WindowMs;
@@ -49,12 +68,12 @@ internal sealed class RedisLuaContender : Contender
         foreach (var key in keys)
         {
             // The hash tag keeps a key's windows in one slot, as a Redis Cluster deployment needs.
-            var current = $"{_prefix}:{limit}:{{{key}}}:{window}";
+            RedisKey current = $"{_prefix}:{limit}:{{{key}}}:{window}";
             var reply = _sliding
-                ? await _script.EvaluateAsync(connection, [current, $"{_prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, WindowMs, nowMs % WindowMs], cancellationToken)
+                ? await database.ScriptEvaluateAsync(_sha, [current, $"{_prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, WindowMs, nowMs % WindowMs])
                     .ConfigureAwait(false)
-                : await _script.EvaluateAsync(connection, [current], [1, max, WindowMs], cancellationToken).ConfigureAwait(false);
-            admitted += reply.AsArray()![0].AsInt64() == 1 ? 1 : 0;
+                : await database.ScriptEvaluateAsync(_sha, [current], [1, max, WindowMs]).ConfigureAwait(false);
+            admitted += (long)((RedisResult[])reply!)[0] == 1 ? 1 : 0;
         }
 
         return admitted;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using GrainLimiter.Silo.Storage.Redis;
+using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
@@ -23,7 +23,8 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public string ConnectionString => $"{Endpoint},connectTimeout=5000,syncTimeout=10000";
+    /// <summary>StackExchange.Redis configuration: admin commands (INFO, FLUSHALL, SCRIPT LOAD) allowed, fail instead of retrying at connect.</summary>
+    public string ConnectionString => $"{Endpoint},connectTimeout=5000,syncTimeout=10000,asyncTimeout=10000,allowAdmin=true,abortConnect=true";
 
     public static string? Find() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
@@ -55,13 +56,11 @@ internal sealed class RedisServer : IAsyncDisposable
 
                 try
                 {
-                    await using var connection = await server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                    if (await connection.PingAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        return server;
-                    }
+                    await using var connection = await server.ConnectAsync().ConfigureAwait(false);
+                    await connection.GetDatabase().PingAsync().ConfigureAwait(false);
+                    return server;
                 }
-                catch (RedisException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
+                catch (RedisConnectionException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
                 {
                     await Task.Delay(50, cancellationToken).ConfigureAwait(false); // polling interval of the readiness check
                 }
@@ -74,15 +73,16 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    public Task<RedisConnection> ConnectAsync(CancellationToken cancellationToken) =>
-        RedisConnection.ConnectAsync(ConnectionString, cancellationToken: cancellationToken);
+    /// <summary>A new multiplexer (one interactive connection) to this server; the caller disposes it.</summary>
+    public async Task<ConnectionMultiplexer> ConnectAsync() =>
+        await ConnectionMultiplexer.ConnectAsync(ConnectionString).ConfigureAwait(false);
 
     /// <summary>A field of INFO (e.g. <c>used_memory</c>, <c>redis_version</c>).</summary>
     public async Task<string?> InfoAsync(string section, string field, CancellationToken cancellationToken)
     {
-        await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var info = (await connection.ExecuteAsync(["INFO", section], cancellationToken).ConfigureAwait(false)).AsString() ?? "";
-        return info.Split("\r\n").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];
+        await using var connection = await ConnectAsync().ConfigureAwait(false);
+        var info = await connection.GetServer(Endpoint).InfoAsync(section).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return info.SelectMany(group => group).Where(pair => pair.Key == field).Select(pair => pair.Value).FirstOrDefault();
     }
 
     public async ValueTask DisposeAsync()
