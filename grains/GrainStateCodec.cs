@@ -14,7 +14,7 @@ public static class GrainStateCodec
 {
     private const byte Version = 1;
 
-    public static byte[] Write(LimitGrain grain)
+    public static byte[] Write(KeyLimits grain)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         var span = buffer.GetSpan(2);
@@ -41,11 +41,11 @@ public static class GrainStateCodec
 
     /// <summary>Restores <paramref name="grain"/> from <paramref name="data"/>.</summary>
     /// <exception cref="InvalidDataException">The data is not a state this codec wrote.</exception>
-    public static void Read(LimitGrain grain, ReadOnlySpan<byte> data)
+    public static void Read(KeyLimits grain, ReadOnlySpan<byte> data)
     {
         if (data.Length < 2 || data[0] != Version)
         {
-            throw new InvalidDataException($"Grain state of {grain.Id} has unknown version {(data.Length > 0 ? data[0] : -1)}.");
+            throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has unknown version {(data.Length > 0 ? data[0] : -1)}.");
         }
 
         var storedLimits = data[1];
@@ -62,7 +62,7 @@ public static class GrainStateCodec
             var entryCount = ReadVarint(data, ref position);
             if (entryCount < 0 || entryCount > data.Length - position)
             {
-                throw new InvalidDataException($"Grain state of {grain.Id} has a bad entry count {entryCount}.");
+                throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has a bad entry count {entryCount}.");
             }
 
             if (entryCount > 0)

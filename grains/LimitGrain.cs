@@ -1,176 +1,291 @@
-using System.Diagnostics;
 using GrainLimiter.Decisions;
-using GrainLimiter.Grains.Algorithms;
 using GrainLimiter.Policies;
-using GrainLimiter.Storage;
+using Orleans.Placement;
+using Orleans.Storage;
 
 namespace GrainLimiter.Grains;
 
-/// <summary>The state machine of one (policy, key): applies every limit of the policy, all or none.</summary>
+/// <summary>The Orleans grain of one (policy, key): a thin adapter that runs <see cref="KeyLimits"/> one turn at a time.</summary>
 /// <remarks>
-/// Not thread-safe: the catalog runs each operation as one short turn under its lock, which is the
-/// Orleans single-threaded turn without a mailbox. Time comes in as UTC ticks.
+/// Every operation decides synchronously inside its turn; nothing awaits the store. A changed state is written behind
+/// by a one-shot grain timer (<see cref="LimitGrainOptions.FlushInterval"/>, interleaving, so decisions go on while a
+/// write is in flight) and on deactivation. A state equal to a fresh one is deleted instead of written. Hash-based
+/// placement spreads keys evenly over the silos.
 /// </remarks>
-public sealed class LimitGrain
+[HashBasedPlacement]
+public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILimitGrain
 {
-    // The first limit's state is inline so the common one-limit policy costs no extra object.
-    private LimitState _first;
-    private LimitState[]? _rest;
-    // UTC ticks until which an upstream asked every caller to wait (Pause); not persisted: a pause outlives no move.
-    private long _pausedUntil;
+    private readonly GrainState<LimitGrainState> _stored = new(new LimitGrainState());
+    private KeyLimits _limits = null!;
+    // The policy fails closed and the state could not be read: deny until a later activation reads it.
+    private bool _unavailable;
+    // Over MaxActiveGrains when activated: answer, write and leave.
+    private bool _transient;
+    private bool _counted;
+    private IGrainTimer? _flushTimer;
+    private bool _flushArmed;
+    private Task? _writing;
 
-    public LimitGrain(GrainId id, CompiledPolicy policy)
+    private CompiledPolicy Policy => _limits.Policy;
+
+    private long Now => services.Time.GetUtcNow().UtcTicks;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Debug.Assert(id.Policy == policy.Name, "a grain belongs to the policy it is named after");
-        Key = id.Key;
-        Policy = policy;
-        if (policy.Algorithms.Count > 1)
+        var (policyName, key) = LimitGrainKey.Decode(this.GetPrimaryKeyString());
+        if (!services.Policies.TryResolve(policyName, out var policy))
         {
-            _rest = new LimitState[policy.Algorithms.Count - 1];
-        }
-    }
-
-    // Only the key is stored: the policy already holds the name, and a million grains feel every 8 bytes.
-    public GrainId Id => new(Policy.Name, Key);
-
-    public string Key { get; }
-
-    public CompiledPolicy Policy { get; }
-
-    /// <summary>Changed since it was last handed to the store.</summary>
-    public bool IsDirty { get; set; }
-
-    /// <summary>Touched since the catalog's clock hand last passed (second-chance eviction).</summary>
-    public bool RecentlyUsed { get; set; }
-
-    /// <summary>Position in the catalog's eviction ring.</summary>
-    public int Slot { get; set; } = -1;
-
-    public int LimitCount => Policy.Algorithms.Count;
-
-    /// <summary>Admits <paramref name="cost"/> if every limit admits it, charging all of them; otherwise charges none.</summary>
-    public LimitDecision TryAcquire(long now, long cost)
-    {
-        var decision = Evaluate(now, cost);
-        if (!decision.Allowed || cost == 0)
-        {
-            return decision;
+            throw new InvalidOperationException($"Policy '{policyName}' is not known on this silo; every silo must load the same policy and Envoy files.");
         }
 
-        long leaseId = 0;
-        for (var i = 0; i < LimitCount; i++)
+        _limits = new KeyLimits(key, policy);
+        try
         {
-            var charged = Policy.Algorithms[i].Charge(ref State(i), now, cost);
-            leaseId = charged != 0 ? charged : leaseId;
+            await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
+            Restore();
         }
-
-        IsDirty = true;
-        return decision with { LeaseId = leaseId };
-    }
-
-    /// <summary>What <see cref="TryAcquire"/> would answer, without charging anything.</summary>
-    public LimitDecision Evaluate(long now, long cost)
-    {
-        LimitDecision? denied = null;
-        LimitDecision tightest = default;
-        var wait = TimeSpan.Zero;
-        var alert = false;
-        for (var i = 0; i < LimitCount; i++)
+        catch (Exception e) when (policy.Definition.FailureMode == FailureMode.Open)
         {
-            var decision = Policy.Algorithms[i].Check(ref State(i), now, cost);
-            decision = decision with { LimitIndex = i, AlertReached = ReachedAlert(i, decision) };
-
-            if (!decision.Allowed)
+            var total = services.Counters.Provisional();
+            if (services.ShouldLogStoreFailure())
             {
-                // The most restrictive denial decides: the one that lasts longest.
-                if (denied is null || decision.RetryAfter > denied.Value.RetryAfter)
-                {
-                    denied = decision;
-                }
+                Log.ProvisionalActivation(services.Logger, policy.Name, total, e);
             }
-            else if (i == 0 || decision.Remaining < tightest.Remaining)
-            {
-                tightest = decision;
-            }
-
-            wait = decision.Wait > wait ? decision.Wait : wait;
-            alert |= decision.AlertReached;
         }
-
-        var result = (denied ?? tightest with { Wait = wait }) with { AlertReached = alert };
-        return now < _pausedUntil ? Paused(result, now) : result;
-    }
-
-    /// <summary>Denies every request until <paramref name="untilTicks"/> (UTC); a pause already in force is never shortened.</summary>
-    public void PauseUntil(long untilTicks) => _pausedUntil = Math.Max(_pausedUntil, untilTicks);
-
-    private LimitDecision Paused(in LimitDecision decision, long now)
-    {
-        var left = TimeSpan.FromTicks(_pausedUntil - now);
-        var retryAfter = !decision.Allowed && decision.RetryAfter > left ? decision.RetryAfter : left;
-        return decision with { Allowed = false, Remaining = 0, RetryAfter = retryAfter, Wait = TimeSpan.Zero, LeaseId = 0 };
-    }
-
-    /// <summary>Gives back a charge that another key of the same check denied.</summary>
-    public void Refund(long now, long cost, long leaseId)
-    {
-        for (var i = 0; i < LimitCount; i++)
+        catch (Exception e)
         {
-            Policy.Algorithms[i].Refund(ref State(i), now, cost, leaseId);
-        }
-
-        IsDirty = true;
-    }
-
-    /// <summary>Releases a concurrency lease; the other limits keep their charge.</summary>
-    public void Release(long now, long leaseId)
-    {
-        for (var i = 0; i < LimitCount; i++)
-        {
-            if (Policy.Definition.Limits[i].Algorithm == LimitAlgorithmKind.Concurrency)
+            _unavailable = true;
+            if (services.ShouldLogStoreFailure())
             {
-                Policy.Algorithms[i].Refund(ref State(i), now, 0, leaseId);
+                Log.ClosedActivation(services.Logger, policy.Name, e);
             }
         }
 
-        IsDirty = true;
+        _counted = true;
+        _transient = services.Counters.Activated() > services.Options.MaxActiveGrains;
     }
 
-    /// <summary>Forgets all usage: the grain decides as a fresh one.</summary>
-    public void Reset()
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _first = default;
-        if (_rest is not null)
+        _flushTimer?.Dispose();
+        if (_writing is { } pending)
         {
-            Array.Clear(_rest);
+            await pending.ConfigureAwait(true);
         }
 
-        IsDirty = true;
-    }
-
-    /// <summary>How long until every limit is equivalent to fresh; the persistence TTL.</summary>
-    public TimeSpan FreshAfter(long now)
-    {
-        var longest = TimeSpan.Zero;
-        for (var i = 0; i < LimitCount; i++)
+        if (_limits?.IsDirty == true)
         {
-            var fresh = Policy.Algorithms[i].FreshAfter(in State(i), now);
-            longest = fresh > longest ? fresh : longest;
+            await WriteAsync().ConfigureAwait(true);
         }
 
-        return longest;
+        if (_counted)
+        {
+            services.Counters.Deactivated();
+        }
     }
 
-    internal ref LimitState State(int index)
+    public ValueTask<GrainDecision> AcquireAsync(long cost)
     {
-        Debug.Assert(index < LimitCount);
-        return ref index == 0 ? ref _first : ref _rest![index - 1];
+        if (_unavailable)
+        {
+            return Unavailable(shadow: true);
+        }
+
+        var decision = _limits.TryAcquire(Now, cost);
+        var charged = decision.Allowed && cost > 0;
+        string? reason = null;
+        if (!decision.Allowed && Policy.Definition.ShadowMode)
+        {
+            (decision, reason) = (decision with { Allowed = true, RetryAfter = TimeSpan.Zero }, DecisionReasons.ShadowMode);
+        }
+
+        return Answer(decision, reason, charged);
     }
 
-    private bool ReachedAlert(int index, in LimitDecision decision)
+    public ValueTask<GrainDecision> EvaluateAsync(long cost) =>
+        _unavailable ? Unavailable(shadow: false) : Answer(_limits.Evaluate(Now, cost));
+
+    public ValueTask RefundAsync(long cost, long leaseId)
     {
-        var alertAt = Policy.Definition.Limits[index].AlertAt;
-        // Usage after this request (Remaining already counts it when allowed) against the threshold.
-        return alertAt is not null && decision.Limit - decision.Remaining >= Math.Ceiling(alertAt.Value * decision.Limit);
+        if (!_unavailable)
+        {
+            _limits.Refund(Now, cost, leaseId);
+            AfterTurn();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<GrainDecision> ReleaseAsync(long leaseId)
+    {
+        if (_unavailable)
+        {
+            return Unavailable(shadow: false);
+        }
+
+        var now = Now;
+        _limits.Release(now, leaseId);
+        return Answer(_limits.Evaluate(now, 0));
+    }
+
+    public ValueTask<GrainDecision> ResetAsync()
+    {
+        if (_unavailable)
+        {
+            return Unavailable(shadow: false);
+        }
+
+        _limits.Reset();
+        return Answer(_limits.Evaluate(Now, 0));
+    }
+
+    public ValueTask<GrainDecision> PauseAsync(DateTimeOffset until)
+    {
+        if (_unavailable)
+        {
+            return Unavailable(shadow: false);
+        }
+
+        _limits.PauseUntil(until.UtcTicks);
+        return Answer(_limits.Evaluate(Now, 0));
+    }
+
+    private ValueTask<GrainDecision> Answer(in LimitDecision decision, string? reason = null, bool charged = false)
+    {
+        AfterTurn();
+        return ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[decision.LimitIndex], reason, charged));
+    }
+
+    // As the stand-in answered a store failure: denied for a second, reported under the first limit.
+    private ValueTask<GrainDecision> Unavailable(bool shadow)
+    {
+        // The next call activates again and retries the read.
+        DeactivateOnIdle();
+        var decision = new LimitDecision(false, Policy.Definition.Limits[0].Limit, 0, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        return shadow && Policy.Definition.ShadowMode
+            ? ValueTask.FromResult(new GrainDecision(decision with { Allowed = true, RetryAfter = TimeSpan.Zero }, Policy.LimitNames[0], DecisionReasons.ShadowMode))
+            : ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[0], DecisionReasons.StoreUnavailable));
+    }
+
+    private void AfterTurn()
+    {
+        if (_transient)
+        {
+            DeactivateOnIdle();
+        }
+        else if (_limits.IsDirty && !_flushArmed)
+        {
+            ArmFlush();
+        }
+    }
+
+    // One-shot: an idle grain costs no timer ticks.
+    private void ArmFlush()
+    {
+        _flushArmed = true;
+        var interval = services.Options.FlushInterval;
+        if (_flushTimer is null)
+        {
+            _flushTimer = this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(interval, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = false });
+        }
+        else
+        {
+            _flushTimer.Change(interval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        _flushArmed = false;
+        if (_writing is null && _limits.IsDirty)
+        {
+            await WriteAsync().ConfigureAwait(true);
+        }
+
+        // Changed while the write was in flight, or the write failed: write again next interval.
+        if (_limits.IsDirty && !_flushArmed)
+        {
+            ArmFlush();
+        }
+    }
+
+    private Task WriteAsync()
+    {
+        var write = WriteOnceAsync();
+        _writing = write;
+        return write;
+    }
+
+    private async Task WriteOnceAsync()
+    {
+        var storage = services.Storage;
+        var fresh = _limits.FreshAfter(Now) <= TimeSpan.Zero;
+        _stored.State = new LimitGrainState { Data = fresh ? null : GrainStateCodec.Write(_limits) };
+        _limits.IsDirty = false;
+        try
+        {
+            if (!fresh)
+            {
+                await storage.WriteStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
+            }
+            else if (_stored.RecordExists || _stored.ETag is not null)
+            {
+                // Equal to a fresh key: delete it rather than keep a useless record.
+                await storage.ClearStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
+            }
+        }
+        catch (InconsistentStateException e)
+        {
+            // A second activation wrote since we read (e.g. after a partition): never overwrite it; take it and leave.
+            services.Counters.Conflict();
+            Log.Conflict(services.Logger, Policy.Name, e);
+            await RereadAsync().ConfigureAwait(true);
+            DeactivateOnIdle();
+        }
+        catch (Exception e)
+        {
+            _limits.IsDirty = true;
+            services.Counters.WriteFailed();
+            if (services.ShouldLogStoreFailure())
+            {
+                Log.WriteFailed(services.Logger, Policy.Name, e);
+            }
+        }
+        finally
+        {
+            _writing = null;
+        }
+    }
+
+    private async Task RereadAsync()
+    {
+        var limits = new KeyLimits(_limits.Key, Policy);
+        try
+        {
+            await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
+            _limits = limits;
+            Restore();
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            // Keep deciding from memory until the deactivation; the next activation reads again.
+            Log.WriteFailed(services.Logger, Policy.Name, e);
+        }
+    }
+
+    private void Restore()
+    {
+        if (_stored.State?.Data is { Length: > 0 } data)
+        {
+            try
+            {
+                GrainStateCodec.Read(_limits, data);
+            }
+            catch (InvalidDataException e)
+            {
+                _limits = new KeyLimits(_limits.Key, Policy);
+                Log.UnreadableState(services.Logger, Policy.Name, e);
+            }
+        }
     }
 }

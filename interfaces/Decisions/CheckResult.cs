@@ -2,4 +2,9 @@ namespace GrainLimiter.Decisions;
 
 /// <summary>The decision for one item of a check, with what it was about.</summary>
 /// <param name="Reason">Why the cluster could not decide normally (failure mode, shadow mode); null otherwise.</param>
-public readonly record struct CheckResult(CheckRequest Request, LimitDecision Decision, string? LimitName, string? Reason = null);
+[GenerateSerializer, Immutable, Alias("GrainLimiter.CheckResult")]
+public readonly record struct CheckResult(
+    [property: Id(0)] CheckRequest Request,
+    [property: Id(1)] LimitDecision Decision,
+    [property: Id(2)] string? LimitName,
+    [property: Id(3)] string? Reason = null);

@@ -11,16 +11,17 @@ namespace GrainLimiter.Decisions;
 /// <param name="LimitIndex">Index of the deciding limit within its policy.</param>
 /// <param name="AlertReached">Usage reached the limit's alert threshold.</param>
 /// <param name="LeaseId">Concurrency: the lease to release; zero otherwise.</param>
+[GenerateSerializer, Immutable, Alias("GrainLimiter.LimitDecision")]
 public readonly record struct LimitDecision(
-    bool Allowed,
-    long Limit,
-    long Remaining,
-    TimeSpan ResetAfter,
-    TimeSpan RetryAfter,
-    TimeSpan Wait = default,
-    int LimitIndex = 0,
-    bool AlertReached = false,
-    long LeaseId = 0)
+    [property: Id(0)] bool Allowed,
+    [property: Id(1)] long Limit,
+    [property: Id(2)] long Remaining,
+    [property: Id(3)] TimeSpan ResetAfter,
+    [property: Id(4)] TimeSpan RetryAfter,
+    [property: Id(5)] TimeSpan Wait = default,
+    [property: Id(6)] int LimitIndex = 0,
+    [property: Id(7)] bool AlertReached = false,
+    [property: Id(8)] long LeaseId = 0)
 {
     /// <summary>Retry-after of a request that can never be admitted (cost above capacity).</summary>
     public static readonly TimeSpan Never = TimeSpan.MaxValue;

@@ -56,7 +56,7 @@ public sealed partial class GrainCatalog
         return writes.Count;
     }
 
-    private static void Snapshot(LimitGrain grain, List<GrainStateWrite> writes, long now)
+    private static void Snapshot(KeyLimits grain, List<GrainStateWrite> writes, long now)
     {
         if (grain.IsDirty)
         {

@@ -14,10 +14,10 @@ public sealed partial class GrainCatalog
     {
         var written = 0;
         var batch = new List<GrainStateWrite>(maxBatch);
-        var grains = new List<LimitGrain>(maxBatch);
+        var grains = new List<KeyLimits>(maxBatch);
         foreach (var shard in _shards)
         {
-            List<LimitGrain> dirty;
+            List<KeyLimits> dirty;
             lock (shard.Gate)
             {
                 dirty = shard.Dirty;
@@ -61,7 +61,7 @@ public sealed partial class GrainCatalog
         return deactivated;
     }
 
-    private async Task<int> WriteBatchAsync(List<GrainStateWrite> batch, List<LimitGrain> grains, CancellationToken cancellationToken)
+    private async Task<int> WriteBatchAsync(List<GrainStateWrite> batch, List<KeyLimits> grains, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
@@ -104,7 +104,7 @@ public sealed partial class GrainCatalog
         }
     }
 
-    private void MarkDirty(LimitGrain grain)
+    private void MarkDirty(KeyLimits grain)
     {
         var shard = ShardOf(grain.Id);
         lock (shard.Gate)

@@ -10,21 +10,21 @@ public sealed partial class GrainCatalog
     private sealed class Shard
     {
         public readonly Lock Gate = new();
-        public readonly Dictionary<GrainId, LimitGrain> Active = [];
+        public readonly Dictionary<GrainId, KeyLimits> Active = [];
 
         /// <summary>Deactivated grains whose state is not written yet; a call re-activates them as they are.</summary>
-        public readonly Dictionary<GrainId, LimitGrain> Deactivating = [];
+        public readonly Dictionary<GrainId, KeyLimits> Deactivating = [];
 
         public readonly Dictionary<GrainId, Task> Activating = [];
 
         /// <summary>Grains changed since their last write, in the order they first changed.</summary>
-        public List<LimitGrain> Dirty = [];
+        public List<KeyLimits> Dirty = [];
 
         /// <summary>The eviction clock: active grains, with a hand that gives each a second chance.</summary>
-        public readonly List<LimitGrain> Ring = [];
+        public readonly List<KeyLimits> Ring = [];
         private int _hand;
 
-        public bool TryFind(GrainId id, [NotNullWhen(true)] out LimitGrain? grain)
+        public bool TryFind(GrainId id, [NotNullWhen(true)] out KeyLimits? grain)
         {
             if (Active.TryGetValue(id, out grain))
             {
@@ -86,7 +86,7 @@ public sealed partial class GrainCatalog
             return deactivated;
         }
 
-        public void Deactivate(LimitGrain grain)
+        public void Deactivate(KeyLimits grain)
         {
             Active.Remove(grain.Id);
             var last = Ring[^1];

@@ -80,7 +80,7 @@ public sealed partial class GrainCatalog
 
     private async Task ActivateAsync(Shard shard, GrainId id, CompiledPolicy policy, TaskCompletionSource activator)
     {
-        var grain = new LimitGrain(id, policy);
+        var grain = new KeyLimits(id.Key, policy);
         try
         {
             var state = await _store.LoadAsync(id, CancellationToken.None).ConfigureAwait(false);
@@ -130,7 +130,7 @@ public sealed partial class GrainCatalog
         activator.SetResult();
     }
 
-    private LimitDecision Turn(Shard shard, LimitGrain grain, GrainOperation operation, long now, long cost, long leaseId)
+    private LimitDecision Turn(Shard shard, KeyLimits grain, GrainOperation operation, long now, long cost, long leaseId)
     {
         grain.RecentlyUsed = true;
         var wasDirty = grain.IsDirty;
@@ -149,7 +149,7 @@ public sealed partial class GrainCatalog
         return decision;
     }
 
-    private static LimitDecision Mutate(LimitGrain grain, GrainOperation operation, long now, long cost, long leaseId)
+    private static LimitDecision Mutate(KeyLimits grain, GrainOperation operation, long now, long cost, long leaseId)
     {
         switch (operation)
         {
@@ -163,7 +163,7 @@ public sealed partial class GrainCatalog
         return grain.Evaluate(now, 0);
     }
 
-    private void Insert(Shard shard, LimitGrain grain)
+    private void Insert(Shard shard, KeyLimits grain)
     {
         shard.Active.Add(grain.Id, grain);
         grain.Slot = shard.Ring.Count;

@@ -1,15 +1,14 @@
 using GrainLimiter.Policies;
-using GrainLimiter.Storage;
 using GrainLimiter.Tests;
 
 namespace GrainLimiter.Grains.Tests;
 
-public sealed class LimitGrainTests
+public sealed class KeyLimitsTests
 {
     private readonly FakeTimeProvider _time = new();
 
-    private static LimitGrain Grain(params LimitSpec[] limits) =>
-        new(new GrainId("p", "k"), new CompiledPolicy(new PolicyDefinition { Name = "p", Limits = limits }));
+    private static KeyLimits Grain(params LimitSpec[] limits) =>
+        new("k", new CompiledPolicy(new PolicyDefinition { Name = "p", Limits = limits }));
 
     private static LimitSpec Fixed(long limit, TimeSpan window, string? name = null, double? alertAt = null) =>
         new() { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = limit, Window = window, Name = name, AlertAt = alertAt };

@@ -1,15 +1,14 @@
 using GrainLimiter.Policies;
-using GrainLimiter.Storage;
 using GrainLimiter.Tests;
 
 namespace GrainLimiter.Grains.Tests;
 
 /// <summary>An upstream's 429 pauses a key: every request is denied, uncharged, until the pause ends.</summary>
-public sealed class LimitGrainPauseTests
+public sealed class KeyLimitsPauseTests
 {
     private readonly FakeTimeProvider _time = new();
 
-    private static LimitGrain Grain(LimitAlgorithmKind algorithm) => new(new GrainId("p", "k"), new CompiledPolicy(new PolicyDefinition
+    private static KeyLimits Grain(LimitAlgorithmKind algorithm) => new("k", new CompiledPolicy(new PolicyDefinition
     {
         Name = "p",
         Limits = [new LimitSpec { Algorithm = algorithm, Limit = 10, Window = TimeSpan.FromMinutes(1), MaxWait = TimeSpan.FromMinutes(1) }],

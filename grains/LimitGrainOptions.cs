@@ -1,0 +1,17 @@
+namespace GrainLimiter.Grains;
+
+/// <summary>How limit grains persist and how many may be active in one silo.</summary>
+public sealed class LimitGrainOptions
+{
+    /// <summary>The grain storage provider limit grains use (memory or Redis, chosen by the silo).</summary>
+    public const string StorageName = "limits";
+
+    /// <summary>The grain type name passed to the storage (part of the Redis key).</summary>
+    public const string StateName = "limit";
+
+    /// <summary>How often a changed state is written behind; also the most a crash can lose.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Above this many activations in a silo, a new activation answers its call, writes and deactivates at once.</summary>
+    public int MaxActiveGrains { get; set; } = 1_000_000;
+}

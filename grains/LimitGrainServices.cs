@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+
+namespace GrainLimiter.Grains;
+
+/// <summary>What every limit grain of a silo shares, injected as one object so an activation stays small.</summary>
+public sealed class LimitGrainServices(
+    IServiceProvider services,
+    IPolicyResolver policies,
+    TimeProvider time,
+    IOptions<LimitGrainOptions> options,
+    LimitGrainCounters counters,
+    ILogger<LimitGrain> logger)
+{
+    private const long StoreLogIntervalMs = 10_000;
+    private IGrainStorage? _storage;
+    private long _lastStoreLog = long.MinValue;
+
+    public IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
+
+    public IPolicyResolver Policies { get; } = policies;
+
+    public TimeProvider Time { get; } = time;
+
+    public LimitGrainOptions Options { get; } = options.Value;
+
+    public LimitGrainCounters Counters { get; } = counters;
+
+    public ILogger<LimitGrain> Logger { get; } = logger;
+
+    /// <summary>An outage makes every key fail at once: true for the first failure, then at most once per 10 s.</summary>
+    public bool ShouldLogStoreFailure()
+    {
+        var last = Interlocked.Read(ref _lastStoreLog);
+        var now = Environment.TickCount64;
+        return now - last >= StoreLogIntervalMs && Interlocked.CompareExchange(ref _lastStoreLog, now, last) == last;
+    }
+}

@@ -1,0 +1,11 @@
+namespace GrainLimiter.Decisions;
+
+/// <summary>The <c>reason</c> values a decision can carry (README, HTTP API).</summary>
+public static class DecisionReasons
+{
+    /// <summary>Denied by a shadow-mode policy, admitted anyway.</summary>
+    public const string ShadowMode = "shadow_mode";
+
+    /// <summary>The key's state could not be read and its policy fails closed.</summary>
+    public const string StoreUnavailable = "store_unavailable";
+}

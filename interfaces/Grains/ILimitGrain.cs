@@ -1,0 +1,37 @@
+using GrainLimiter.Decisions;
+
+namespace GrainLimiter.Grains;
+
+/// <summary>One (policy, key) of the cluster: one activation in the whole cluster decides every request of that key.</summary>
+/// <remarks>
+/// The grain key is <see cref="LimitGrainKey.Encode"/>(policy, key). Time is the hosting silo's clock. Every method is
+/// one synchronous turn: nothing awaits the store (state is written behind, see the grain's FlushInterval).
+/// </remarks>
+[Alias("GrainLimiter.ILimitGrain")]
+public interface ILimitGrain : IGrainWithStringKey
+{
+    /// <summary>Admits <paramref name="cost"/> if every limit of the policy admits it, charging all of them; otherwise none.</summary>
+    /// <remarks>A shadow-mode policy's denial comes back admitted, uncharged, with reason <see cref="DecisionReasons.ShadowMode"/>.</remarks>
+    [Alias("Acquire")]
+    ValueTask<GrainDecision> AcquireAsync(long cost);
+
+    /// <summary>What <see cref="AcquireAsync"/> would answer, without charging (no shadow mode applied).</summary>
+    [Alias("Evaluate")]
+    ValueTask<GrainDecision> EvaluateAsync(long cost);
+
+    /// <summary>Gives back a charge that another key of the same all-or-nothing check denied.</summary>
+    [Alias("Refund")]
+    ValueTask RefundAsync(long cost, long leaseId);
+
+    /// <summary>Releases a concurrency lease; answers the key's state after it.</summary>
+    [Alias("Release")]
+    ValueTask<GrainDecision> ReleaseAsync(long leaseId);
+
+    /// <summary>Forgets all usage of the key; answers its (fresh) state.</summary>
+    [Alias("Reset")]
+    ValueTask<GrainDecision> ResetAsync();
+
+    /// <summary>Denies every request until <paramref name="until"/> (a pause in force is never shortened); answers the key's state.</summary>
+    [Alias("Pause")]
+    ValueTask<GrainDecision> PauseAsync(DateTimeOffset until);
+}
