@@ -1,8 +1,10 @@
 using GrainLimiter.Client.AspNetCore.RateLimiting;
+using GrainLimiter.Client.Orleans;
 using GrainLimiter.Client.Throttling;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Client.AspNetCore;
@@ -11,8 +13,11 @@ namespace GrainLimiter.Client.AspNetCore;
 public static class GrainLimiterServiceCollectionExtensions
 {
     /// <summary>Adds one shared <see cref="GrainLimiterClient"/>, configured from <c>GrainLimiter:Client</c> then <paramref name="configure"/>,
-    /// validated at start (every problem named), and warmed up (connections opened) when the host starts.</summary>
-    public static IServiceCollection AddGrainLimiterClient(this IServiceCollection services, Action<GrainLimiterClientOptions>? configure = null)
+    /// validated at start (every problem named), and warmed up (connections opened) when the host starts. Its transport is
+    /// <c>GrainLimiter:Client:Transport</c>: <c>grpc</c> (default, the silos' gRPC fronts) or <c>orleans</c> (an Orleans client
+    /// configured under <c>GrainLimiter:Client:Orleans</c>, then <paramref name="configureOrleans"/>).</summary>
+    public static IServiceCollection AddGrainLimiterClient(this IServiceCollection services, Action<GrainLimiterClientOptions>? configure = null,
+        Action<OrleansTransportOptions>? configureOrleans = null)
     {
         var options = services.AddOptions<GrainLimiterClientOptions>().BindConfiguration(GrainLimiterClientOptions.Section);
         if (configure is not null)
@@ -20,9 +25,21 @@ public static class GrainLimiterServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        var orleans = services.AddOptions<OrleansTransportOptions>().BindConfiguration(OrleansTransportOptions.Section);
+        if (configureOrleans is not null)
+        {
+            orleans.Configure(configureOrleans);
+        }
+
         services.AddSingleton<IValidateOptions<GrainLimiterClientOptions>, GrainLimiterClientOptionsValidator>();
         options.ValidateOnStart();
-        services.AddSingleton(static provider => new GrainLimiterClient(provider.GetRequiredService<IOptions<GrainLimiterClientOptions>>().Value));
+        services.AddSingleton(static provider =>
+        {
+            var client = provider.GetRequiredService<IOptions<GrainLimiterClientOptions>>().Value;
+            return client.Transport == ClusterTransport.Orleans
+                ? GrainLimiterOrleansClient.Create(client, provider.GetRequiredService<IOptions<OrleansTransportOptions>>().Value, provider.GetService<ILoggerFactory>())
+                : new GrainLimiterClient(client);
+        });
         services.AddHostedService<ClientWarmUp>();
         return services;
     }
@@ -55,11 +72,19 @@ public static class GrainLimiterServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Reports every problem of the options at start, each naming the setting.</summary>
-    private sealed class GrainLimiterClientOptionsValidator : IValidateOptions<GrainLimiterClientOptions>
+    /// <summary>Reports every problem of the options at start, each naming the setting (the Orleans ones when that is the transport).</summary>
+    private sealed class GrainLimiterClientOptionsValidator(IOptions<OrleansTransportOptions> orleans) : IValidateOptions<GrainLimiterClientOptions>
     {
-        public ValidateOptionsResult Validate(string? name, GrainLimiterClientOptions options) =>
-            options.Validate() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+        public ValidateOptionsResult Validate(string? name, GrainLimiterClientOptions options)
+        {
+            var problems = options.Validate().ToList();
+            if (options.Transport == ClusterTransport.Orleans)
+            {
+                problems.AddRange(orleans.Value.Validate());
+            }
+
+            return problems.Count > 0 ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+        }
     }
 
     /// <summary>Opens the connections to the silos at start so the first requests fit in the short deadline.</summary>

@@ -25,7 +25,10 @@ public sealed class GrainLimiterClient : IDisposable
     /// <summary>A client for the silos in <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
     public GrainLimiterClient(GrainLimiterClientOptions options)
-        : this(options, static options => new GrpcClusterTransport(options.Endpoints, options.Deadline, options.MaxMessageBytes))
+        : this(options, static options => options.Transport == ClusterTransport.Grpc
+            ? new GrpcClusterTransport(options.Endpoints, options.Deadline, options.MaxMessageBytes)
+            : throw new ArgumentException($"{GrainLimiterClientOptions.Section}:Transport is {options.Transport}: create the client with AddGrainLimiterClient() "
+                + "or GrainLimiterOrleansClient.Create (package GrainLimiter.Client.Orleans).", nameof(options)))
     {
     }
 

@@ -8,6 +8,10 @@ public sealed class GrainLimiterClientOptions
     /// <summary>The configuration section these options bind from (environment: <c>GrainLimiter__Client__Name</c>).</summary>
     public const string Section = "GrainLimiter:Client";
 
+    /// <summary>How the client reaches the cluster: <see cref="ClusterTransport.Grpc"/> (default, <see cref="Endpoints"/>) or
+    /// <see cref="ClusterTransport.Orleans"/> (an Orleans client configured under <c>GrainLimiter:Client:Orleans</c>).</summary>
+    public ClusterTransport Transport { get; set; } = ClusterTransport.Grpc;
+
     /// <summary>The silos' gRPC addresses (<c>http://host:8081</c>, h2c). Calls go to the first healthy one and fail over to the next.</summary>
     public List<Uri> Endpoints { get; set; } = [];
 
@@ -46,9 +50,9 @@ public sealed class GrainLimiterClientOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (Endpoints.Count == 0)
+        if (Transport == ClusterTransport.Grpc && Endpoints.Count == 0)
         {
-            problems.Add($"{Section}:Endpoints: at least one silo gRPC address is required (e.g. http://127.0.0.1:8081).");
+            problems.Add($"{Section}:Endpoints: at least one silo gRPC address is required (e.g. http://127.0.0.1:8081), unless Transport is orleans.");
         }
 
         for (var i = 0; i < Endpoints.Count; i++)
