@@ -1,4 +1,5 @@
 using GrainLimiter.Silo.Config;
+using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
@@ -54,8 +55,8 @@ public static class SiloApp
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
         services.AddHostedService<CatalogMaintenance>();
-        services.AddSiloMetrics();
-        services.AddHealthChecks();
+        services.AddSiloMetrics(configuration);
+        services.AddHealthChecks().AddCheck<StoppingReadinessCheck>("running");
         services.AddGrpcFronts(configuration);
         services.AddCluster(configuration);
     }
