@@ -20,7 +20,20 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
     /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
     public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);
 
-    public async Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
+    // The gRPC entry points; the Orleans front (LimiterFrontGrain) calls the same methods below.
+    public Task<CheckResponse> Check(CheckRequest request, ServerCallContext context) => CheckAsync(request, context.CancellationToken);
+
+    public Task<DecisionResponse> Reserve(ReserveRequest request, ServerCallContext context) => ReserveAsync(request, context.CancellationToken);
+
+    public Task<DecisionResponse> Acquire(AcquireRequest request, ServerCallContext context) => AcquireAsync(request, context.CancellationToken);
+
+    public Task<DecisionResponse> Release(ReleaseRequest request, ServerCallContext context) => ReleaseAsync(request, context.CancellationToken);
+
+    public Task<DecisionResponse> Get(GetRequest request, ServerCallContext context) => GetAsync(request, context.CancellationToken);
+
+    public Task<DecisionResponse> Pause(PauseRequest request, ServerCallContext context) => PauseAsync(request, context.CancellationToken);
+
+    public async Task<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken)
     {
         if (request.Checks.Count > validator.MaxChecks)
         {
@@ -39,7 +52,7 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
             throw Invalid(error);
         }
 
-        var outcome = await limits.CheckAsync(checks, context.CancellationToken).ConfigureAwait(false);
+        var outcome = await limits.CheckAsync(checks, cancellationToken).ConfigureAwait(false);
         var response = new CheckResponse { Allowed = outcome.Allowed };
         foreach (var result in outcome.Results)
         {
@@ -49,7 +62,7 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
         return response;
     }
 
-    public async Task<DecisionResponse> Reserve(ReserveRequest request, ServerCallContext context)
+    public async Task<DecisionResponse> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
         var check = new DecisionCheck(request.Policy, request.Key, request.HasCost ? request.Cost : 1);
         if (validator.Validate([check]) is { } error)
@@ -57,11 +70,11 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
             throw Invalid(error with { Field = error.Field.Replace("checks[0].", "", StringComparison.Ordinal) });
         }
 
-        var outcome = await limits.CheckAsync([check], context.CancellationToken).ConfigureAwait(false);
+        var outcome = await limits.CheckAsync([check], cancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
     }
 
-    public async Task<DecisionResponse> Acquire(AcquireRequest request, ServerCallContext context)
+    public async Task<DecisionResponse> AcquireAsync(AcquireRequest request, CancellationToken cancellationToken)
     {
         ValidateKey(request.Policy, request.Key);
         if (!HasConcurrencyLimit(request.Policy))
@@ -69,11 +82,11 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"policy '{request.Policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
         }
 
-        var outcome = await limits.CheckAsync([new DecisionCheck(request.Policy, request.Key, 1)], context.CancellationToken).ConfigureAwait(false);
+        var outcome = await limits.CheckAsync([new DecisionCheck(request.Policy, request.Key, 1)], cancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
     }
 
-    public async Task<DecisionResponse> Release(ReleaseRequest request, ServerCallContext context)
+    public async Task<DecisionResponse> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
     {
         ValidateKey(request.Policy, request.Key);
         if (request.LeaseId <= 0)
@@ -81,18 +94,18 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
             throw Invalid(new ValidationError("lease_id", "is required: the lease_id Acquire returned."));
         }
 
-        var result = await limits.ReleaseAsync(request.Policy, request.Key, request.LeaseId, context.CancellationToken).ConfigureAwait(false);
+        var result = await limits.ReleaseAsync(request.Policy, request.Key, request.LeaseId, cancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
-    public async Task<DecisionResponse> Get(GetRequest request, ServerCallContext context)
+    public async Task<DecisionResponse> GetAsync(GetRequest request, CancellationToken cancellationToken)
     {
         ValidateKey(request.Policy, request.Key);
-        var result = await limits.GetAsync(request.Policy, request.Key, context.CancellationToken).ConfigureAwait(false);
+        var result = await limits.GetAsync(request.Policy, request.Key, cancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
-    public async Task<DecisionResponse> Pause(PauseRequest request, ServerCallContext context)
+    public async Task<DecisionResponse> PauseAsync(PauseRequest request, CancellationToken cancellationToken)
     {
         ValidateKey(request.Policy, request.Key);
         var pauseFor = request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero;
@@ -101,7 +114,7 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
             throw Invalid(new ValidationError("pause_for", $"is {pauseFor}; it must be between 1 ms and {MaxPause.TotalHours:0} hours."));
         }
 
-        var result = await limits.PauseAsync(request.Policy, request.Key, time.GetUtcNow() + pauseFor, context.CancellationToken).ConfigureAwait(false);
+        var result = await limits.PauseAsync(request.Policy, request.Key, time.GetUtcNow() + pauseFor, cancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
