@@ -1,6 +1,6 @@
 using GrainLimiter.Benchmarks.Load.Contenders;
 using GrainLimiter.Benchmarks.Load.Processes;
-using GrainLimiter.Silo.Storage.Redis;
+using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load;
 
@@ -72,7 +72,7 @@ internal static class ScaleCurve
         {
             await using var connection = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
             // Synchronous: the baseline must not include keys still being freed (the contenders leave a few hundred thousand).
-            await connection.ExecuteAsync(["FLUSHALL"], cancellationToken).ConfigureAwait(false);
+            await connection.GetDatabase().ExecuteAsync("FLUSHALL").ConfigureAwait(false);
             var baseline = await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false);
             var loaded = 0;
             var window = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 3_600_000;
@@ -84,7 +84,7 @@ internal static class ScaleCurve
                 redisBytes[n] = (await UsedMemoryAsync(redis, cancellationToken).ConfigureAwait(false) - baseline) / (double)n;
             }
 
-            await connection.ExecuteAsync(["FLUSHALL", "ASYNC"], cancellationToken).ConfigureAwait(false);
+            await connection.GetDatabase().ExecuteAsync("FLUSHALL", "ASYNC").ConfigureAwait(false);
         }
 
         foreach (var n in sizes)
@@ -152,28 +152,24 @@ internal static class ScaleCurve
             }).ConfigureAwait(false);
     }
 
-    private static async Task LoadRedisAsync(RedisConnection connection, int from, int to, long window, CancellationToken cancellationToken)
+    private static async Task LoadRedisAsync(ConnectionMultiplexer connection, int from, int to, long window, CancellationToken cancellationToken)
     {
         const int BatchSize = 1000;
-        var inFlight = new List<Task>();
+        var database = connection.GetDatabase();
         for (var start = from; start < to; start += BatchSize)
         {
-            var batch = new RedisBatch(64 * BatchSize);
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = database.CreateBatch();
+            var sets = new List<Task>(BatchSize);
             for (var i = start; i < Math.Min(to, start + BatchSize); i++)
             {
                 // What the fixed-window script leaves per key: an integer counter with the window as TTL.
-                batch.Add(["SET", $"fw:{{k{i}}}:{window}", 1, "PX", 3_600_000]);
+                sets.Add(batch.StringSetAsync($"fw:{{k{i}}}:{window}", 1, TimeSpan.FromHours(1)));
             }
 
-            inFlight.Add(connection.WriteBatchAsync(batch, cancellationToken).AsTask());
-            if (inFlight.Count >= 8)
-            {
-                await Task.WhenAll(inFlight).ConfigureAwait(false);
-                inFlight.Clear();
-            }
+            batch.Execute();
+            await Task.WhenAll(sets).ConfigureAwait(false);
         }
-
-        await Task.WhenAll(inFlight).ConfigureAwait(false);
     }
 
     private static async Task<long> UsedMemoryAsync(RedisServer redis, CancellationToken cancellationToken) =>

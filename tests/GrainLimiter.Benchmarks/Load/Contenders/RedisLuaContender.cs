@@ -1,28 +1,28 @@
 using GrainLimiter.Benchmarks.Load.Processes;
-using GrainLimiter.Silo.Storage.Redis;
+using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load.Contenders;
 
 /// <summary>
-/// The seed design: one EVALSHA per decision against redis-server, through GrainLimiter's own RESP client
-/// (silo/Storage/Redis: multiplexed, so concurrent calls are pipelined on a few connections, as StackExchange.Redis does).
+/// The seed design: one EVALSHA per decision against redis-server, through StackExchange.Redis (multiplexed:
+/// concurrent calls are pipelined on a few connections).
 /// </summary>
 internal sealed class RedisLuaContender : Contender
 {
     private const long WindowMs = 3_600_000;
 
-    private readonly RedisConnection[] _connections;
-    private readonly RedisScript _script;
+    private readonly ConnectionMultiplexer[] _connections;
+    private readonly string _script;
     private readonly bool _sliding;
     private readonly int _accuracyLimit;
     private readonly string _prefix = $"run{Environment.TickCount64}";
     private int _next;
 
-    private RedisLuaContender(RedisConnection[] connections, bool sliding, int accuracyLimit)
+    private RedisLuaContender(ConnectionMultiplexer[] connections, bool sliding, int accuracyLimit)
     {
         _connections = connections;
         _sliding = sliding;
-        _script = new RedisScript(sliding ? LuaScripts.SlidingWindowCounter : LuaScripts.FixedWindow);
+        _script = sliding ? LuaScripts.SlidingWindowCounter : LuaScripts.FixedWindow;
         _accuracyLimit = accuracyLimit;
     }
 
@@ -30,7 +30,7 @@ internal sealed class RedisLuaContender : Contender
 
     public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, bool sliding, int accuracyLimit, CancellationToken cancellationToken)
     {
-        var opened = new RedisConnection[connections];
+        var opened = new ConnectionMultiplexer[connections];
         for (var i = 0; i < connections; i++)
         {
             opened[i] = await redis.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -41,7 +41,7 @@ internal sealed class RedisLuaContender : Contender
 
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        var connection = _connections[(uint)Interlocked.Increment(ref _next) % (uint)_connections.Length];
+        var connection = _connections[(uint)Interlocked.Increment(ref _next) % (uint)_connections.Length].GetDatabase();
         var max = limit == LimitKind.Open ? 1_000_000_000 : _accuracyLimit;
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var window = nowMs / WindowMs;
@@ -50,11 +50,11 @@ internal sealed class RedisLuaContender : Contender
         {
             // The hash tag keeps a key's windows in one slot, as a Redis Cluster deployment needs.
             var current = $"{_prefix}:{limit}:{{{key}}}:{window}";
+            // StackExchange.Redis sends EVALSHA once the script is cached on the server.
             var reply = _sliding
-                ? await _script.EvaluateAsync(connection, [current, $"{_prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, WindowMs, nowMs % WindowMs], cancellationToken)
-                    .ConfigureAwait(false)
-                : await _script.EvaluateAsync(connection, [current], [1, max, WindowMs], cancellationToken).ConfigureAwait(false);
-            admitted += reply.AsArray()![0].AsInt64() == 1 ? 1 : 0;
+                ? await connection.ScriptEvaluateAsync(_script, [current, $"{_prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, WindowMs, nowMs % WindowMs]).ConfigureAwait(false)
+                : await connection.ScriptEvaluateAsync(_script, [current], [1, max, WindowMs]).ConfigureAwait(false);
+            admitted += (long)((RedisResult[])reply!)[0] == 1 ? 1 : 0;
         }
 
         return admitted;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using GrainLimiter.Silo.Storage.Redis;
+using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
@@ -56,10 +56,8 @@ internal sealed class RedisServer : IAsyncDisposable
                 try
                 {
                     await using var connection = await server.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                    if (await connection.PingAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        return server;
-                    }
+                    await connection.GetDatabase().PingAsync().ConfigureAwait(false);
+                    return server;
                 }
                 catch (RedisException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
                 {
@@ -74,14 +72,14 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    public Task<RedisConnection> ConnectAsync(CancellationToken cancellationToken) =>
-        RedisConnection.ConnectAsync(ConnectionString, cancellationToken: cancellationToken);
+    public async Task<ConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken) =>
+        await ConnectionMultiplexer.ConnectAsync(ConnectionString).WaitAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>A field of INFO (e.g. <c>used_memory</c>, <c>redis_version</c>).</summary>
     public async Task<string?> InfoAsync(string section, string field, CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var info = (await connection.ExecuteAsync(["INFO", section], cancellationToken).ConfigureAwait(false)).AsString() ?? "";
+        var info = (string?)await connection.GetDatabase().ExecuteAsync("INFO", section).ConfigureAwait(false) ?? "";
         return info.Split("\r\n").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];
     }
 
