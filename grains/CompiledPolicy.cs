@@ -19,7 +19,11 @@ public sealed class CompiledPolicy
         LimitNames = definition.Limits
             .Select((limit, index) => limit.Name ?? (definition.Limits.Count == 1 ? definition.Name : $"{definition.Name}#{index}"))
             .ToArray();
+        StateLifetime = definition.Limits.Max(Lifetime);
     }
+
+    /// <summary>How long after its last change a key's state may still differ from a fresh one: bounds the store's expiry.</summary>
+    public TimeSpan StateLifetime { get; }
 
     public PolicyDefinition Definition { get; }
 
@@ -29,4 +33,19 @@ public sealed class CompiledPolicy
 
     /// <summary>The name each limit is reported under (headers, responses, metrics).</summary>
     public IReadOnlyList<string> LimitNames { get; }
+
+    private static TimeSpan Lifetime(LimitSpec limit) => limit.Algorithm switch
+    {
+        LimitAlgorithmKind.SlidingWindow => Times(limit.Window, 2),
+        // Refilling a whole bucket from empty: capacity / limit windows.
+        LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra => Times(limit.Window, Math.Max(1, Math.Ceiling((double)limit.Capacity / Math.Max(1, limit.Limit)))),
+        LimitAlgorithmKind.LeakyBucket => limit.Window + limit.MaxWait,
+        LimitAlgorithmKind.Concurrency => limit.LeaseTtl,
+        // A calendar period, plus a day for the time zone's offset.
+        LimitAlgorithmKind.Quota => TimeSpan.FromDays(limit.Period switch { QuotaPeriod.Day => 2, QuotaPeriod.Week => 8, _ => 32 }),
+        _ => limit.Window,
+    };
+
+    private static TimeSpan Times(TimeSpan span, double factor) =>
+        span.Ticks * factor >= TimeSpan.MaxValue.Ticks / 4 ? TimeSpan.MaxValue / 4 : TimeSpan.FromTicks((long)(span.Ticks * factor));
 }

@@ -37,13 +37,6 @@ public sealed class KeyLimits
     /// <summary>Changed since it was last handed to the store.</summary>
     public bool IsDirty { get; set; }
 
-    // Used by the stand-in catalog until it is deleted.
-    public GrainLimiter.Storage.GrainId Id => new(Policy.Name, Key);
-
-    public bool RecentlyUsed { get; set; }
-
-    public int Slot { get; set; } = -1;
-
     public int LimitCount => Policy.Algorithms.Count;
 
     /// <summary>Admits <paramref name="cost"/> if every limit admits it, charging all of them; otherwise charges none.</summary>

@@ -73,7 +73,8 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             await pending.ConfigureAwait(true);
         }
 
-        if (_limits?.IsDirty == true)
+        var pointless = reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !services.Options.StorageOutlivesSilo;
+        if (_limits?.IsDirty == true && !pointless)
         {
             await WriteAsync().ConfigureAwait(true);
         }
@@ -179,40 +180,35 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         }
     }
 
-    // One-shot: an idle grain costs no timer ticks.
+    // A timer only while there is something to write: an idle grain costs no timer ticks.
     private void ArmFlush()
     {
         _flushArmed = true;
         var interval = services.Options.FlushInterval;
-        if (_flushTimer is null)
-        {
-            _flushTimer = this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(interval, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = false });
-        }
-        else
-        {
-            _flushTimer.Change(interval, Timeout.InfiniteTimeSpan);
-        }
+        _flushTimer = this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(interval, interval) { Interleave = true, KeepAlive = false });
     }
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        _flushArmed = false;
         if (_writing is null && _limits.IsDirty)
         {
             await WriteAsync().ConfigureAwait(true);
         }
 
-        // Changed while the write was in flight, or the write failed: write again next interval.
-        if (_limits.IsDirty && !_flushArmed)
+        // Still dirty (changed while the write was in flight, or the write failed): the timer fires again.
+        if (!_limits.IsDirty && _writing is null && _flushArmed)
         {
-            ArmFlush();
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+            _flushArmed = false;
         }
     }
 
     private Task WriteAsync()
     {
         var write = WriteOnceAsync();
-        _writing = write;
+        // A write that failed at once has already cleared _writing in its finally.
+        _writing = write.IsCompleted ? null : write;
         return write;
     }
 

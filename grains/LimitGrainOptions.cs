@@ -12,6 +12,9 @@ public sealed class LimitGrainOptions
     /// <summary>How often a changed state is written behind; also the most a crash can lose.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>False for in-memory storage: it dies with the silo (its grains are gone at shutdown), so shutdown writes nothing.</summary>
+    public bool StorageOutlivesSilo { get; set; } = true;
+
     /// <summary>Above this many activations in a silo, a new activation answers its call, writes and deactivates at once.</summary>
     public int MaxActiveGrains { get; set; } = 1_000_000;
 }

@@ -16,7 +16,7 @@ public sealed class LimitGrainServices(
 {
     private const long StoreLogIntervalMs = 10_000;
     private IGrainStorage? _storage;
-    private long _lastStoreLog = long.MinValue;
+    private long _lastStoreLog = -StoreLogIntervalMs;
 
     public IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
 

@@ -1,19 +1,18 @@
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Admin;
+using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
+using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Cluster;
-using GrainLimiter.Silo.Storage;
-using GrainLimiter.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo;
 
-/// <summary>Builds a silo: the services of the runtime and the fronts mapped on Kestrel.</summary>
+/// <summary>Builds a silo: an Orleans silo co-hosted with ASP.NET Core, the fronts mapped on Kestrel.</summary>
 /// <remarks>Program.cs runs it; tests build it with their own configuration and run it on free loopback ports.</remarks>
 public static class SiloApp
 {
@@ -24,17 +23,34 @@ public static class SiloApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelHttpsConfiguration();
         configure?.Invoke(builder);
+        // Orleans is configured now, from validated settings: a bad one stops the build naming its variable.
+        var silo = Validated(builder.Configuration, SiloOptions.Section, new SiloOptionsValidator());
+        var cluster = Validated(builder.Configuration, SiloClusterOptions.Section, new SiloClusterOptionsValidator());
+        if (cluster.IsMultiSilo && string.IsNullOrWhiteSpace(silo.Redis))
+        {
+            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), ["GrainLimiter__Redis: is required when GrainLimiter__Cluster__Membership is 'redis'."]);
+        }
+
+        builder.UseOrleans(orleans => orleans
+            .UseGrainLimiterClustering(cluster, silo.Redis)
+            .UseGrainLimiterStorage(silo)
+            .AddLimitGrains(silo));
         AddSilo(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         var options = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
         // Load the policy file now: a bad file stops start-up with its problems named, not the first request.
-        app.Services.GetRequiredService<PolicyRegistry>();
-        app.Services.GetRequiredService<IGrainStateStore>();
+        var policies = app.Services.GetRequiredService<PolicyRegistry>();
+        // Envoy descriptor policies are known on every silo before any grain activates (all silos load the same files).
+        foreach (var limit in app.Services.GetRequiredService<EnvoyRateLimitConfig>().Limits.Where(static l => l.Policy is not null))
+        {
+            policies.GetOrAdd(limit.Policy!);
+        }
+
         app.MapCheckEndpoints();
         var admin = app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
-        app.MapCluster(admin);
+        admin?.MapCluster();
         app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
@@ -47,18 +63,24 @@ public static class SiloApp
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System); // TryAdd: tests may run the silo on their own clock.
         services.AddSingleton(provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PoliciesFile(provider))));
-        services.AddGrainStateStore();
-        services.AddSingleton(provider => new GrainCatalog(
-            provider.GetRequiredService<IGrainStateStore>(),
-            provider.GetRequiredService<IOptions<SiloOptions>>().Value.MaxActiveGrains,
-            provider.GetRequiredService<ILogger<GrainCatalog>>()));
+        services.AddOptions<SiloClusterOptions>().Bind(configuration.GetSection(SiloClusterOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SiloClusterOptions>, SiloClusterOptionsValidator>();
+        services.AddSingleton(static provider => new GrainReferenceCache(provider.GetRequiredService<IGrainFactory>(), GrainReferenceCacheCapacity));
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
-        services.AddHostedService<CatalogMaintenance>();
         services.AddSiloMetrics(configuration);
         services.AddHealthChecks().AddCheck<StoppingReadinessCheck>("running");
         services.AddGrpcFronts(configuration);
-        services.AddCluster(configuration);
+    }
+
+    // References of the most recently used keys; beyond it the cache starts again empty.
+    private const int GrainReferenceCacheCapacity = 100_000;
+
+    private static T Validated<T>(IConfiguration configuration, string section, IValidateOptions<T> validator) where T : class, new()
+    {
+        var options = configuration.GetSection(section).Get<T>() ?? new T();
+        var result = validator.Validate(null, options);
+        return result.Failed ? throw new OptionsValidationException(section, typeof(T), result.Failures) : options;
     }
 
     private static string PoliciesFile(IServiceProvider provider)

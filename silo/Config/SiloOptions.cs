@@ -14,7 +14,7 @@ public sealed class SiloOptions
     /// <summary><c>memory</c> (one silo, state lost on restart) or <c>redis</c>.</summary>
     public string Storage { get; set; } = "memory";
 
-    /// <summary>Redis connection string when <see cref="Storage"/> is <c>redis</c>: <c>host:port,password=...,user=...,ssl=true</c>.</summary>
+    /// <summary>Redis (storage, Redis membership): a StackExchange.Redis connection string, <c>host:port,user=...,password=...,ssl=true,sslCaFile=...</c>.</summary>
     public string? Redis { get; set; }
 
     /// <summary>First part of every Redis key, so several deployments can share one Redis.</summary>
@@ -23,13 +23,13 @@ public sealed class SiloOptions
     /// <summary>This cluster's region; part of every Redis key.</summary>
     public string Region { get; set; } = "local";
 
-    /// <summary>Cap on grains held in memory; the least recently used are deactivated first.</summary>
+    /// <summary>Activations per silo above which a new key's grain answers, writes and deactivates at once.</summary>
     public int MaxActiveGrains { get; set; } = 1_000_000;
 
-    /// <summary>A grain untouched this long is deactivated (after its state is written).</summary>
+    /// <summary>A grain untouched this long is deactivated (after its state is written): GrainCollectionOptions.CollectionAge.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How often dirty grain states are written to the store in one batch.</summary>
+    /// <summary>How long a changed grain state waits before it is written behind.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public int MaxChecksPerRequest { get; set; } = 100;

@@ -1,4 +1,4 @@
-using GrainLimiter.Silo.Storage.Redis;
+using GrainLimiter.Silo.Storage;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Config;
@@ -25,7 +25,7 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             {
                 try
                 {
-                    RedisConnectionOptions.Parse(options.Redis);
+                    RedisConfiguration.Parse(options.Redis);
                 }
                 catch (FormatException e)
                 {

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using GrainLimiter.Decisions;
+using GrainLimiter.Grains;
 using GrainLimiter.Silo.Runtime;
 
 namespace GrainLimiter.Silo.Observability;
@@ -10,12 +11,12 @@ public sealed class SiloMetrics
     private readonly Counter<long> _decisions;
     private readonly Histogram<double> _checkDuration;
 
-    public SiloMetrics(IMeterFactory meters, GrainCatalog catalog)
+    public SiloMetrics(IMeterFactory meters, LimitGrainCounters catalog)
     {
         var meter = meters.Create(MetricNames.Meter);
         _decisions = meter.CreateCounter<long>(MetricNames.Decisions, description: "Decisions by policy and result.");
         _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
-        meter.CreateObservableGauge(MetricNames.ActiveGrains, () => catalog.ActiveCount, description: "Grains active in this silo.");
+        meter.CreateObservableGauge(MetricNames.ActiveGrains, () => catalog.Active, description: "Grains active in this silo.");
         meter.CreateObservableCounter(MetricNames.ProvisionalActivations, () => catalog.ProvisionalActivations,
             description: "Grains started fresh because the store failed (fail-open policies).");
         meter.CreateObservableCounter(MetricNames.StoreWriteFailures, () => catalog.FailedStateWrites,

@@ -1,99 +1,167 @@
 using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
+using GrainLimiter.Policies;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime.Cluster;
-using GrainLimiter.Storage;
 
 namespace GrainLimiter.Silo.Runtime;
 
-/// <summary>Decides checks on the grains of the cluster (local or on their owner): all-or-nothing across keys, shadow mode and failure modes applied.</summary>
-public sealed class LimitService(GrainRouter router, PolicyRegistry policies, TimeProvider time, SiloMetrics metrics) : ILimitService
+/// <summary>Decides checks on the limit grains of the cluster: all-or-nothing across keys, failure modes applied.</summary>
+/// <remarks>
+/// The grains of a check are called in parallel, wherever they live; when any denies, the ones that charged are
+/// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A grain that
+/// cannot be reached (its silo crashed, the call timed out) is answered by the policy's failure mode with reason
+/// <see cref="OwnerUnreachableReason"/>.
+/// </remarks>
+public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, ILogger<LimitService> logger) : ILimitService
 {
-    public const string ShadowModeReason = "shadow_mode";
-    public const string StoreUnavailableReason = "store_unavailable";
+    public const string ShadowModeReason = DecisionReasons.ShadowMode;
+    public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;
+    public const string OwnerUnreachableReason = "owner_unreachable";
+    private long _lastUnreachableLog = -10_000;
 
     public async ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var now = time.GetUtcNow().UtcTicks;
         var results = new CheckResult[checks.Count];
-        var charged = new bool[checks.Count];
-        var denied = false;
-        for (var i = 0; i < checks.Count; i++)
+        var answers = new GrainDecision[checks.Count];
+        if (checks.Count == 1)
         {
-            var request = checks[i];
-            var policy = Policy(request.Policy);
-            // After a denial nothing more is charged; the rest are only evaluated so every item gets an answer.
-            var operation = denied ? GrainOperation.Evaluate : GrainOperation.Acquire;
-            var (decision, reason) = await RunAsync(policy, request.Key, operation, now, request.Cost).ConfigureAwait(false);
-            charged[i] = operation == GrainOperation.Acquire && decision.Allowed && request.Cost > 0;
-            if (!decision.Allowed && policy.Definition.ShadowMode)
+            answers[0] = await AcquireAsync(checks[0]).ConfigureAwait(false);
+        }
+        else
+        {
+            // Start every call before awaiting any: the grains decide in parallel on their silos.
+            var pending = new ValueTask<GrainDecision>[checks.Count];
+            for (var i = 0; i < checks.Count; i++)
             {
-                (decision, reason) = (decision with { Allowed = true, RetryAfter = TimeSpan.Zero }, ShadowModeReason);
+                pending[i] = AcquireAsync(checks[i]);
             }
 
-            denied |= !decision.Allowed;
-            results[i] = new CheckResult(request, decision, policy.LimitNames[decision.LimitIndex], reason);
+            for (var i = 0; i < checks.Count; i++)
+            {
+                answers[i] = await pending[i].ConfigureAwait(false);
+            }
         }
 
-        if (denied)
+        var allowed = true;
+        for (var i = 0; i < checks.Count; i++)
         {
-            await RefundAsync(results, charged, now).ConfigureAwait(false);
+            allowed &= answers[i].Decision.Allowed;
+            results[i] = new CheckResult(checks[i], answers[i].Decision, answers[i].LimitName, answers[i].Reason);
+        }
+
+        if (!allowed)
+        {
+            await RefundAsync(checks, answers).ConfigureAwait(false);
         }
 
         metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
-        return new CheckOutcome(!denied, results);
+        return new CheckOutcome(allowed, results);
     }
 
     public async ValueTask<CheckResult> GetAsync(string policy, string key, CancellationToken cancellationToken) =>
-        await OneAsync(policy, key, GrainOperation.Evaluate, cost: 0, leaseId: 0).ConfigureAwait(false);
+        Result(policy, key, 0, await CallAsync(policy, key, static g => g.EvaluateAsync(0)).ConfigureAwait(false));
 
     public async ValueTask<CheckResult> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken) =>
-        await OneAsync(policy, key, GrainOperation.Release, cost: 0, leaseId).ConfigureAwait(false);
+        Result(policy, key, 0, await CallAsync(policy, key, g => g.ReleaseAsync(leaseId)).ConfigureAwait(false));
 
     public async ValueTask ResetAsync(string policy, string key, CancellationToken cancellationToken) =>
-        await OneAsync(policy, key, GrainOperation.Reset, cost: 0, leaseId: 0).ConfigureAwait(false);
+        await CallAsync(policy, key, static g => g.ResetAsync()).ConfigureAwait(false);
 
-    public async ValueTask<CheckResult> PauseAsync(string policy, string key, DateTimeOffset until, CancellationToken cancellationToken)
+    public async ValueTask<CheckResult> PauseAsync(string policy, string key, DateTimeOffset until, CancellationToken cancellationToken) =>
+        Result(policy, key, 0, await CallAsync(policy, key, g => g.PauseAsync(until)).ConfigureAwait(false));
+
+    private static CheckResult Result(string policy, string key, long cost, in GrainDecision answer) =>
+        new(new CheckRequest(policy, key, cost), answer.Decision, answer.LimitName, answer.Reason);
+
+    private ValueTask<GrainDecision> AcquireAsync(CheckRequest request) =>
+        CallAsync(request.Policy, request.Key, request.Cost, static (g, cost) => g.AcquireAsync(cost));
+
+    private ValueTask<GrainDecision> CallAsync(string policy, string key, Func<ILimitGrain, ValueTask<GrainDecision>> call) =>
+        CallAsync(policy, key, call, static (g, c) => c(g));
+
+    private ValueTask<GrainDecision> CallAsync<TArg>(string policy, string key, TArg arg, Func<ILimitGrain, TArg, ValueTask<GrainDecision>> call)
     {
-        var result = await OneAsync(policy, key, GrainOperation.Pause, cost: until.UtcTicks, leaseId: 0).ConfigureAwait(false);
-        return result with { Request = new CheckRequest(policy, key, 0) };
+        var compiled = Policy(policy);
+        try
+        {
+            var answer = call(grains.Get(policy, key), arg);
+            return answer.IsCompletedSuccessfully ? answer : AwaitAsync(answer, compiled);
+        }
+        // Silo gone, message rejected, call timed out, activation failed: never a 500 for the caller.
+        catch (Exception e)
+        {
+            return ValueTask.FromResult(Unreachable(compiled, e));
+        }
     }
 
-    private async ValueTask<CheckResult> OneAsync(string policyName, string key, GrainOperation operation, long cost, long leaseId)
-    {
-        var policy = Policy(policyName);
-        var (decision, reason) = await RunAsync(policy, key, operation, time.GetUtcNow().UtcTicks, cost, leaseId).ConfigureAwait(false);
-        return new CheckResult(new CheckRequest(policyName, key, cost), decision, policy.LimitNames[decision.LimitIndex], reason);
-    }
-
-    private async ValueTask<(LimitDecision Decision, string? Reason)> RunAsync(CompiledPolicy policy, string key, GrainOperation operation, long now, long cost, long leaseId = 0)
+    private async ValueTask<GrainDecision> AwaitAsync(ValueTask<GrainDecision> answer, CompiledPolicy policy)
     {
         try
         {
-            return await router.RunAsync(new GrainId(policy.Name, key), policy, operation, now, cost, leaseId).ConfigureAwait(false);
+            return await answer.ConfigureAwait(false);
         }
-        catch (StoreUnavailableException)
+        catch (Exception e)
         {
-            var limit = policy.Definition.Limits[0].Limit;
-            return (new LimitDecision(false, limit, 0, TimeSpan.Zero, TimeSpan.FromSeconds(1)), StoreUnavailableReason);
+            return Unreachable(policy, e);
         }
     }
 
-    private async ValueTask RefundAsync(CheckResult[] results, bool[] charged, long now)
+    private async ValueTask RefundAsync(IReadOnlyList<CheckRequest> checks, GrainDecision[] answers)
     {
-        for (var i = 0; i < results.Length; i++)
+        var refunds = new List<Task>();
+        for (var i = 0; i < checks.Count; i++)
         {
-            if (charged[i])
+            if (answers[i].Charged)
             {
-                var request = results[i].Request;
-                await router.RunAsync(new GrainId(request.Policy, request.Key), Policy(request.Policy), GrainOperation.Refund, now, request.Cost, results[i].Decision.LeaseId)
-                    .ConfigureAwait(false);
+                var request = checks[i];
+                refunds.Add(RefundOneAsync(request, answers[i].Decision.LeaseId));
             }
         }
+
+        await Task.WhenAll(refunds).ConfigureAwait(false);
+    }
+
+    private async Task RefundOneAsync(CheckRequest request, long leaseId)
+    {
+        try
+        {
+            await grains.Get(request.Policy, request.Key).RefundAsync(request.Cost, leaseId).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The charge stays: its grain is gone or unreachable; the next owner restores the last written state.
+            Log.RefundFailed(logger, request.Policy, e);
+        }
+    }
+
+    private GrainDecision Unreachable(CompiledPolicy policy, Exception e)
+    {
+        // A crash makes every call to its keys fail at once: log the first, then at most one line per interval.
+        var last = Interlocked.Read(ref _lastUnreachableLog);
+        var now = Environment.TickCount64;
+        if (now - last >= 10_000 && Interlocked.CompareExchange(ref _lastUnreachableLog, now, last) == last)
+        {
+            Log.Unreachable(logger, policy.Name, e);
+        }
+
+        var limit = policy.Definition.Limits[0].Limit;
+        var decision = policy.Definition.FailureMode == FailureMode.Open
+            ? new LimitDecision(true, limit, 0, TimeSpan.Zero, TimeSpan.Zero)
+            : new LimitDecision(false, limit, 0, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        return new GrainDecision(decision, policy.LimitNames[0], OwnerUnreachableReason);
     }
 
     private CompiledPolicy Policy(string name) =>
         policies.TryGet(name, out var policy) ? policy : throw new ArgumentException($"Policy '{name}' is not configured; validate checks before deciding.", nameof(name));
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "A '{Policy}' key could not be reached; its policy's failure mode answered (further such lines within 10 s are not logged).")]
+        public static partial void Unreachable(ILogger logger, string policy, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Warning, "Refunding a '{Policy}' key failed; its charge stays.")]
+        public static partial void RefundFailed(ILogger logger, string policy, Exception exception);
+    }
 }

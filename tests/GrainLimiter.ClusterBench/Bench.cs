@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using GrainLimiter.Silo.Runtime.Cluster;
-using GrainLimiter.Storage;
 
 namespace GrainLimiter.ClusterBench;
 
@@ -27,7 +25,9 @@ internal static class Bench
         Console.WriteLine($"{Environment.ProcessorCount} cores; {Callers} callers on silo 1's HTTP front, {KeyCount} keys, {duration.TotalSeconds} s per row; silos: {siloDll}");
         Console.WriteLine("| silos | batching | decisions/s | p50 ms | p99 ms | local share |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        foreach (var silos in new[] { 1, 2, 3 })
+        // Multi-silo rows need Orleans' Redis membership now (static peer lists are gone); until this bench is
+        // ported (redis-server, GrainLimiter__Cluster__Membership=redis) it measures the single silo only.
+        foreach (var silos in new[] { 1 })
         {
             foreach (var batching in new[] { true, false })
             {
@@ -42,7 +42,7 @@ internal static class Bench
             }
         }
 
-        await MeasureKillAsync(siloDll, policies);
+        Console.WriteLine("Multi-silo rows and the SIGKILL measurement need Redis membership: see ClusterProcessTests for the SIGKILL figure.");
         File.Delete(policies);
     }
 
@@ -108,32 +108,6 @@ internal static class Bench
                 latencies.AddRange(mine);
             }
         })));
-    }
-
-    private static async Task MeasureKillAsync(string siloDll, string policies)
-    {
-        await using var cluster = await StartAsync(siloDll, policies, 3, batching: true);
-        var members = cluster.Select(static s => s.PeerAddress).ToArray();
-        var view = new ClusterView(1, members[0], members);
-        var key = Enumerable.Range(0, 1000).Select(static i => $"k{i}").First(k => view.OwnerOf(new GrainId("bench", k)) == members[2]);
-        var killed = Stopwatch.StartNew();
-        cluster[2].Kill();
-        var failureModeAnswers = 0;
-        while (true)
-        {
-            using var response = await cluster[0].Http.PostAsync(new Uri("/v1/check", UriKind.Relative), Body(key));
-            var body = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode && !body.Contains(GrainRouter.OwnerUnreachableReason, StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            failureModeAnswers++;
-        }
-
-        Console.WriteLine();
-        Console.WriteLine($"SIGKILL of the owner -> first answer from the new owner: {killed.Elapsed.TotalMilliseconds:F0} ms " +
-            $"(FailureDetection: ProbeInterval 250 ms, DeadAfter 2 s; {failureModeAnswers} failure-mode answers meanwhile)");
     }
 
     private static JsonContent Body(string key) => JsonContent.Create(new { checks = new[] { new { policy = "bench", key, cost = 1 } } });

@@ -4,7 +4,6 @@ using GrainLimiter.Protocol.V1;
 using GrainLimiter.Silo.Fronts.Grpc;
 using Google.Protobuf;
 using Grpc.Core;
-using Orleans;
 using Orleans.Concurrency;
 using CheckRequest = GrainLimiter.Protocol.V1.CheckRequest;
 

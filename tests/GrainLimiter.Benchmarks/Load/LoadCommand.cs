@@ -103,7 +103,7 @@ internal static class LoadCommand
                 ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
                 ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
                 ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
-                ("GrainLimiter in-process (catalog)", () => Task.FromResult<Contender>(new CatalogContender(settings.Keys * 2 + 100_000, settings.AccuracyLimit))),
+                ("GrainLimiter in-process (KeyLimits, no Orleans)", () => Task.FromResult<Contender>(new CatalogContender(settings.Keys * 2 + 100_000, settings.AccuracyLimit))),
             };
             if (redis is not null)
             {

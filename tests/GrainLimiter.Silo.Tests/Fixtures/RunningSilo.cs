@@ -40,6 +40,9 @@ public sealed class RunningSilo : IAsyncDisposable
             ["Kestrel:Endpoints:Http:Url"] = http.ToString(),
             ["Kestrel:Endpoints:Grpc:Url"] = grpc.ToString(),
             ["GrainLimiter:PoliciesFile"] = policiesFile,
+            // Several silos run in one test process: each its own Orleans ports.
+            ["GrainLimiter:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GrainLimiter:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

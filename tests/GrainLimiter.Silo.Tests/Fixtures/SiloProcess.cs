@@ -14,19 +14,21 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, int httpPort, int peerPort)
+    private SiloProcess(Process process, int httpPort, int siloPort)
     {
         _process = process;
         HttpPort = httpPort;
-        PeerPort = peerPort;
+        SiloPort = siloPort;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public int HttpPort { get; }
 
-    public int PeerPort { get; }
+    /// <summary>The Orleans silo-to-silo port.</summary>
+    public int SiloPort { get; }
 
-    public string PeerAddress => $"127.0.0.1:{PeerPort.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>The silo's Orleans endpoint as the cluster view names it.</summary>
+    public string SiloEndpoint => $"127.0.0.1:{SiloPort.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The admin bearer token every test silo process gets.</summary>
     public const string AdminToken = "test-admin-token-0123456789";
@@ -45,10 +47,10 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Ports to give a silo before it starts (static peer lists need every address up front).</summary>
-    public static (int Http, int Grpc, int Peer) AllocatePorts() => (FreePort.Next(), FreePort.Next(), FreePort.Next());
+    /// <summary>Ports to give a silo before it starts: HTTP, gRPC, Orleans silo and gateway.</summary>
+    public static (int Http, int Grpc, int Silo, int Gateway) AllocatePorts() => (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
 
-    public static SiloProcess Start((int Http, int Grpc, int Peer) ports, string policiesFile, IReadOnlyDictionary<string, string> settings)
+    public static SiloProcess Start((int Http, int Grpc, int Silo, int Gateway) ports, string policiesFile, IReadOnlyDictionary<string, string> settings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -61,11 +63,11 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{ports.Http}";
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{ports.Grpc}";
-        start.Environment["Kestrel__Endpoints__Peer__Url"] = $"http://127.0.0.1:{ports.Peer}";
-        start.Environment["Kestrel__Endpoints__Peer__Protocols"] = "Http2";
         start.Environment["GrainLimiter__PoliciesFile"] = policiesFile;
         start.Environment["GrainLimiter__AdminToken"] = AdminToken;
-        start.Environment["GrainLimiter__Cluster__AdvertisedAddress"] = $"127.0.0.1:{ports.Peer}";
+        start.Environment["GrainLimiter__Cluster__SiloPort"] = ports.Silo.ToString(CultureInfo.InvariantCulture);
+        start.Environment["GrainLimiter__Cluster__GatewayPort"] = ports.Gateway.ToString(CultureInfo.InvariantCulture);
+        start.Environment["GrainLimiter__Cluster__AdvertisedIp"] = "127.0.0.1";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__GrainLimiter"] = "Information";
         foreach (var (name, value) in settings)
@@ -74,7 +76,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var silo = new SiloProcess(process, ports.Http, ports.Peer);
+        var silo = new SiloProcess(process, ports.Http, ports.Silo);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         process.Start();

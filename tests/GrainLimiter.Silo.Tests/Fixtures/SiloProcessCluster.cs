@@ -34,7 +34,8 @@ public sealed class SiloProcessCluster : IAsyncDisposable
             ["GrainLimiter__Redis"] = redis.ConnectionString,
             ["GrainLimiter__RedisKeyPrefix"] = prefix,
             ["GrainLimiter__Cluster__Membership"] = "redis",
-            ["GrainLimiter__Cluster__Secret"] = "test-cluster-secret-0123456789",
+            // Each cluster its own: tests in one collection share the redis-server.
+            ["GrainLimiter__Cluster__ClusterId"] = prefix,
         };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
@@ -68,11 +69,11 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         return silo;
     }
 
-    /// <summary>Waits until every running silo sees exactly the running, ready silos.</summary>
+    /// <summary>Waits until every running silo sees exactly the running, ready silos as active.</summary>
     public async Task WaitConvergedAsync(TimeSpan timeout)
     {
         var running = _silos.Where(static s => !s.HasExited).ToList();
-        var expected = running.Select(static s => s.PeerAddress).Order(StringComparer.Ordinal).ToArray();
+        var expected = running.Select(static s => s.SiloEndpoint).Order(StringComparer.Ordinal).ToArray();
         await Eventually.TrueAsync(async () =>
         {
             foreach (var silo in running)
@@ -96,7 +97,9 @@ public sealed class SiloProcessCluster : IAsyncDisposable
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SiloProcess.AdminToken);
             using var response = await silo.Http.SendAsync(request);
             using var document = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync());
-            return document.RootElement.GetProperty("members").EnumerateArray().Select(static m => m.GetString()!).Order(StringComparer.Ordinal).ToArray();
+            return document.RootElement.GetProperty("silos").EnumerateArray()
+                .Where(static s => s.GetProperty("status").GetString() == "active")
+                .Select(static s => s.GetProperty("endpoint").GetString()!).Order(StringComparer.Ordinal).ToArray();
         }
         catch (HttpRequestException)
         {

@@ -1,24 +1,26 @@
+using System.Collections.Concurrent;
 using GrainLimiter.Grains;
 using GrainLimiter.Policies;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Storage;
-using GrainLimiter.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GrainLimiter.Benchmarks.Load.Contenders;
 
 /// <summary>
-/// GrainLimiter in-process: the grain's decide step through the real <see cref="GrainCatalog"/> (shard lock, lookup,
-/// turn), no front, no network. The floor the fronts are measured against.
+/// GrainLimiter's decide step in process: one <see cref="KeyLimits"/> per key in a dictionary, each decided under its
+/// own lock, no Orleans, no front, no network. The floor the fronts are measured against.
 /// </summary>
+/// <remarks>
+/// Until the benchmarks are ported to Orleans this stands in for the deleted GrainCatalog contender: it measures the
+/// state machine and a dictionary, not Orleans activations and turns.
+/// </remarks>
 internal sealed class CatalogContender(int maxActiveGrains, int accuracyLimit) : Contender
 {
     private readonly CompiledPolicy _open = Policy(Processes.SiloProcess.OpenPolicy, 1_000_000_000);
     private readonly CompiledPolicy _accuracy = Policy(Processes.SiloProcess.AccuracyPolicy, accuracyLimit);
+    private readonly ConcurrentDictionary<(string Policy, string Key), KeyLimits> _grains = new(Environment.ProcessorCount, Math.Min(maxActiveGrains, 1 << 20));
 
-    public GrainCatalog Catalog { get; } = new(new MemoryGrainStateStore(TimeProvider.System), maxActiveGrains, NullLogger<GrainCatalog>.Instance);
+    public int ActiveCount => _grains.Count;
 
-    public override string Name => "GrainLimiter in-process (catalog)";
+    public override string Name => "GrainLimiter in-process (KeyLimits, no Orleans)";
 
     public override bool InProcess => true;
 
@@ -29,10 +31,11 @@ internal sealed class CatalogContender(int maxActiveGrains, int accuracyLimit) :
         var admitted = 0;
         foreach (var key in keys)
         {
-            var pending = Catalog.RunAsync(new GrainId(policy.Name, key), policy, GrainOperation.Acquire, now, 1);
-            // The memory store loads synchronously, so activations complete inline too.
-            var decision = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-            admitted += decision.Allowed ? 1 : 0;
+            var grain = _grains.GetOrAdd((policy.Name, key), static (id, p) => new KeyLimits(id.Key, p), policy);
+            lock (grain)
+            {
+                admitted += grain.TryAcquire(now, 1).Allowed ? 1 : 0;
+            }
         }
 
         return ValueTask.FromResult(admitted);

@@ -2,14 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using GrainLimiter.Silo.Runtime.Cluster;
 using GrainLimiter.Silo.Tests.Fixtures;
-using GrainLimiter.Storage;
 using Xunit.Abstractions;
 
 namespace GrainLimiter.Silo.Tests.Runtime.Cluster;
 
-/// <summary>Silos in separate processes on loopback, sharing a real redis-server: accuracy, scale out/in, SIGKILL.</summary>
+/// <summary>Orleans silos in separate processes on loopback, Redis membership and storage on a real redis-server: accuracy, scale out/in, SIGKILL.</summary>
 [Collection(SiloProcessCollection.Name)]
 public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHelper output)
 {
@@ -30,20 +28,17 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
         """;
 
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan DeadAfter = TimeSpan.FromSeconds(2);
 
-    /// <summary>The documented detection time: dead after DeadAfter without an answer, noticed within one probe (+ one refresh).</summary>
-    private static readonly TimeSpan DetectionTime = DeadAfter + ProbeInterval + RefreshInterval;
+    /// <summary>The default failure detection: ProbeTimeout (1 s) x NumMissedProbesLimit (2), one vote.</summary>
+    private static readonly TimeSpan DetectionTime = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long the other silos may take to learn a membership change: TableRefreshTimeout (default 2 s).</summary>
+    private static readonly TimeSpan PropagationTime = TimeSpan.FromSeconds(2);
+
+    // Failure detection on its defaults: the measured figures are the ones users get.
     private static readonly Dictionary<string, string> Settings = new()
     {
         ["GrainLimiter__FlushInterval"] = "00:00:00.100",
-        ["GrainLimiter__Cluster__RefreshInterval"] = "00:00:00.500",
-        ["GrainLimiter__Cluster__FailureDetection__ProbeInterval"] = "00:00:00.250",
-        ["GrainLimiter__Cluster__FailureDetection__DeadAfter"] = "00:00:02",
-        ["GrainLimiter__Cluster__PeerTimeout"] = "00:00:01",
     };
 
     [Fact]
@@ -131,8 +126,8 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
 
         var capacity = keys.Length * 50L;
         var over = Math.Max(0, load.Admitted - capacity);
-        // Documented bound while membership changes: rate x (flush interval + view propagation).
-        var bound = load.RequestsPerSecond * (FlushInterval + RefreshInterval).TotalSeconds;
+        // Documented bound while membership changes: rate x (flush interval + membership propagation).
+        var bound = load.RequestsPerSecond * (FlushInterval + PropagationTime).TotalSeconds;
         output.WriteLine($"scale 3->4->3: {load.Requests} requests at {SiloProcessCluster.Format(load.RequestsPerSecond)}/s, admitted {load.Admitted} of capacity {capacity}, " +
             $"over-admission {over} (bound {SiloProcessCluster.Format(bound)}), failure-mode answers {load.Provisional}, errors {load.Errors.Count}");
         Assert.Empty(load.Errors);
@@ -145,10 +140,7 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
     {
         await using var cluster = await SiloProcessCluster.StartAsync(3, Policies, redis.Server, Settings);
         var victim = cluster.Silos[2];
-        var members = cluster.Silos.Select(static s => s.PeerAddress).ToArray();
-        var view = new ClusterView(1, members[0], members);
         var keys = Enumerable.Range(0, 60).Select(static i => $"d{i}").ToArray();
-        var victimKey = keys.First(k => view.OwnerOf(new GrainId("moving", k)) == victim.PeerAddress);
 
         var load = new ClusterLoad();
         using var stop = new CancellationTokenSource();
@@ -157,13 +149,22 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
 
         var killedAt = Stopwatch.StartNew();
         victim.Kill();
-        // The first answer for the victim's key that comes from an owner, not from the failure mode.
+        // Hash-based placement put about a third of the keys on the victim. Recovered: every key is answered by a
+        // grain again (none by the failure mode), so the victim's keys have new activations on the survivors.
+        var unreachableSeen = 0;
         await Eventually.TrueAsync(async () =>
         {
-            using var response = await cluster.Silos[0].Http.GetAsync(new Uri($"/v1/limits/moving/{victimKey}", UriKind.Relative));
-            var body = await response.Content.ReadAsStringAsync();
-            return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests && !body.Contains("owner_unreachable", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(20), "the victim's key is answered by a new owner");
+            var unreachable = 0;
+            foreach (var key in keys)
+            {
+                using var response = await cluster.Silos[0].Http.GetAsync(new Uri($"/v1/limits/moving/{key}", UriKind.Relative));
+                var body = await response.Content.ReadAsStringAsync();
+                unreachable += response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests && !body.Contains("owner_unreachable", StringComparison.Ordinal) ? 0 : 1;
+            }
+
+            unreachableSeen = Math.Max(unreachableSeen, unreachable);
+            return unreachable == 0;
+        }, TimeSpan.FromSeconds(20), "every key, the victim's too, is answered by a grain");
         var recovered = killedAt.Elapsed;
         await Eventually.TrueAsync(() => Task.FromResult(load.Elapsed > TimeSpan.Zero && killedAt.Elapsed > recovered + TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(5), "a second of load after recovery");
         await stop.CancelAsync();
@@ -172,7 +173,8 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
         var capacity = keys.Length * 50L;
         var over = Math.Max(0, load.Admitted - capacity);
         var bound = load.RequestsPerSecond * (FlushInterval + DetectionTime).TotalSeconds;
-        output.WriteLine($"SIGKILL: new owner answered after {recovered.TotalMilliseconds:F0} ms (detection time {DetectionTime.TotalMilliseconds} ms); " +
+        output.WriteLine($"SIGKILL: every key answered by a grain after {recovered.TotalMilliseconds:F0} ms (detection time {DetectionTime.TotalMilliseconds} ms; " +
+            $"at most {unreachableSeen} of {keys.Length} keys unreachable in one sweep); " +
             $"{load.Requests} requests at {SiloProcessCluster.Format(load.RequestsPerSecond)}/s, admitted {load.Admitted} of {capacity}, over-admission {over} " +
             $"(bound {SiloProcessCluster.Format(bound)}), failure-mode answers {load.Provisional}, errors {load.Errors.Count}");
         Assert.True(recovered <= DetectionTime + TimeSpan.FromSeconds(1), $"recovered after {recovered}");

@@ -1,0 +1,33 @@
+using GrainLimiter.Grains;
+using SiloOptions = GrainLimiter.Silo.Config.SiloOptions;
+using GrainLimiter.Silo.Runtime;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace GrainLimiter.Silo.Hosting;
+
+/// <summary>The limit grains: their shared services, write-behind interval, idle collection and the activation bound.</summary>
+public static class GrainsSiloBuilderExtensions
+{
+    public static ISiloBuilder AddLimitGrains(this ISiloBuilder silo, SiloOptions options)
+    {
+        silo.Services.AddSingleton<IPolicyResolver>(static p => p.GetRequiredService<PolicyRegistry>());
+        silo.Services.AddSingleton<LimitGrainCounters>();
+        silo.Services.AddSingleton<LimitGrainServices>();
+        silo.Services.AddOptions<LimitGrainOptions>().Configure<IOptions<SiloOptions>>(static (grains, silo) =>
+        {
+            grains.FlushInterval = silo.Value.FlushInterval;
+            grains.MaxActiveGrains = silo.Value.MaxActiveGrains;
+            grains.StorageOutlivesSilo = silo.Value.Storage == "redis";
+        });
+        silo.Configure<GrainCollectionOptions>(collection =>
+        {
+            collection.CollectionAge = options.IdleTimeout;
+            // Collection runs every quantum: an idle grain goes after between IdleTimeout and IdleTimeout + quantum.
+            collection.CollectionQuantum = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, Math.Max(TimeSpan.FromSeconds(1).Ticks, options.IdleTimeout.Ticks / 2)));
+            // A key flood must not take the process down: deactivate the oldest grains when memory runs short.
+            collection.EnableActivationSheddingOnMemoryPressure = true;
+        });
+        return silo;
+    }
+}

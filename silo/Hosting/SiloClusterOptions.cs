@@ -1,0 +1,51 @@
+namespace GrainLimiter.Silo.Hosting;
+
+/// <summary>The <c>GrainLimiter:Cluster</c> section (environment <c>GrainLimiter__Cluster__Name</c>): Orleans membership and failure detection.</summary>
+public sealed class SiloClusterOptions
+{
+    public const string Section = "GrainLimiter:Cluster";
+
+    public const string None = "none";
+    public const string Redis = "redis";
+
+    /// <summary><c>none</c> (one silo, localhost clustering) or <c>redis</c> (Orleans Redis clustering on <c>GrainLimiter:Redis</c>).</summary>
+    public string Membership { get; set; } = None;
+
+    /// <summary>Silos with the same cluster id form one cluster.</summary>
+    public string ClusterId { get; set; } = "default";
+
+    /// <summary>Names the stored state: a cluster redeployed with the same service id continues from its counts.</summary>
+    public string ServiceId { get; set; } = "grainlimiter";
+
+    /// <summary>Silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port Orleans clients (gateways joined as clients) connect to.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos reach this one at (Kubernetes: the pod IP). Required with <c>redis</c>.</summary>
+    public string? AdvertisedIp { get; set; }
+
+    /// <summary>How long a probe of another silo may take before it counts as missed.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed probes after which a silo votes another dead.</summary>
+    public int NumMissedProbesLimit { get; set; } = 2;
+
+    /// <summary>Votes that declare a silo dead (1 suits small clusters: one prober decides).</summary>
+    public int NumVotesForDeathDeclaration { get; set; } = 1;
+
+    /// <summary>How often each silo re-reads the membership table.</summary>
+    public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a vote counts towards a death declaration.</summary>
+    public TimeSpan DeathVoteExpirationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a silo writes its I-am-alive time to the table.</summary>
+    public TimeSpan IAmAliveTablePublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a grain call may wait for its answer: a call caught by a crash fails within this, not 30 s.</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    public bool IsMultiSilo => Membership == Redis;
+}

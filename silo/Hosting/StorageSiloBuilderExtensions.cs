@@ -1,0 +1,42 @@
+using GrainLimiter.Grains;
+using GrainLimiter.Silo.Config;
+using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace GrainLimiter.Silo.Hosting;
+
+/// <summary>The limit grains' storage: Orleans' in-memory grain storage, or Microsoft.Orleans.Persistence.Redis.</summary>
+public static class StorageSiloBuilderExtensions
+{
+    public static ISiloBuilder UseGrainLimiterStorage(this ISiloBuilder silo, SiloOptions options)
+    {
+        if (options.Storage != "redis")
+        {
+            return silo.AddMemoryGrainStorage(LimitGrainOptions.StorageName);
+        }
+
+        var configuration = RedisConfiguration.Parse(options.Redis!);
+        RedisKey prefix = $"{options.RedisKeyPrefix}:{options.Region}:";
+        return silo.AddRedisGrainStorage(LimitGrainOptions.StorageName, builder => builder.Configure<PolicyRegistry, IOptions<SiloOptions>>((redis, policies, silo) =>
+        {
+            redis.ConfigurationOptions = configuration;
+            redis.CreateMultiplexer = static o => RedisConfiguration.ConnectAsync(o.ConfigurationOptions!);
+            // A state equal to a fresh one is deleted by the grain (ClearStateAsync).
+            redis.DeleteStateOnClear = true;
+            // The provider only has one fixed expiry, renewed on every write: the longest a configured policy's
+            // state can matter, so a key nobody uses any more leaves Redis by itself.
+            redis.EntryExpiry = StateExpiry(policies, silo.Value);
+            // prefix:region:{policy length:policy key}; the braces are a Redis Cluster hash tag.
+            redis.GetStorageKey = (_, grainId) => prefix.Append("{" + grainId.Key.ToString() + "}");
+        }));
+    }
+
+    internal static TimeSpan StateExpiry(PolicyRegistry policies, SiloOptions options)
+    {
+        var longest = policies.All.Select(static p => p.StateLifetime).DefaultIfEmpty(TimeSpan.Zero).Max();
+        // Seconds in Redis; at least a minute, plus the write-behind delay.
+        return TimeSpan.FromSeconds(Math.Ceiling(Math.Max(60, (longest + options.FlushInterval).TotalSeconds)));
+    }
+}

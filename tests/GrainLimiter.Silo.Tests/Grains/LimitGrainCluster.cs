@@ -1,0 +1,92 @@
+using GrainLimiter.Grains;
+using GrainLimiter.Policies;
+using GrainLimiter.Silo.Hosting;
+using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using SiloOptions = GrainLimiter.Silo.Config.SiloOptions;
+
+namespace GrainLimiter.Silo.Tests.Grains;
+
+/// <summary>Three Orleans silos in this process (InProcessTestCluster) hosting the limit grains, shared by one test collection.</summary>
+public sealed class LimitGrainCluster : IAsyncLifetime
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(2);
+
+    public static readonly PolicyDefinition[] Policies =
+    [
+        Fixed("exact", 1000, FailureMode.Closed),
+        Fixed("ten", 10, FailureMode.Open),
+        Fixed("one", 1, FailureMode.Open),
+        Fixed("closed", 10, FailureMode.Closed),
+    ];
+
+    private InProcessTestCluster? _cluster;
+
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
+
+    public SharedTestStorage Storage { get; } = new();
+
+    public PolicyRegistry Registry { get; } = new(Policies);
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            var options = new SiloOptions { FlushInterval = FlushInterval, IdleTimeout = IdleTimeout };
+            silo.Services.AddSingleton(Registry);
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.Configure<SiloOptions>(o =>
+            {
+                o.FlushInterval = options.FlushInterval;
+                o.IdleTimeout = options.IdleTimeout;
+            });
+            silo.Services.AddKeyedSingleton<IGrainStorage>(LimitGrainOptions.StorageName, Storage);
+            silo.AddLimitGrains(options);
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>The grain factory of silo <paramref name="index"/>: calls from there, as that silo's fronts make them.</summary>
+    public IGrainFactory Factory(int index) => Cluster.Silos[index].ServiceProvider.GetRequiredService<IGrainFactory>();
+
+    public ILimitGrain Grain(string policy, string key, int silo = 0) => Factory(silo).GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, key));
+
+    public LimitGrainCounters Counters(int silo) => Cluster.Silos[silo].ServiceProvider.GetRequiredService<LimitGrainCounters>();
+
+    /// <summary>The silos' own LimitService, as the fronts of silo <paramref name="silo"/> use it.</summary>
+    public LimitService LimitService(int silo = 0)
+    {
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), NullLogger<LimitService>.Instance);
+    }
+
+    public static string UniqueKey(string prefix) => $"{prefix}:{Guid.NewGuid():N}";
+
+    private static PolicyDefinition Fixed(string name, long limit, FailureMode failureMode) => new()
+    {
+        Name = name,
+        FailureMode = failureMode,
+        Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = limit, Window = TimeSpan.FromHours(1) }],
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class LimitGrainClusterCollection : ICollectionFixture<LimitGrainCluster>
+{
+    public const string Name = "limit-grain-cluster";
+}
