@@ -3,7 +3,7 @@ using GrainLimiter.Benchmarks.Load;
 using GrainLimiter.Benchmarks.Memory;
 
 // "load [options]": the load benchmark against the usual alternatives (see LoadSettings.Usage).
-// "grain-memory [count]": bytes per active grain; anything else goes to BenchmarkDotNet.
+// "grain-memory [count]": bytes per Orleans activation and what deactivation frees; anything else goes to BenchmarkDotNet.
 if (args is ["load", ..])
 {
     return await LoadCommand.RunAsync(args[1..]);
@@ -11,7 +11,7 @@ if (args is ["load", ..])
 
 if (args is ["grain-memory", ..])
 {
-    GrainMemory.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    await GrainMemory.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
     return 0;
 }
 

@@ -10,16 +10,16 @@ internal sealed class BenchSilo : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private BenchSilo(Process process, int httpPort, int peerPort)
+    private BenchSilo(Process process, int httpPort)
     {
         _process = process;
         Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
-        PeerAddress = $"127.0.0.1:{peerPort.ToString(CultureInfo.InvariantCulture)}";
+        Name = $"silo on http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}";
     }
 
     public HttpClient Http { get; }
 
-    public string PeerAddress { get; }
+    public string Name { get; }
 
     public static int FreePort()
     {
@@ -28,14 +28,12 @@ internal sealed class BenchSilo : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    public static BenchSilo Start(string siloDll, int httpPort, int peerPort, IReadOnlyDictionary<string, string> settings)
+    public static BenchSilo Start(string siloDll, int httpPort, IReadOnlyDictionary<string, string> settings)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(siloDll);
         start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreePort()}";
-        start.Environment["Kestrel__Endpoints__Peer__Url"] = $"http://127.0.0.1:{peerPort}";
-        start.Environment["Kestrel__Endpoints__Peer__Protocols"] = "Http2";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (name, value) in settings)
         {
@@ -47,7 +45,7 @@ internal sealed class BenchSilo : IAsyncDisposable
         process.ErrorDataReceived += static (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new BenchSilo(process, httpPort, peerPort);
+        return new BenchSilo(process, httpPort);
     }
 
     public async Task WaitReadyAsync()
@@ -70,10 +68,15 @@ internal sealed class BenchSilo : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        throw new InvalidOperationException($"silo {PeerAddress} did not become ready");
+        throw new InvalidOperationException($"{Name} did not become ready");
     }
 
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    /// <summary>SIGKILL: no graceful leave, no deactivation; the cluster must notice by itself.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -103,7 +103,9 @@ internal static class LoadCommand
                 ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
                 ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
                 ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
-                ("GrainLimiter in-process (KeyLimits, no Orleans)", () => Task.FromResult<Contender>(new CatalogContender(settings.Keys * 2 + 100_000, settings.AccuracyLimit))),
+                ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
+                ("GrainLimiterClient, Orleans transport", async () => await OrleansTransportContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
+                ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, cancellationToken).ConfigureAwait(false)),
             };
             if (redis is not null)
             {
@@ -172,13 +174,14 @@ internal static class LoadCommand
         notes.Add($"Load average (1/5/15 min) before: {loadBefore}; after: {LoadReport.LoadAverage()}.");
         notes.Add($"Every contender: {settings.Concurrency} calls in flight ({settings.Connections} HTTP/2 or Redis connections; HTTP/1.1 one connection per call), "
             + $"{settings.Warmup.TotalSeconds:0.#} s warm-up then {settings.Duration.TotalSeconds:0.#} s measured per distribution; "
-            + $"in-process contenders run one thread per core instead ({Environment.ProcessorCount}).");
+            + $"System.Threading.RateLimiting runs one thread per core instead ({Environment.ProcessorCount}).");
         notes.Add("Latency is per call: a gRPC batch-100 call carries 100 decisions. Client and servers share the same cores, so compare ratios within this run rather than absolute numbers.");
         notes.Add("The open limit is a fixed window of 10^9 per hour (every call decides, none is refused); accuracy uses "
             + $"{settings.AccuracyLimit} per hour on one fresh key, {settings.AccuracyRequests} requests at once.");
         if (scale.Count > 0)
         {
-            notes.Add("Scale: in-process bytes/key is managed heap growth after full GCs (grain, state, key string, catalog entries); silo RSS bytes/key is "
+            notes.Add("Scale: in-process bytes/key is managed heap growth per Orleans activation after full GCs (activation, grain, state, key, directory entry, "
+                + "its copy in the in-memory grain storage); silo RSS bytes/key is "
                 + "resident-set growth of a fresh silo (an upper bound: it includes GC headroom); Redis bytes/key is INFO used_memory growth per fixed-window counter with TTL.");
             if (settings.ScaleKeys.Any(n => n > settings.ScaleClusterMaxKeys))
             {

@@ -1,5 +1,6 @@
 using GrainLimiter.Benchmarks.Load.Contenders;
 using GrainLimiter.Benchmarks.Load.Processes;
+using GrainLimiter.Benchmarks.Memory;
 using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load;
@@ -9,10 +10,10 @@ internal sealed record ScalePoint
 {
     public required int Keys { get; init; }
 
-    /// <summary>In-process catalog: uniform single checks over the keys, one thread per core.</summary>
+    /// <summary>In-process silo: Orleans local grain calls, uniform single checks over the keys.</summary>
     public double InProcessDecisionsPerSecond { get; init; }
 
-    /// <summary>Managed heap growth per grain after full GCs: grain, state, key string, catalog entries.</summary>
+    /// <summary>Managed heap growth per Orleans activation after full GCs: activation, grain, state, key, directory entry, stored copy.</summary>
     public double InProcessBytesPerKey { get; init; }
 
     /// <summary>Through one silo's gRPC front, batches of 100, uniform over the keys; null when the silo was not loaded this far.</summary>
@@ -106,23 +107,15 @@ internal static class ScaleCurve
 
     private static async Task<(double Rate, double Bytes)> InProcessAsync(LoadSettings settings, int n, CancellationToken cancellationToken)
     {
-        var before = Heap();
-        var keys = KeyDistribution.Uniform(n);
-        var contender = new CatalogContender(n + n / 4 + 1024, settings.AccuracyLimit);
-        Parallel.For(0, Environment.ProcessorCount, worker =>
-        {
-            var one = new string[1];
-            for (var i = worker; i < n; i += Environment.ProcessorCount)
-            {
-                one[0] = keys.Keys[i];
-                _ = contender.CallAsync(one, LimitKind.Open, cancellationToken).Result;
-            }
-        });
-        var after = Heap();
-        // Key strings count (the silo holds one per grain); the generator's own array of references does not.
-        var bytes = (after - before - (8L * n) - 24) / (double)n;
-        var phase = await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, keys, cancellationToken).ConfigureAwait(false);
-        GC.KeepAlive(contender);
+        await using var silo = await InProcessSilo.StartAsync(settings.AccuracyLimit, n + n / 4 + 1024, cancellationToken).ConfigureAwait(false);
+        await GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "warm:", 1000).ConfigureAwait(false);
+        var before = GrainMemory.Heap();
+        // The keys the rate is then measured on ("k<i>", as KeyDistribution names them), activated without keeping references.
+        await GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "k", n).ConfigureAwait(false);
+        var bytes = (GrainMemory.Heap() - before) / (double)n;
+        await using var contender = new LocalGrainContender(silo, ownsSilo: false);
+        var phase = await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, KeyDistribution.Uniform(n), cancellationToken)
+            .ConfigureAwait(false);
         return (phase.DecisionsPerSecond, bytes);
     }
 
@@ -181,11 +174,4 @@ internal static class ScaleCurve
     private static async Task<long> UsedMemoryAsync(RedisServer redis, CancellationToken cancellationToken) =>
         long.Parse(await redis.InfoAsync("memory", "used_memory", cancellationToken).ConfigureAwait(false) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static long Heap()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
 }

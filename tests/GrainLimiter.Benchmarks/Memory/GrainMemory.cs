@@ -1,48 +1,74 @@
+using GrainLimiter.Benchmarks.Load.Processes;
 using GrainLimiter.Grains;
-using GrainLimiter.Policies;
+using Orleans;
+using Orleans.Runtime;
 
 namespace GrainLimiter.Benchmarks.Memory;
 
-/// <summary>Managed bytes per key state: N <see cref="KeyLimits"/> in a dictionary, heap measured after full GCs.</summary>
-/// <remarks>The state machine, its state, its key string and a dictionary entry; not yet an Orleans activation (about 2 KB more, ORLEANS.md).</remarks>
+/// <summary>Managed bytes per Orleans activation of a limit grain, and what deactivating them frees.</summary>
+/// <remarks>
+/// N keys are activated through local grain calls in a real in-process silo (in-memory grain storage), the heap measured
+/// after full GCs; then every activation is collected (<see cref="IManagementGrain.ForceActivationCollection(TimeSpan)"/>)
+/// and the heap measured again. What stays after deactivation is mostly each key's written state in the in-memory store
+/// (with <c>GrainLimiter:Storage</c> = <c>redis</c> it lives in Redis instead).
+/// </remarks>
 internal static class GrainMemory
 {
-    public static void Run(int count)
+    private const string Policies = """
+        policies:
+          - name: fixed_window
+            limits: [{ algorithm: fixed_window, limit: 100, window: 1m }]
+          - name: token_bucket
+            limits: [{ algorithm: token_bucket, limit: 100, window: 1m }]
+          - name: sliding_window
+            limits: [{ algorithm: sliding_window, limit: 100, window: 1m }]
+        """;
+
+    public static async Task RunAsync(int count)
     {
-        Console.WriteLine($"Activating {count:N0} grains per policy (keys 'user:<n>') ...");
-        foreach (var (name, spec) in Policies())
+        Console.WriteLine($"Activating {count:N0} grains per policy (keys 'user:<n>') in an in-process silo ...");
+        Console.WriteLine("| policy | activations | bytes/activation | freed by deactivation | left per key after |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var policy in new[] { "fixed_window", "token_bucket", "sliding_window" })
         {
+            // A fresh silo per policy: nothing left over from the previous one.
+            await using var silo = await InProcessSilo.StartAsync(Policies, count + 1000, CancellationToken.None).ConfigureAwait(false);
+            var management = silo.GrainFactory.GetGrain<IManagementGrain>(0);
+            // Warm: JIT, the first activation's one-off costs, the storage provider.
+            await ActivateAsync(silo.GrainFactory, policy, "warm:", 1000).ConfigureAwait(false);
             var before = Heap();
-            var (active, after) = Fill(new CompiledPolicy(new PolicyDefinition { Name = name, Limits = [spec] }), count);
-            Console.WriteLine($"{name,-16} {active,12:N0} active  {(after - before) / (double)active,8:F1} bytes/grain");
+            await ActivateAsync(silo.GrainFactory, policy, "user:", count).ConfigureAwait(false);
+            var active = await management.GetTotalActivationCount().ConfigureAwait(false);
+            var after = Heap();
+
+            await management.ForceActivationCollection(TimeSpan.Zero).ConfigureAwait(false);
+            // Collection deactivates in the background (each writes its state): wait until it is done, bounded.
+            for (var waited = 0; waited < 600 && await management.GetTotalActivationCount().ConfigureAwait(false) > 100; waited++)
+            {
+                await Task.Delay(100).ConfigureAwait(false); // polling interval: Orleans exposes no completion signal
+            }
+
+            var collected = Heap();
+            var perActivation = (after - before) / (double)count;
+            Console.WriteLine($"| {policy} | {active:N0} | {perActivation:F0} | {(after - collected) / (double)count:F0} B/key | {(collected - before) / (double)count:F0} B |");
         }
     }
 
-    // Synchronous on purpose: when it returns, its catalog is unreachable before the next policy is measured.
-    private static (int Active, long Heap) Fill(CompiledPolicy policy, int count)
+    /// <summary>Activates <paramref name="count"/> keys of <paramref name="policy"/> with one charge each, 256 calls in flight;
+    /// grain references are not kept, so they do not count in the heap afterwards.</summary>
+    public static async Task ActivateAsync(IGrainFactory grains, string policy, string prefix, int count)
     {
-        var grains = new Dictionary<string, KeyLimits>(count);
-        var now = DateTimeOffset.UtcNow.UtcTicks;
-        for (var i = 0; i < count; i++)
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 256).Select(async _ =>
         {
-            var grain = new KeyLimits($"user:{i}", policy);
-            grain.TryAcquire(now, 1);
-            grains.Add(grain.Key, grain);
-        }
-
-        var heap = Heap();
-        GC.KeepAlive(grains);
-        return (grains.Count, heap);
+            for (var i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
+            {
+                await grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).AcquireAsync(1).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
     }
 
-    private static IEnumerable<(string, LimitSpec)> Policies()
-    {
-        yield return ("fixed_window", new LimitSpec { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = 100, Window = TimeSpan.FromMinutes(1) });
-        yield return ("token_bucket", new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 100, Window = TimeSpan.FromMinutes(1) });
-        yield return ("sliding_window", new LimitSpec { Algorithm = LimitAlgorithmKind.SlidingWindow, Limit = 100, Window = TimeSpan.FromMinutes(1) });
-    }
-
-    private static long Heap()
+    public static long Heap()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();

@@ -2,6 +2,7 @@ using GrainLimiter.Client.AspNetCore;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -23,14 +24,17 @@ public sealed class TestGateway : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a gateway; <paramref name="services"/> adds to the container, <paramref name="pipeline"/> builds middleware and endpoints.
-    /// A null <paramref name="silo"/> gives a gateway without the client (the no-limiter baseline).</summary>
-    public static async Task<TestGateway> StartAsync(Uri? silo, Action<IServiceCollection> services, Action<WebApplication> pipeline)
+    /// A null <paramref name="silo"/> gives a gateway without the client (the no-limiter baseline, or one that adds its own);
+    /// <paramref name="settings"/> go into its configuration.</summary>
+    public static async Task<TestGateway> StartAsync(Uri? silo, Action<IServiceCollection> services, Action<WebApplication> pipeline,
+        IDictionary<string, string?>? settings = null)
     {
         // Content root away from the test output, which holds the silo's appsettings.json (its Kestrel endpoints would win over UseUrls).
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
         var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         builder.WebHost.UseUrls(address.ToString());
         builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         if (silo is not null)
         {
             builder.Services.AddGrainLimiterClient(o =>

@@ -17,19 +17,29 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly ChildProcess _process;
     private readonly string _directory;
 
-    private SiloProcess(ChildProcess process, string directory, int httpPort, int grpcPort)
+    private SiloProcess(ChildProcess process, string directory, int httpPort, int grpcPort, int gatewayPort)
     {
         _process = process;
         _directory = directory;
         HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+        GatewayEndpoint = $"127.0.0.1:{gatewayPort}";
+        ClusterId = ClusterIdOf(gatewayPort);
     }
 
     public Uri HttpAddress { get; }
 
     public Uri GrpcAddress { get; }
 
+    /// <summary>The silo's Orleans gateway (<c>host:port</c>), for contenders joined as Orleans clients.</summary>
+    public string GatewayEndpoint { get; }
+
+    /// <summary>The silo's Orleans cluster id (unique per run, so a client never joins another run's silo).</summary>
+    public string ClusterId { get; }
+
     public ChildProcess Process => _process;
+
+    private static string ClusterIdOf(int gatewayPort) => $"bench-{gatewayPort.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The silo assembly built beside this one, in the same configuration.</summary>
     public static string AssemblyPath()
@@ -54,29 +64,37 @@ internal sealed class SiloProcess : IAsyncDisposable
         throw new InvalidOperationException("Could not find the repository root (GrainLimiter.sln) above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>The benchmark's policy file: an open limit (every check decides, none is refused) and an exact one for the accuracy check.</summary>
+    public static string PoliciesYaml(int accuracyLimit) => $"""
+        # Written by the load benchmark.
+        policies:
+          - name: {OpenPolicy}
+            limits:
+              - {"{"} algorithm: fixed_window, limit: 1000000000, window: 1h {"}"}
+          - name: {AccuracyPolicy}
+            limits:
+              - {"{"} algorithm: fixed_window, limit: {accuracyLimit}, window: 1h {"}"}
+        """;
+
     public static async Task<SiloProcess> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
-        await File.WriteAllTextAsync(policies, $"""
-            # Written by the load benchmark: an open limit (every check decides, none is refused) and an exact one for the accuracy check.
-            policies:
-              - name: {OpenPolicy}
-                limits:
-                  - {"{"} algorithm: fixed_window, limit: 1000000000, window: 1h {"}"}
-              - name: {AccuracyPolicy}
-                limits:
-                  - {"{"} algorithm: fixed_window, limit: {accuracyLimit}, window: 1h {"}"}
-            """, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(policies, PoliciesYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
 
         var httpPort = ChildProcess.FreePort();
         var grpcPort = ChildProcess.FreePort();
+        var gatewayPort = ChildProcess.FreePort();
         var environment = new Dictionary<string, string>
         {
             ["GrainLimiter__PoliciesFile"] = policies,
             ["GrainLimiter__MaxActiveGrains"] = maxActiveGrains.ToString(CultureInfo.InvariantCulture),
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
+            // A single silo (localhost clustering) on free ports, so it never meets another silo on this machine.
+            ["GrainLimiter__Cluster__SiloPort"] = ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["GrainLimiter__Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["GrainLimiter__Cluster__ClusterId"] = ClusterIdOf(gatewayPort),
             ["Kestrel__Endpoints__Http__Protocols"] = "Http1",
             ["Kestrel__Endpoints__Grpc__Protocols"] = "Http2",
             ["Logging__LogLevel__Default"] = "Warning",
@@ -85,7 +103,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         // Run from its own folder, so its appsettings.json (Kestrel limits, logging) applies as in production.
         var assembly = AssemblyPath();
         var process = ChildProcess.Start("silo", "dotnet", [assembly], environment, Path.GetDirectoryName(assembly));
-        var silo = new SiloProcess(process, directory, httpPort, grpcPort);
+        var silo = new SiloProcess(process, directory, httpPort, grpcPort, gatewayPort);
         try
         {
             await silo.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Net;
+using GrainLimiter.Benchmarks.Load.Processes;
+using GrainLimiter.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace GrainLimiter.Benchmarks.Load.Contenders;
+
+/// <summary>
+/// GrainLimiter via Orleans client: this load process joins the silo's cluster as an Orleans client (static gateway) and
+/// calls each key's <see cref="ILimitGrain"/> directly, one unbatched call per decision, references cached per key.
+/// No front on the way: the floor of what a .NET gateway joined to the cluster pays.
+/// </summary>
+internal sealed class OrleansClientContender : Contender
+{
+    private readonly IHost _host;
+    private readonly IClusterClient _client;
+    private readonly ConcurrentDictionary<string, ILimitGrain> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ILimitGrain> _accuracy = new(StringComparer.Ordinal);
+
+    private OrleansClientContender(IHost host)
+    {
+        _host = host;
+        _client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public override string Name => "GrainLimiter via Orleans client";
+
+    public static async Task<OrleansClientContender> ConnectAsync(SiloProcess silo, CancellationToken cancellationToken)
+    {
+        var host = new HostBuilder().UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = silo.ClusterId;
+                cluster.ServiceId = "grainlimiter";
+            });
+            client.UseStaticClustering(IPEndPoint.Parse(silo.GatewayEndpoint));
+        }).Build();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new OrleansClientContender(host) { Server = silo.Process };
+    }
+
+    public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
+    {
+        var (grains, policy) = limit == LimitKind.Open ? (_open, SiloProcess.OpenPolicy) : (_accuracy, SiloProcess.AccuracyPolicy);
+        var admitted = 0;
+        foreach (var key in keys)
+        {
+            var grain = grains.TryGetValue(key, out var cached)
+                ? cached
+                : grains.GetOrAdd(key, _client.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, key)));
+            var answer = await grain.AcquireAsync(1).ConfigureAwait(false);
+            admitted += answer.Decision.Allowed ? 1 : 0;
+        }
+
+        return admitted;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync().ConfigureAwait(false);
+        _host.Dispose();
+    }
+}
