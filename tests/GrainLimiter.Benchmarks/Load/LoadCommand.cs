@@ -98,6 +98,13 @@ internal static class LoadCommand
 
         await using (var silo = await SiloProcess.StartAsync(settings.AccuracyLimit, settings.Keys * 4 + 100_000, cancellationToken).ConfigureAwait(false))
         {
+            // Every key of the distributions activated once before any phase: the rows measure decisions on live grains,
+            // not the first activation of each key (an Orleans activation costs far more than a decision).
+            await using (var preload = new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections))
+            {
+                await ScaleCurve.LoadAsync(settings, preload, KeyDistribution.Uniform(settings.Keys).Keys, 0, cancellationToken).ConfigureAwait(false);
+            }
+
             var factories = new List<(string Name, Func<Task<Contender>> Create)>
             {
                 ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
@@ -105,7 +112,7 @@ internal static class LoadCommand
                 ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiterClient, Orleans transport", async () => await OrleansTransportContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
-                ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, cancellationToken).ConfigureAwait(false)),
+                ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
             };
             if (redis is not null)
             {

@@ -119,7 +119,8 @@ internal static class ScaleCurve
         return (phase.DecisionsPerSecond, bytes);
     }
 
-    private static async Task LoadAsync(LoadSettings settings, GrpcCheckContender grpc, string[] keys, int from, CancellationToken cancellationToken)
+    /// <summary>Activates <paramref name="keys"/> from index <paramref name="from"/> on through gRPC batches of 100.</summary>
+    public static async Task LoadAsync(LoadSettings settings, GrpcCheckContender grpc, string[] keys, int from, CancellationToken cancellationToken)
     {
         var next = from;
         await Parallel.ForEachAsync(Enumerable.Range(0, settings.Concurrency), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },

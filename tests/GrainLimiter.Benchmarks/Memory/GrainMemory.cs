@@ -1,7 +1,5 @@
 using GrainLimiter.Benchmarks.Load.Processes;
 using GrainLimiter.Grains;
-using Orleans;
-using Orleans.Runtime;
 
 namespace GrainLimiter.Benchmarks.Memory;
 

@@ -19,8 +19,13 @@ internal sealed class LocalGrainContender(InProcessSilo silo, bool ownsSilo) : C
     // (the usual concurrency) to keep the cores busy.
     public override bool InProcess => false;
 
-    public static async Task<LocalGrainContender> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken) =>
-        new(await InProcessSilo.StartAsync(accuracyLimit, maxActiveGrains, cancellationToken).ConfigureAwait(false), ownsSilo: true);
+    /// <summary>A contender over a fresh in-process silo whose first <paramref name="preloadKeys"/> keys (<c>k0</c>...) are already active.</summary>
+    public static async Task<LocalGrainContender> StartAsync(int accuracyLimit, int maxActiveGrains, int preloadKeys, CancellationToken cancellationToken)
+    {
+        var silo = await InProcessSilo.StartAsync(accuracyLimit, maxActiveGrains, cancellationToken).ConfigureAwait(false);
+        await Memory.GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "k", preloadKeys).ConfigureAwait(false);
+        return new LocalGrainContender(silo, ownsSilo: true);
+    }
 
     public override ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {

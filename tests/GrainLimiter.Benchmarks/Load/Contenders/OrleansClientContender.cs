@@ -4,9 +4,7 @@ using GrainLimiter.Benchmarks.Load.Processes;
 using GrainLimiter.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans;
 using Orleans.Configuration;
-using Orleans.Hosting;
 
 namespace GrainLimiter.Benchmarks.Load.Contenders;
 

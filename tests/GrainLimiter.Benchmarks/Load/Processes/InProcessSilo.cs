@@ -3,7 +3,6 @@ using GrainLimiter.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
