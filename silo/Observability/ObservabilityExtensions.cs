@@ -22,7 +22,14 @@ public static class ObservabilityExtensions
     {
         services.AddMetrics();
         services.AddSingleton<SiloMetrics>();
-        services.AddOpenTelemetry().ConfigureResource(static r => r.AddService("grainlimiter-silo")).WithMetrics(metrics =>
+        services.AddOpenTelemetry().ConfigureResource(resource =>
+        {
+            // The SDK reads OTEL_SERVICE_NAME itself; a name added here would override it.
+            if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
+            {
+                resource.AddService("grainlimiter-silo");
+            }
+        }).WithMetrics(metrics =>
         {
             metrics.AddMeter(Meters)
                 .AddView(MetricNames.CheckDuration, new ExplicitBucketHistogramConfiguration { Boundaries = CheckDurationBuckets })
