@@ -76,7 +76,7 @@ public sealed class ManifestTests
 
         Assert.Equal("/readyz", container["readinessProbe"]["httpGet"]["path"].ToString());
         var env = Env(container);
-        var shutdown = int.Parse(env["DOTNET_shutdownTimeoutSeconds"]);
+        var shutdown = TimeSpan.Parse(env["GrainLimiter__ShutdownTimeout"], System.Globalization.CultureInfo.InvariantCulture).TotalSeconds;
         var preStop = int.Parse(container["lifecycle"]["preStop"]["sleep"]["seconds"].ToString());
         var grace = int.Parse(Load("base/deployment.yaml")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].ToString());
         // After the preStop hook the host has its shutdown timeout to leave the cluster and write every grain.
