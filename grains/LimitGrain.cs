@@ -15,6 +15,7 @@ namespace GrainLimiter.Grains;
 [HashBasedPlacement]
 public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILimitGrain
 {
+    private const int DeactivationWriteAttempts = 3;
     private readonly GrainState<LimitGrainState> _stored = new(new LimitGrainState());
     private KeyLimits _limits = null!;
     // The policy fails closed and the state could not be read: deny until a later activation reads it.
@@ -74,8 +75,14 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         }
 
         var pointless = reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !services.Options.StorageOutlivesSilo;
-        if (_limits?.IsDirty == true && !pointless)
+        // The last chance to keep these counts: a failed write (store slow or briefly down) is tried again, a few times.
+        for (var attempt = 0; attempt < DeactivationWriteAttempts && _limits?.IsDirty == true && !pointless && !cancellationToken.IsCancellationRequested; attempt++)
         {
+            if (attempt > 0)
+            {
+                await Task.Delay(services.Options.FlushInterval, services.Time, CancellationToken.None).ConfigureAwait(true);
+            }
+
             await WriteAsync().ConfigureAwait(true);
         }
 
