@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Runs every GrainLimiter test. Installs what the tests need first, so a fresh machine with
-# only the .NET SDK works: redis-server (Debian package), Garnet (dotnet tool from the repo's
-# manifest), and the npm gRPC peer used by the wire tests. The tests start and stop the servers.
+# only the .NET SDK works: redis-server and prometheus (Debian packages), Garnet (dotnet tool from
+# the repo's manifest), and the npm gRPC peers used by the wire tests. The tests start and stop the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null; then
+# Debian packages the tests start: redis-server (storage tests), prometheus + promtool (a real scraper for /metrics).
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   if command -v apt-get >/dev/null && { [ -z "$sudo" ] || command -v sudo >/dev/null; }; then
-    echo "Installing redis-server (Debian package) for the storage tests..."
+    echo "Installing ${missing[*]} (Debian packages) for the tests..."
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "redis-server is not installed and cannot be installed here (needs apt-get as root or sudo)." >&2
-    echo "Install Redis 7 (e.g. 'apt-get install redis-server') and run again." >&2
+    echo "${missing[*]} not installed and cannot be installed here (needs apt-get as root or sudo)." >&2
+    echo "Install them (e.g. 'apt-get install redis-server redis-tools prometheus') and run again." >&2
     exit 1
   fi
 fi

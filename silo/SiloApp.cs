@@ -1,4 +1,5 @@
 using GrainLimiter.Silo.Config;
+using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Fronts.Grpc;
@@ -67,8 +68,8 @@ public static class SiloApp
         services.AddSingleton(static provider => new GrainReferenceCache(provider.GetRequiredService<IGrainFactory>(), GrainReferenceCacheCapacity));
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
-        services.AddSiloMetrics();
-        services.AddHealthChecks();
+        services.AddSiloMetrics(configuration);
+        services.AddHealthChecks().AddCheck<StoppingReadinessCheck>("running");
         services.AddGrpcFronts(configuration);
     }
 

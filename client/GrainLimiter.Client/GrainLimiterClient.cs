@@ -3,7 +3,6 @@ using Google.Protobuf.WellKnownTypes;
 using GrainLimiter.Client.Decisions;
 using GrainLimiter.Client.Resilience;
 using GrainLimiter.Client.Transport;
-using GrainLimiter.Grpc;
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.V1;
 using Polly;
@@ -15,26 +14,24 @@ namespace GrainLimiter.Client;
 /// Thread-safe; create one per process and share it (connections are pooled and reused). When no silo answers in time or
 /// the circuit is open, a decision comes from the policy's failure mode (<see cref="GrainLimiterClientOptions.FailureModes"/>)
 /// with <see cref="ClusterDecision.ClusterUnavailableReason"/>, unless <see cref="GrainLimiterClientOptions.ThrowWhenUnavailable"/>.
-/// Bad input (unknown policy, empty key) is not an outage: it throws <see cref="GrpcStatusException"/> (INVALID_ARGUMENT).
+/// Bad input (unknown policy, empty key) is not an outage: it throws <see cref="Grpc.Core.RpcException"/> (INVALID_ARGUMENT).
 /// </remarks>
 public sealed class GrainLimiterClient : IDisposable
 {
     private readonly GrainLimiterClientOptions _options;
-    private readonly SiloEndpointSet _endpoints;
-    private readonly GrpcUnaryInvoker _invoker;
+    private readonly IClusterTransport _transport;
     private readonly ResiliencePipeline _pipeline;
     private readonly ClientMetrics _metrics = new();
-    // Formatted once: the deadline is the same for every call.
-    private readonly string _grpcTimeout;
 
     /// <summary>A client for the silos in <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
     public GrainLimiterClient(GrainLimiterClientOptions options)
-        : this(options, handler: null)
+        : this(options, static options => new GrpcClusterTransport(options.Endpoints, options.Deadline, options.MaxMessageBytes))
     {
     }
 
-    internal GrainLimiterClient(GrainLimiterClientOptions options, HttpMessageHandler? handler)
+    /// <summary>A client over another transport (the seam a second way of reaching the cluster plugs into).</summary>
+    internal GrainLimiterClient(GrainLimiterClientOptions options, Func<GrainLimiterClientOptions, IClusterTransport> transport)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is { Count: > 0 } problems)
@@ -43,10 +40,8 @@ public sealed class GrainLimiterClient : IDisposable
         }
 
         _options = options;
-        _endpoints = new SiloEndpointSet(options.Endpoints);
-        _invoker = new GrpcUnaryInvoker(options.MaxMessageBytes, handler);
-        _pipeline = ClusterCallPipeline.Build(options, _metrics);
-        _grpcTimeout = GrpcTimeout.Format(options.Deadline);
+        _transport = transport(options);
+        _pipeline = ClusterCallPipeline.Build(options, _metrics, _transport.IsOutage);
     }
 
     /// <summary>The options this client was built with.</summary>
@@ -65,7 +60,7 @@ public sealed class GrainLimiterClient : IDisposable
     public async ValueTask<ClusterDecision> CheckAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default)
     {
         var request = new Protocol.V1.CheckRequest { Checks = { new Hit { Policy = policy, Key = key, Cost = cost } } };
-        var (response, outage) = await CallAsync(LimiterMethod.Check, request, CheckResponse.Parser, cancellationToken).ConfigureAwait(false);
+        var (response, outage) = await CallAsync(static (transport, request, ct) => transport.CheckAsync(request, ct), request, cancellationToken).ConfigureAwait(false);
         return response is { Decisions.Count: > 0 } ? DecisionMapping.ToDecision(response.Decisions[0]) : Fallback(policy, key, outage);
     }
 
@@ -79,7 +74,7 @@ public sealed class GrainLimiterClient : IDisposable
             request.Checks.Add(new Hit { Policy = check.Policy, Key = check.Key, Cost = check.Cost });
         }
 
-        var (response, outage) = await CallAsync(LimiterMethod.Check, request, CheckResponse.Parser, cancellationToken).ConfigureAwait(false);
+        var (response, outage) = await CallAsync(static (transport, request, ct) => transport.CheckAsync(request, ct), request, cancellationToken).ConfigureAwait(false);
         var decisions = new ClusterDecision[checks.Count];
         var allowed = true;
         for (var i = 0; i < decisions.Length; i++)
@@ -95,81 +90,96 @@ public sealed class GrainLimiterClient : IDisposable
 
     /// <summary>Reserves a slot of a leaky-bucket policy: when allowed, wait <see cref="ClusterDecision.Wait"/> before proceeding.</summary>
     public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default) =>
-        DecideAsync(LimiterMethod.Reserve, new ReserveRequest { Policy = policy, Key = key, Cost = cost }, policy, key, cancellationToken);
+        DecideAsync(static (transport, request, ct) => transport.ReserveAsync(request, ct), new ReserveRequest { Policy = policy, Key = key, Cost = cost }, policy, key, cancellationToken);
 
     /// <summary>Takes a lease of a concurrency policy; pass <see cref="ClusterDecision.LeaseId"/> to <see cref="ReleaseAsync"/>.</summary>
     public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken = default) =>
-        DecideAsync(LimiterMethod.Acquire, new AcquireRequest { Policy = policy, Key = key }, policy, key, cancellationToken);
+        DecideAsync(static (transport, request, ct) => transport.AcquireAsync(request, ct), new AcquireRequest { Policy = policy, Key = key }, policy, key, cancellationToken);
 
     /// <summary>Gives back a lease from <see cref="AcquireAsync"/>.</summary>
     public ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken = default) =>
-        DecideAsync(LimiterMethod.Release, new ReleaseRequest { Policy = policy, Key = key, LeaseId = leaseId }, policy, key, cancellationToken);
+        DecideAsync(static (transport, request, ct) => transport.ReleaseAsync(request, ct), new ReleaseRequest { Policy = policy, Key = key, LeaseId = leaseId }, policy, key, cancellationToken);
 
     /// <summary>Current usage of a key without charging it.</summary>
     public ValueTask<ClusterDecision> GetAsync(string policy, string key, CancellationToken cancellationToken = default) =>
-        DecideAsync(LimiterMethod.Get, new GetRequest { Policy = policy, Key = key }, policy, key, cancellationToken);
+        DecideAsync(static (transport, request, ct) => transport.GetAsync(request, ct), new GetRequest { Policy = policy, Key = key }, policy, key, cancellationToken);
 
     /// <summary>Denies every request of a key for <paramref name="pauseFor"/>, on every silo and for every caller
     /// (an upstream answered 429). Never shortens a pause in force.</summary>
     public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken = default) =>
-        DecideAsync(LimiterMethod.Pause, new PauseRequest { Policy = policy, Key = key, PauseFor = Duration.FromTimeSpan(pauseFor) }, policy, key, cancellationToken);
+        DecideAsync(static (transport, request, ct) => transport.PauseAsync(request, ct), new PauseRequest { Policy = policy, Key = key, PauseFor = Duration.FromTimeSpan(pauseFor) }, policy, key, cancellationToken);
 
-    /// <summary>Opens a connection to every silo (a <c>grpc.health.v1</c> check each), so the first decisions do not pay for
-    /// TCP and HTTP/2 set-up inside their short deadline. Answers how many silos are serving.</summary>
+    /// <summary>Connects to every silo and runs one health check and one (refused, uncharged) Check through each, then one through
+    /// this client's own call path, so the first decisions pay neither for TCP and HTTP/2 set-up nor for compiling the call path
+    /// inside their short deadline. Answers how many silos are serving.</summary>
     public async Task<int> WarmUpAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var timeoutHeader = GrpcTimeout.Format(timeout);
-        var checks = new Task<bool>[_endpoints.Count];
-        for (var i = 0; i < checks.Length; i++)
+        WarmUpMessages();
+        var serving = await _transport.WarmUpAsync(timeout, cancellationToken).ConfigureAwait(false);
+        // Twice: the first, cold, may miss the deadline (an outage answered here, counted by nobody); the second runs compiled.
+        for (var i = 0; i < 2; i++)
         {
-            checks[i] = IsServingAsync(_endpoints[i], timeoutHeader, deadline.Token);
+            try
+            {
+                // An empty Check is refused (INVALID_ARGUMENT) and charges nothing.
+                await CallAsync(static (transport, request, ct) => transport.CheckAsync(request, ct), new Protocol.V1.CheckRequest(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.InvalidArgument)
+            {
+            }
         }
 
-        var serving = await Task.WhenAll(checks).ConfigureAwait(false);
-        return serving.Count(static s => s);
+        return serving;
     }
 
-    private async Task<bool> IsServingAsync(SiloEndpoint endpoint, string timeoutHeader, CancellationToken cancellationToken)
+    // Writes and parses a full request and answer once in memory: the first decision then runs the protobuf code compiled,
+    // which the warm-up calls (refused, so answered without a message) do not reach.
+    private static void WarmUpMessages()
     {
-        try
+        var request = new Protocol.V1.CheckRequest { Checks = { new Hit { Policy = "warm-up", Key = "warm-up", Cost = 1 } } };
+        Protocol.V1.CheckRequest.Parser.ParseFrom(request.ToByteArray());
+        var window = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        var response = new CheckResponse
         {
-            var response = await _invoker.CallAsync(endpoint, LimiterMethod.HealthCheck, new Protocol.Health.HealthCheckRequest(),
-                Protocol.Health.HealthCheckResponse.Parser, timeoutHeader, cancellationToken).ConfigureAwait(false);
-            return response.Status == Protocol.Health.HealthCheckResponse.Types.ServingStatus.Serving;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or GrpcStatusException or OperationCanceledException)
-        {
-            return false;
-        }
+            Allowed = true,
+            Decisions =
+            {
+                new Decision
+                {
+                    Policy = "warm-up", Key = "warm-up", Allowed = true, Limit = 1, Remaining = 1, ResetAfter = window, RetryAfter = window, Wait = window,
+                    Window = window, LeaseId = 1, Alert = true, LimitName = "warm-up", Reason = "warm-up",
+                },
+            },
+        };
+        DecisionMapping.ToDecision(CheckResponse.Parser.ParseFrom(response.ToByteArray()).Decisions[0]);
     }
 
-    private async ValueTask<ClusterDecision> DecideAsync(LimiterMethod method, IMessage request, string policy, string key, CancellationToken cancellationToken)
+    private async ValueTask<ClusterDecision> DecideAsync<TRequest>(Func<IClusterTransport, TRequest, CancellationToken, ValueTask<DecisionResponse>> call, TRequest request,
+        string policy, string key, CancellationToken cancellationToken)
     {
-        var (response, outage) = await CallAsync(method, request, DecisionResponse.Parser, cancellationToken).ConfigureAwait(false);
+        var (response, outage) = await CallAsync(call, request, cancellationToken).ConfigureAwait(false);
         return response?.Decision is { } decision ? DecisionMapping.ToDecision(decision) : Fallback(policy, key, outage);
     }
 
     /// <summary>One call through the pipeline; an outage comes back as the exception, never thrown (the caller applies the failure mode).</summary>
-    private async ValueTask<(TResponse? Response, Exception? Outage)> CallAsync<TResponse>(LimiterMethod method, IMessage request, MessageParser<TResponse> parser,
-        CancellationToken cancellationToken)
-        where TResponse : class, IMessage<TResponse>
+    private async ValueTask<(TResponse? Response, Exception? Outage)> CallAsync<TRequest, TResponse>(Func<IClusterTransport, TRequest, CancellationToken, ValueTask<TResponse>> call,
+        TRequest request, CancellationToken cancellationToken)
+        where TResponse : class
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
             var response = await _pipeline.ExecuteAsync(
-                static (context, call) => call.Client.FailoverAsync(call.Method, call.Request, call.Parser, context.CancellationToken),
+                static (context, state) => state.Call(state.Transport, state.Request, context.CancellationToken),
                 context,
-                new Call<TResponse>(this, method, request, parser)).ConfigureAwait(false);
+                (Transport: _transport, Call: call, Request: request)).ConfigureAwait(false);
             return (response, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (Exception e) when (ClusterCallPipeline.IsOutage(e))
+        catch (Exception e) when (ClusterCallPipeline.IsOutage(e, _transport.IsOutage))
         {
             return (null, e);
         }
@@ -178,33 +188,6 @@ public sealed class GrainLimiterClient : IDisposable
             ResilienceContextPool.Shared.Return(context);
         }
     }
-
-    /// <summary>Tries each silo in turn, starting with the preferred one, until one answers or the deadline passes.</summary>
-    private async ValueTask<TResponse> FailoverAsync<TResponse>(LimiterMethod method, IMessage request, MessageParser<TResponse> parser, CancellationToken cancellationToken)
-        where TResponse : IMessage<TResponse>
-    {
-        var first = _endpoints.Preferred;
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await _invoker.CallAsync(_endpoints[first + attempt], method, request, parser, _grpcTimeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsSiloFailure(e))
-            {
-                _endpoints.MarkFailed(first + attempt);
-                if (attempt + 1 >= _endpoints.Count || cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-            }
-        }
-    }
-
-    // A failure of this silo (not of the request): another silo may answer. A timeout also demotes the silo that was slow.
-    private static bool IsSiloFailure(Exception e) =>
-        e is HttpRequestException or IOException or OperationCanceledException
-        || (e is GrpcStatusException status && status.Status is GrpcStatusCode.Unavailable or GrpcStatusCode.Unimplemented or GrpcStatusCode.Unknown);
 
     private ClusterDecision Fallback(string policy, string key, Exception? outage)
     {
@@ -225,10 +208,7 @@ public sealed class GrainLimiterClient : IDisposable
     /// <summary>Closes the connections.</summary>
     public void Dispose()
     {
-        _invoker.Dispose();
+        _transport.Dispose();
         _metrics.Dispose();
     }
-
-    private readonly record struct Call<TResponse>(GrainLimiterClient Client, LimiterMethod Method, IMessage Request, MessageParser<TResponse> Parser)
-        where TResponse : IMessage<TResponse>;
 }

@@ -1,37 +1,45 @@
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace GrainLimiter.Silo.Observability;
 
-/// <summary>Metrics: the silo's meter collected by the OpenTelemetry SDK and served as Prometheus text on <c>/metrics</c>.</summary>
+/// <summary>Metrics: the silo's meters collected by the OpenTelemetry SDK, served on <c>/metrics</c> by the OpenTelemetry
+/// Prometheus exporter and, when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, pushed over OTLP.</summary>
 public static class ObservabilityExtensions
 {
+    /// <summary>The meters exported besides the silo's own: ASP.NET Core and Kestrel (requests, connections) and Orleans.</summary>
+    public static readonly string[] Meters =
+        [MetricNames.Meter, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans"];
+
+    /// <summary>The standard variable that switches the OTLP exporter on (its other <c>OTEL_EXPORTER_OTLP_*</c> settings apply as usual).</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
     // Decisions take microseconds, not the seconds the SDK's default buckets assume.
     private static readonly double[] CheckDurationBuckets =
         [0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-    public static IServiceCollection AddSiloMetrics(this IServiceCollection services)
+    public static IServiceCollection AddSiloMetrics(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
         services.AddSingleton<SiloMetrics>();
-        services.AddSingleton<PrometheusTextExporter>();
-        services.AddSingleton(static provider =>
+        services.AddOpenTelemetry().ConfigureResource(static r => r.AddService("grainlimiter-silo")).WithMetrics(metrics =>
         {
-            // The instruments must exist before the provider listens: resolve them first.
-            provider.GetRequiredService<SiloMetrics>();
-            return Sdk.CreateMeterProviderBuilder()
-                .AddMeter(MetricNames.Meter)
+            metrics.AddMeter(Meters)
                 .AddView(MetricNames.CheckDuration, new ExplicitBucketHistogramConfiguration { Boundaries = CheckDurationBuckets })
-                .AddReader(new BaseExportingMetricReader(provider.GetRequiredService<PrometheusTextExporter>()))
-                .Build();
+                // Every scrape sees the counts of that moment (the exporter caches a scrape for 300 ms by default).
+                .AddPrometheusExporter(static o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+            if (!string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]))
+            {
+                metrics.AddOtlpExporter();
+            }
         });
         return services;
     }
 
     public static void MapMetrics(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.ServiceProvider.GetRequiredService<MeterProvider>();
-        endpoints.MapGet("/metrics", static (PrometheusTextExporter exporter) =>
-            Results.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        // The observable instruments exist from start, not from the first decision.
+        endpoints.ServiceProvider.GetRequiredService<SiloMetrics>();
+        endpoints.MapPrometheusScrapingEndpoint("/metrics");
     }
 }

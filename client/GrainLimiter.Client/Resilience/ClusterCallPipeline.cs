@@ -1,4 +1,3 @@
-using GrainLimiter.Grpc;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -13,7 +12,7 @@ namespace GrainLimiter.Client.Resilience;
 /// </remarks>
 internal static class ClusterCallPipeline
 {
-    public static ResiliencePipeline Build(GrainLimiterClientOptions options, ClientMetrics metrics) =>
+    public static ResiliencePipeline Build(GrainLimiterClientOptions options, ClientMetrics metrics, Func<Exception, bool> isTransportOutage) =>
         new ResiliencePipelineBuilder()
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -21,7 +20,7 @@ internal static class ClusterCallPipeline
                 MinimumThroughput = options.CircuitBreakerMinimumThroughput,
                 SamplingDuration = options.CircuitBreakerSamplingDuration,
                 BreakDuration = options.CircuitBreakerBreakDuration,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsOutage),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => IsOutage(e, isTransportOutage)),
                 OnOpened = _ =>
                 {
                     metrics.CircuitOpened();
@@ -32,12 +31,6 @@ internal static class ClusterCallPipeline
             .Build();
 
     /// <summary>Whether a failure means the cluster could not answer (as opposed to a bad request, which it answered).</summary>
-    public static bool IsOutage(Exception exception) => exception switch
-    {
-        TimeoutRejectedException or BrokenCircuitException or HttpRequestException => true,
-        GrpcStatusException e => e.Status is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded or GrpcStatusCode.Internal
-            or GrpcStatusCode.Unknown or GrpcStatusCode.Aborted or GrpcStatusCode.ResourceExhausted or GrpcStatusCode.Unimplemented,
-        IOException => true,
-        _ => false,
-    };
+    public static bool IsOutage(Exception exception, Func<Exception, bool> isTransportOutage) =>
+        exception is TimeoutRejectedException or BrokenCircuitException || isTransportOutage(exception);
 }

@@ -1,15 +1,14 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using GrainLimiter.Grpc;
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.Envoy.Common;
 using GrainLimiter.Protocol.Envoy.Core;
 using GrainLimiter.Protocol.Envoy.RateLimit;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Runtime;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using DecisionCheck = GrainLimiter.Decisions.CheckRequest;
 using Unit = GrainLimiter.Protocol.Envoy.RateLimit.RateLimitResponse.Types.RateLimit.Types.Unit;
@@ -21,9 +20,12 @@ namespace GrainLimiter.Silo.Fronts.Envoy;
 /// descriptor is matched and counted on its own (no all-or-nothing refund), the answer is OVER_LIMIT when any
 /// non-shadow descriptor is over its limit, and statuses come back one per descriptor, in order.
 /// </summary>
-internal sealed class RateLimitService : IGrpcService
+/// <remarks>Served by Grpc.AspNetCore, bound to the generated <see cref="Protocol.Envoy.RateLimit.RateLimitService"/> methods by
+/// <see cref="Grpc.StrictServiceMethodProvider{TService}"/>; the attribute names the generated service for server reflection.</remarks>
+[BindServiceMethod(typeof(Protocol.Envoy.RateLimit.RateLimitService), nameof(Protocol.Envoy.RateLimit.RateLimitService.BindService))]
+internal sealed class RateLimitService
 {
-    public const string ServiceName = "envoy.service.ratelimit.v3.RateLimitService";
+    public static string ServiceName => Protocol.Envoy.RateLimit.RateLimitService.Descriptor.FullName;
     public const string OverridePolicyPrefix = "envoy-override:";
 
     private readonly EnvoyRateLimitConfig _config;
@@ -50,10 +52,7 @@ internal sealed class RateLimitService : IGrpcService
         }
     }
 
-    public IEnumerable<GrpcMethod> Methods() =>
-        [GrpcMethodTable.Unary<RateLimitRequest, RateLimitResponse>(ServiceName, "ShouldRateLimit", RateLimitRequest.Parser, ShouldRateLimitAsync)];
-
-    public async ValueTask<RateLimitResponse> ShouldRateLimitAsync(RateLimitRequest request, CancellationToken cancellationToken)
+    public async Task<RateLimitResponse> ShouldRateLimit(RateLimitRequest request, ServerCallContext context)
     {
         var plan = Plan(request);
         var response = new RateLimitResponse { OverallCode = RateLimitResponse.Types.Code.Ok };
@@ -68,7 +67,7 @@ internal sealed class RateLimitService : IGrpcService
             else if (limit is not null)
             {
                 // One check per descriptor: descriptors are independent, each is charged whatever the others answer.
-                var outcome = await _limits.CheckAsync([new DecisionCheck(limit.Policy!.Name, key, hits)], cancellationToken).ConfigureAwait(false);
+                var outcome = await _limits.CheckAsync([new DecisionCheck(limit.Policy!.Name, key, hits)], context.CancellationToken).ConfigureAwait(false);
                 var decision = outcome.Results[0].Decision;
                 status.Code = decision.Allowed ? RateLimitResponse.Types.Code.Ok : RateLimitResponse.Types.Code.OverLimit;
                 status.CurrentLimit = limit.ToProto();
@@ -175,8 +174,8 @@ internal sealed class RateLimitService : IGrpcService
         {
             if (_overrides.Count >= _options.MaxLimitOverrides)
             {
-                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted,
-                    $"{field}.limit: this silo already serves {_options.MaxLimitOverrides} distinct limit overrides (GrainLimiter:Envoy:MaxLimitOverrides).");
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"{field}.limit: this silo already serves {_options.MaxLimitOverrides} distinct limit overrides (GrainLimiter:Envoy:MaxLimitOverrides)."));
             }
 
             var name = $"{OverridePolicyPrefix}{limitOverride.RequestsPerUnit}/{unit.ToString().ToLowerInvariant()}";
@@ -250,5 +249,5 @@ internal sealed class RateLimitService : IGrpcService
         response.ResponseHeadersToAdd.Add(new HeaderValue { Key = _options.ResetHeader, Value = (tightest.DurationUntilReset?.Seconds ?? 0).ToString(CultureInfo.InvariantCulture) });
     }
 
-    private static GrpcStatusException Invalid(string field, string problem) => new(GrpcStatusCode.InvalidArgument, $"{field} {problem}");
+    private static RpcException Invalid(string field, string problem) => new(new Status(StatusCode.InvalidArgument, $"{field} {problem}"));
 }

@@ -6,6 +6,7 @@ public sealed class GrpcFrontOptions
 {
     public const string Section = "GrainLimiter:Grpc";
 
-    /// <summary>Compress every response with gzip when the caller accepts it. Off: responses are gzip only when the request was.</summary>
+    /// <summary>Compress every response with gzip when the caller accepts it (Grpc.AspNetCore's <c>ResponseCompressionAlgorithm</c>).
+    /// Off: responses are not compressed; requests may be gzip either way.</summary>
     public bool GzipResponses { get; set; }
 }

@@ -1,9 +1,15 @@
+using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
+using GrainLimiter.Protocol.V1;
+using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Envoy;
 using Microsoft.Extensions.Options;
+using EnvoyRls = GrainLimiter.Protocol.Envoy.RateLimit.RateLimitService;
 
 namespace GrainLimiter.Silo.Fronts.Grpc;
 
-/// <summary>Wires the gRPC fronts into the silo: <c>grainlimiter.v1.Limiter</c>, Envoy RLS v3 and <c>grpc.health.v1.Health</c>.</summary>
+/// <summary>Wires the gRPC fronts into the silo on Grpc.AspNetCore: <c>grainlimiter.v1.Limiter</c>, Envoy RLS v3,
+/// <c>grpc.health.v1.Health</c> (the silo's readiness checks) and server reflection.</summary>
 public static class GrpcFrontsExtensions
 {
     /// <summary>Registers the gRPC services, the Envoy descriptor configuration and their options.</summary>
@@ -11,25 +17,40 @@ public static class GrpcFrontsExtensions
     {
         services.AddOptions<GrpcFrontOptions>().Bind(configuration.GetSection(GrpcFrontOptions.Section));
         services.AddOptions<EnvoyOptions>().Bind(configuration.GetSection(EnvoyOptions.Section));
-        services.Configure<RouteOptions>(static o => o.SetParameterPolicy<GrpcServiceNameConstraint>(GrpcServiceNameConstraint.Name));
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<SiloOptions>, IOptions<GrpcFrontOptions>>(static (grpc, silo, front) =>
+        {
+            // The same bound as the HTTP front's body; Grpc.AspNetCore applies it after gzip inflation too.
+            grpc.MaxReceiveMessageSize = silo.Value.MaxRequestBodyBytes;
+            grpc.ResponseCompressionAlgorithm = front.Value.GzipResponses ? "gzip" : null;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks(static o =>
+        {
+            // Every service reports the silo's readiness (all health checks, as /readyz); other names are NOT_FOUND.
+            o.Services.Map(LimiterService.ServiceName, static _ => true);
+            o.Services.Map(RateLimitService.ServiceName, static _ => true);
+        });
+
         services.AddSingleton(static provider => EnvoyConfigLoader.Load(provider.GetRequiredService<IOptions<EnvoyOptions>>().Value.ConfigPaths));
-        services.AddSingleton<GrainLimiterGrpcService>();
+        services.AddSingleton<LimiterService>();
         services.AddSingleton<RateLimitService>();
-        services.AddSingleton<HealthService>();
-        services.AddSingleton<IGrpcService>(static p => p.GetRequiredService<GrainLimiterGrpcService>());
-        services.AddSingleton<IGrpcService>(static p => p.GetRequiredService<RateLimitService>());
-        services.AddSingleton<IGrpcService>(static p => p.GetRequiredService<HealthService>());
-        services.AddSingleton<GrpcMethodTable>();
-        services.AddSingleton<GrpcCallHandler>();
+        services.AddSingleton<IServiceMethodProvider<LimiterService>>(
+            new StrictServiceMethodProvider<LimiterService>(static binder => Limiter.BindService(binder, null)));
+        services.AddSingleton<IServiceMethodProvider<RateLimitService>>(
+            new StrictServiceMethodProvider<RateLimitService>(static binder => EnvoyRls.BindService(binder, null)));
         return services;
     }
 
-    /// <summary>Maps <c>POST /{package.Service}/{Method}</c>; unknown methods answer UNIMPLEMENTED.</summary>
+    /// <summary>Maps the gRPC services; unknown services and methods answer UNIMPLEMENTED.</summary>
     /// <remarks>Loads the Envoy descriptor files now, so an invalid file stops start-up with its problems named.</remarks>
     public static IEndpointRouteBuilder MapGrpcFronts(this IEndpointRouteBuilder endpoints)
     {
-        var handler = endpoints.ServiceProvider.GetRequiredService<GrpcCallHandler>();
-        endpoints.MapPost($"/{{service:{GrpcServiceNameConstraint.Name}}}/{{method}}", handler.HandleAsync);
+        endpoints.ServiceProvider.GetRequiredService<RateLimitService>();
+        endpoints.MapGrpcService<LimiterService>();
+        endpoints.MapGrpcService<RateLimitService>();
+        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
         return endpoints;
     }
 }

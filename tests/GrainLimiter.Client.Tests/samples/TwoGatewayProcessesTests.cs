@@ -63,7 +63,40 @@ public sealed class TwoGatewayProcessesTests(SiloFixture fixture)
         }
     }
 
-    private async Task<(Process, HttpClient)> StartGatewayAsync()
+    [Fact]
+    public async Task TheFirstRequestAfterStartIsDecidedByTheClusterWithinTheDefaultDeadline()
+    {
+        // The silo is warm (its first decision is not what this test is about); the gateway process is fresh.
+        using (var warm = fixture.NewClient())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.False((await warm.CheckAsync("per-ip", SiloFixture.UniqueKey("warm-up"))).IsFallback);
+            }
+        }
+
+        var (process, http) = await StartGatewayAsync(deadline: null);
+        try
+        {
+            using var response = await http.GetAsync("/");
+
+            // The failure mode would answer without headers: these come from the silo's decision (per-ip: 100 000 a second).
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("100000", Assert.Single(response.Headers.GetValues("X-RateLimit-Limit")));
+            Assert.StartsWith("\"per-ip\";q=100000", Assert.Single(response.Headers.GetValues("RateLimit-Policy")), StringComparison.Ordinal);
+            Assert.True(response.Headers.Contains("RateLimit"));
+        }
+        finally
+        {
+            http.Dispose();
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            process.Dispose();
+        }
+    }
+
+    /// <summary>Starts the sample gateway; a null <paramref name="deadline"/> keeps the client's default (20 ms).</summary>
+    private async Task<(Process, HttpClient)> StartGatewayAsync(string? deadline = "00:00:05")
     {
         var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var start = new ProcessStartInfo("dotnet", [GatewayDll()])
@@ -76,10 +109,14 @@ public sealed class TwoGatewayProcessesTests(SiloFixture fixture)
             {
                 ["ASPNETCORE_URLS"] = address.ToString(),
                 ["GrainLimiter__Client__Endpoints__0"] = fixture.GrpcAddress.ToString(),
-                ["GrainLimiter__Client__Deadline"] = "00:00:05",
                 ["Logging__LogLevel__Default"] = "Warning",
             },
         };
+        if (deadline is not null)
+        {
+            start.Environment["GrainLimiter__Client__Deadline"] = deadline;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         process.OutputDataReceived += static (_, _) => { };
         process.ErrorDataReceived += static (_, _) => { };

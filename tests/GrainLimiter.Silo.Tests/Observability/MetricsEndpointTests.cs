@@ -38,13 +38,14 @@ public sealed class MetricsEndpointTests
         var samples = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(5, samples["grainlimiter_decisions_total{policy=\"five\",result=\"allowed\"}"]);
-        Assert.Equal(2, samples["grainlimiter_decisions_total{policy=\"five\",result=\"denied\"}"]);
-        Assert.Equal(1, samples["grainlimiter_decisions_total{policy=\"shadow \\\"quoted\\\"\",result=\"shadow_denied\"}"]);
-        Assert.Equal(9, samples["grainlimiter_check_duration_seconds_count"]);
-        Assert.Equal(9, samples["grainlimiter_check_duration_seconds_bucket{le=\"+Inf\"}"]);
-        Assert.Equal(2, samples["grainlimiter_active_grains"]);
-        Assert.Equal(0, samples["grainlimiter_store_write_failures_total"]);
+        // The OpenTelemetry exporter labels every sample with the meter it came from.
+        Assert.Equal(5, samples["grainlimiter_decisions_total{otel_scope_name=\"GrainLimiter\",policy=\"five\",result=\"allowed\"}"]);
+        Assert.Equal(2, samples["grainlimiter_decisions_total{otel_scope_name=\"GrainLimiter\",policy=\"five\",result=\"denied\"}"]);
+        Assert.Equal(1, samples["grainlimiter_decisions_total{otel_scope_name=\"GrainLimiter\",policy=\"shadow \\\"quoted\\\"\",result=\"shadow_denied\"}"]);
+        Assert.Equal(9, samples["grainlimiter_check_duration_seconds_count{otel_scope_name=\"GrainLimiter\"}"]);
+        Assert.Equal(9, samples["grainlimiter_check_duration_seconds_bucket{otel_scope_name=\"GrainLimiter\",le=\"+Inf\"}"]);
+        Assert.Equal(2, samples["grainlimiter_active_grains{otel_scope_name=\"GrainLimiter\"}"]);
+        Assert.Equal(0, samples["grainlimiter_store_write_failures_total{otel_scope_name=\"GrainLimiter\"}"]);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text;
 
+// Peer transport only (moved from interfaces/Grpc when the fronts moved to Grpc.AspNetCore); deleted with the Orleans port.
 namespace GrainLimiter.Grpc;
 
 /// <summary>Percent-encoding of <c>grpc-message</c>: UTF-8, with bytes outside printable ASCII and '%' escaped.</summary>

@@ -1,3 +1,4 @@
+// Peer transport only (moved from interfaces/Grpc when the fronts moved to Grpc.AspNetCore); deleted with the Orleans port.
 namespace GrainLimiter.Grpc;
 
 /// <summary>The gRPC status codes (the numbers are the wire values of <c>grpc-status</c>).</summary>

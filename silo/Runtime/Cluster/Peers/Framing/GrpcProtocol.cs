@@ -1,3 +1,4 @@
+// Peer transport only (moved from interfaces/Grpc when the fronts moved to Grpc.AspNetCore); deleted with the Orleans port.
 namespace GrainLimiter.Grpc;
 
 /// <summary>Header names and values of gRPC over HTTP/2, shared by the silo's fronts and the client.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 
+// Peer transport only (moved from interfaces/Grpc when the fronts moved to Grpc.AspNetCore); deleted with the Orleans port.
 namespace GrainLimiter.Grpc;
 
 /// <summary>gzip for the <c>grpc-encoding: gzip</c> message encoding, with inflation bounded (no zip bombs).</summary>

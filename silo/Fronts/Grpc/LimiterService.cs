@@ -1,33 +1,26 @@
 using GrainLimiter.Decisions;
-using GrainLimiter.Grpc;
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.V1;
 using GrainLimiter.Silo.Runtime;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using CheckRequest = GrainLimiter.Protocol.V1.CheckRequest;
 using DecisionCheck = GrainLimiter.Decisions.CheckRequest;
 
 namespace GrainLimiter.Silo.Fronts.Grpc;
 
-/// <summary><c>grainlimiter.v1.Limiter</c>: Check, Reserve, Acquire, Release and Get over gRPC, with the semantics of the HTTP front.</summary>
-internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidator validator, PolicyRegistry policies, TimeProvider time) : IGrpcService
+/// <summary><c>grainlimiter.v1.Limiter</c> (Check, Reserve, Acquire, Release, Get, Pause) served by Grpc.AspNetCore, with the semantics of the HTTP front.</summary>
+/// <remarks>Bound to the generated <see cref="Limiter"/> methods by <see cref="StrictServiceMethodProvider{TService}"/>; bad input is INVALID_ARGUMENT naming the field.
+/// The attribute names the generated service for server reflection (its descriptor).</remarks>
+[BindServiceMethod(typeof(Limiter), nameof(Limiter.BindService))]
+internal sealed class LimiterService(ILimitService limits, CheckValidator validator, PolicyRegistry policies, TimeProvider time)
 {
-    public const string ServiceName = "grainlimiter.v1.Limiter";
+    public static string ServiceName => Limiter.Descriptor.FullName;
 
     /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
     public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);
 
-    public IEnumerable<GrpcMethod> Methods() =>
-    [
-        GrpcMethodTable.Unary<CheckRequest, CheckResponse>(ServiceName, "Check", CheckRequest.Parser, CheckAsync),
-        GrpcMethodTable.Unary<ReserveRequest, DecisionResponse>(ServiceName, "Reserve", ReserveRequest.Parser, ReserveAsync),
-        GrpcMethodTable.Unary<AcquireRequest, DecisionResponse>(ServiceName, "Acquire", AcquireRequest.Parser, AcquireAsync),
-        GrpcMethodTable.Unary<ReleaseRequest, DecisionResponse>(ServiceName, "Release", ReleaseRequest.Parser, ReleaseAsync),
-        GrpcMethodTable.Unary<GetRequest, DecisionResponse>(ServiceName, "Get", GetRequest.Parser, GetAsync),
-        GrpcMethodTable.Unary<PauseRequest, DecisionResponse>(ServiceName, "Pause", PauseRequest.Parser, PauseAsync),
-    ];
-
-    public async ValueTask<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken)
+    public async Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
     {
         if (request.Checks.Count > validator.MaxChecks)
         {
@@ -46,7 +39,7 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
             throw Invalid(error);
         }
 
-        var outcome = await limits.CheckAsync(checks, cancellationToken).ConfigureAwait(false);
+        var outcome = await limits.CheckAsync(checks, context.CancellationToken).ConfigureAwait(false);
         var response = new CheckResponse { Allowed = outcome.Allowed };
         foreach (var result in outcome.Results)
         {
@@ -56,7 +49,7 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
         return response;
     }
 
-    public async ValueTask<DecisionResponse> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
+    public async Task<DecisionResponse> Reserve(ReserveRequest request, ServerCallContext context)
     {
         var check = new DecisionCheck(request.Policy, request.Key, request.HasCost ? request.Cost : 1);
         if (validator.Validate([check]) is { } error)
@@ -64,23 +57,23 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
             throw Invalid(error with { Field = error.Field.Replace("checks[0].", "", StringComparison.Ordinal) });
         }
 
-        var outcome = await limits.CheckAsync([check], cancellationToken).ConfigureAwait(false);
+        var outcome = await limits.CheckAsync([check], context.CancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
     }
 
-    public async ValueTask<DecisionResponse> AcquireAsync(AcquireRequest request, CancellationToken cancellationToken)
+    public async Task<DecisionResponse> Acquire(AcquireRequest request, ServerCallContext context)
     {
         ValidateKey(request.Policy, request.Key);
         if (!HasConcurrencyLimit(request.Policy))
         {
-            throw new GrpcStatusException(GrpcStatusCode.FailedPrecondition, $"policy '{request.Policy}' has no concurrency limit; Acquire takes leases of concurrency policies.");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"policy '{request.Policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
         }
 
-        var outcome = await limits.CheckAsync([new DecisionCheck(request.Policy, request.Key, 1)], cancellationToken).ConfigureAwait(false);
+        var outcome = await limits.CheckAsync([new DecisionCheck(request.Policy, request.Key, 1)], context.CancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
     }
 
-    public async ValueTask<DecisionResponse> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
+    public async Task<DecisionResponse> Release(ReleaseRequest request, ServerCallContext context)
     {
         ValidateKey(request.Policy, request.Key);
         if (request.LeaseId <= 0)
@@ -88,18 +81,18 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
             throw Invalid(new ValidationError("lease_id", "is required: the lease_id Acquire returned."));
         }
 
-        var result = await limits.ReleaseAsync(request.Policy, request.Key, request.LeaseId, cancellationToken).ConfigureAwait(false);
+        var result = await limits.ReleaseAsync(request.Policy, request.Key, request.LeaseId, context.CancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
-    public async ValueTask<DecisionResponse> GetAsync(GetRequest request, CancellationToken cancellationToken)
+    public async Task<DecisionResponse> Get(GetRequest request, ServerCallContext context)
     {
         ValidateKey(request.Policy, request.Key);
-        var result = await limits.GetAsync(request.Policy, request.Key, cancellationToken).ConfigureAwait(false);
+        var result = await limits.GetAsync(request.Policy, request.Key, context.CancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
-    public async ValueTask<DecisionResponse> PauseAsync(PauseRequest request, CancellationToken cancellationToken)
+    public async Task<DecisionResponse> Pause(PauseRequest request, ServerCallContext context)
     {
         ValidateKey(request.Policy, request.Key);
         var pauseFor = request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero;
@@ -108,7 +101,7 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
             throw Invalid(new ValidationError("pause_for", $"is {pauseFor}; it must be between 1 ms and {MaxPause.TotalHours:0} hours."));
         }
 
-        var result = await limits.PauseAsync(request.Policy, request.Key, time.GetUtcNow() + pauseFor, cancellationToken).ConfigureAwait(false);
+        var result = await limits.PauseAsync(request.Policy, request.Key, time.GetUtcNow() + pauseFor, context.CancellationToken).ConfigureAwait(false);
         return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
     }
 
@@ -164,5 +157,5 @@ internal sealed class GrainLimiterGrpcService(ILimitService limits, CheckValidat
     private bool HasConcurrencyLimit(string policy) =>
         policies.TryGet(policy, out var compiled) && compiled.Definition.Limits.Any(static l => l.Algorithm == LimitAlgorithmKind.Concurrency);
 
-    private static GrpcStatusException Invalid(ValidationError error) => new(GrpcStatusCode.InvalidArgument, error.ToString());
+    private static RpcException Invalid(ValidationError error) => new(new Status(StatusCode.InvalidArgument, error.ToString()));
 }

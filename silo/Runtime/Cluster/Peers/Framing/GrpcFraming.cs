@@ -2,10 +2,11 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Google.Protobuf;
 
+// Peer transport only (moved from interfaces/Grpc when the fronts moved to Grpc.AspNetCore); deleted with the Orleans port.
 namespace GrainLimiter.Grpc;
 
 /// <summary>The gRPC message framing: a 1-byte compressed flag, a 4-byte big-endian length, then the payload.</summary>
-/// <remarks>Used by the silo's gRPC fronts and by the client, so both ends read and write frames the same way.</remarks>
+/// <remarks>Used by both ends of the peer transport, so they read and write frames the same way.</remarks>
 public static class GrpcFraming
 {
     /// <summary>Reads one frame from the start of <paramref name="buffer"/>, advancing it past the frame when one is complete.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 
+// Peer transport only (moved from interfaces/Grpc when the fronts moved to Grpc.AspNetCore); deleted with the Orleans port.
 namespace GrainLimiter.Grpc;
 
 /// <summary>One length-prefixed gRPC message as it arrived: its payload and whether it is compressed.</summary>

@@ -1,0 +1,48 @@
+using System.Net;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using GrainLimiter.Protocol.V1;
+
+namespace GrainLimiter.Client.Transport;
+
+/// <summary>One silo: a <see cref="GrpcChannel"/> (HTTP/2, its connections pooled and kept alive) and the generated clients over it.</summary>
+internal sealed class SiloChannel : IDisposable
+{
+    public SiloChannel(Uri address, int maxMessageBytes)
+    {
+        Address = address;
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                // Several connections once one is saturated (HTTP/2 caps concurrent streams per connection).
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                // Keeps idle connections alive through NATs and detects dead silos between calls.
+                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+            },
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = maxMessageBytes,
+            // The deadline is Polly's timeout too: its cancellation must surface as OperationCanceledException, not RpcException(Cancelled).
+            ThrowOperationCanceledOnCancellation = true,
+        });
+        Limiter = new Limiter.LimiterClient(Channel);
+        Health = new Health.HealthClient(Channel);
+    }
+
+    public Uri Address { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public Limiter.LimiterClient Limiter { get; }
+
+    public Health.HealthClient Health { get; }
+
+    public void Dispose() => Channel.Dispose();
+}
