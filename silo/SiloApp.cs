@@ -37,6 +37,8 @@ public static class SiloApp
             .UseGrainLimiterStorage(silo)
             .AddLimitGrains(silo));
         AddSilo(builder.Services, builder.Configuration);
+        // Graceful stop: Kestrel stops, the silo leaves and deactivates its grains (each writes its state) within this.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = silo.ShutdownTimeout);
 
         var app = builder.Build();
         var options = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;

@@ -32,6 +32,9 @@ public sealed class SiloOptions
     /// <summary>How long a changed grain state waits before it is written behind.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a stopping silo (SIGTERM) may take to leave the cluster and write its grains: HostOptions.ShutdownTimeout.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
     public int MaxChecksPerRequest { get; set; } = 100;
 
     public int MaxKeyBytes { get; set; } = 256;

@@ -40,6 +40,8 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Require(options.IdleTimeout >= TimeSpan.FromSeconds(1), nameof(options.IdleTimeout), "must be at least 00:00:01.");
         Require(options.FlushInterval >= TimeSpan.FromMilliseconds(1) && options.FlushInterval <= TimeSpan.FromMinutes(1),
             nameof(options.FlushInterval), "must be between 1 ms and 1 minute.");
+        Require(options.ShutdownTimeout >= TimeSpan.FromSeconds(1) && options.ShutdownTimeout <= TimeSpan.FromMinutes(10),
+            nameof(options.ShutdownTimeout), "must be between 00:00:01 and 00:10:00.");
         Require(options.MaxChecksPerRequest is >= 1 and <= 10_000, nameof(options.MaxChecksPerRequest), "must be between 1 and 10000.");
         Require(options.MaxKeyBytes is >= 1 and <= 64 * 1024, nameof(options.MaxKeyBytes), "must be between 1 and 65536.");
         Require(options.MaxCost >= 1, nameof(options.MaxCost), "must be at least 1.");

@@ -13,8 +13,16 @@ public static class ClusterEndpoints
         var management = grains.GetGrain<IManagementGrain>(0);
         var hosts = await management.GetDetailedHosts(onlyActive: false);
         var active = hosts.Where(static h => h.Status == SiloStatus.Active).Select(static h => h.SiloAddress).ToArray();
-        var statistics = active.Length == 0 ? [] : await management.GetRuntimeStatistics(active);
-        var activations = active.Zip(statistics).ToDictionary(static p => p.First, static p => p.Second.ActivationCount);
+        var activations = new Dictionary<SiloAddress, int>();
+        try
+        {
+            var statistics = active.Length == 0 ? [] : await management.GetRuntimeStatistics(active);
+            activations = active.Zip(statistics).ToDictionary(static p => p.First, static p => p.Second.ActivationCount);
+        }
+        catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+        {
+            // A silo still listed active may be dying: the view is served without activation counts.
+        }
 
         context.Response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(context.Response.Body);

@@ -147,4 +147,36 @@ public sealed class LimitGrainClusterTests(LimitGrainCluster fixture)
 
         Assert.Equal(6, (await grain.EvaluateAsync(0)).Decision.Remaining);
     }
+
+    [Fact]
+    public async Task ARunTimeEnvoyOverridePolicyIsRebuiltFromItsNameOnWhicheverSiloHostsTheKey()
+    {
+        // Only the calling silo's Envoy front registered it; the registry here has never seen it.
+        const string Override = "envoy-override:3/minute";
+        Assert.False(fixture.Registry.TryGet(Override, out _));
+        var keys = Enumerable.Range(0, 6).Select(i => LimitGrainCluster.UniqueKey($"override{i}")).ToArray();
+
+        foreach (var key in keys)
+        {
+            var grain = fixture.Grain(Override, key, silo: 1);
+            var answers = new List<bool>();
+            for (var i = 0; i < 4; i++)
+            {
+                answers.Add((await grain.AcquireAsync(1)).Decision.Allowed);
+            }
+
+            Assert.Equal([true, true, true, false], answers);
+            Assert.Equal(Override, (await grain.EvaluateAsync(0)).LimitName);
+        }
+    }
+
+    [Theory]
+    [InlineData("envoy-override:03/minute")]
+    [InlineData("envoy-override:3/Minute")]
+    [InlineData("envoy-override:3/fortnight")]
+    [InlineData("envoy-override:/minute")]
+    [InlineData("envoy-override:99999999999/minute")]
+    [InlineData("someone-else:3/minute")]
+    public void NamesThatAreNotARunTimePolicyResolveToNothing(string name) =>
+        Assert.False(fixture.Registry.TryResolve(name, out _));
 }

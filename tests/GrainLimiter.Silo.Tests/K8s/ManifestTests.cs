@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GrainLimiter.Silo.Hosting;
 using YamlDotNet.RepresentationModel;
 
 namespace GrainLimiter.Silo.Tests.K8s;
@@ -9,7 +10,7 @@ public sealed class ManifestTests
     private static readonly string Root = RepositoryRoot();
 
     [Fact]
-    public void ContainerPortsMatchTheSiloEndpointsAndTheHeadlessServiceExposesThePeerPort()
+    public void ContainerPortsMatchTheSiloEndpointsAndTheOrleansPorts()
     {
         var container = Container();
         var ports = ((YamlSequenceNode)container["ports"]).Cast<YamlMappingNode>().ToDictionary(p => p["name"].ToString(), p => int.Parse(p["containerPort"].ToString()));
@@ -21,18 +22,49 @@ public sealed class ManifestTests
         var env = Env(container);
         Assert.Equal(ports["http"], new Uri(env["Kestrel__Endpoints__Http__Url"]).Port);
         Assert.Equal(ports["grpc"], new Uri(env["Kestrel__Endpoints__Grpc__Url"]).Port);
-        Assert.Equal(ports["peer"], new Uri(env["Kestrel__Endpoints__Peer__Url"]).Port);
-        Assert.EndsWith($":{ports["peer"]}", env["GrainLimiter__Cluster__AdvertisedAddress"], StringComparison.Ordinal);
-
-        var headless = (YamlMappingNode)Load("base/service-headless.yaml")["spec"];
-        Assert.Equal("None", headless["clusterIP"].ToString());
-        Assert.Equal("true", headless["publishNotReadyAddresses"].ToString());
-        Assert.Equal(env["GrainLimiter__Cluster__DnsName"], Load("base/service-headless.yaml")["metadata"]["name"].ToString());
-        Assert.Contains(((YamlSequenceNode)headless["ports"]).Cast<YamlMappingNode>(), p => p["targetPort"].ToString() == "peer");
+        var defaults = new SiloClusterOptions();
+        Assert.Equal(defaults.SiloPort, ports["silo"]);
+        Assert.Equal(defaults.GatewayPort, ports["gateway"]);
+        Assert.Equal(ports["silo"], int.Parse(env["GrainLimiter__Cluster__SiloPort"]));
+        Assert.Equal(ports["gateway"], int.Parse(env["GrainLimiter__Cluster__GatewayPort"]));
     }
 
     [Fact]
-    public void ProbesUseTheSilosHealthPathsAndTheGracePeriodCoversTheLeave()
+    public void SilosAdvertiseThePodIpAndCarryWhatKubernetesHostingNeeds()
+    {
+        var container = Container();
+        var env = Env(container);
+        Assert.Equal("redis", env["GrainLimiter__Cluster__Membership"]);
+        Assert.Equal("$(POD_IP)", env["GrainLimiter__Cluster__AdvertisedIp"]);
+        var fieldRefs = ((YamlSequenceNode)container["env"]).Cast<YamlMappingNode>()
+            .Where(static e => e.Children.ContainsKey("valueFrom") && ((YamlMappingNode)e["valueFrom"]).Children.ContainsKey("fieldRef"))
+            .ToDictionary(static e => e["name"].ToString(), static e => e["valueFrom"]["fieldRef"]["fieldPath"].ToString());
+        Assert.Equal("status.podIP", fieldRefs["POD_IP"]);
+        Assert.Equal("metadata.name", fieldRefs["POD_NAME"]);
+        Assert.Equal("metadata.namespace", fieldRefs["POD_NAMESPACE"]);
+
+        // The hosting package selects the cluster's pods by labels; they and every id setting must agree.
+        var labels = (YamlMappingNode)Load("base/deployment.yaml")["spec"]["template"]["metadata"]["labels"];
+        Assert.Equal(env["GrainLimiter__Cluster__ClusterId"], labels["orleans/clusterId"].ToString());
+        Assert.Equal(env["ORLEANS_CLUSTER_ID"], labels["orleans/clusterId"].ToString());
+        Assert.Equal(env["GrainLimiter__Cluster__ServiceId"], labels["orleans/serviceId"].ToString());
+        Assert.Equal(env["ORLEANS_SERVICE_ID"], labels["orleans/serviceId"].ToString());
+
+        // RBAC: the pod's service account may read, list, watch and label pods.
+        var rbac = LoadAll("base/rbac.yaml");
+        var account = Load("base/deployment.yaml")["spec"]["template"]["spec"]["serviceAccountName"].ToString();
+        Assert.Contains(rbac, d => d["kind"].ToString() == "ServiceAccount" && d["metadata"]["name"].ToString() == account);
+        var role = rbac.Single(static d => d["kind"].ToString() == "Role");
+        var rule = ((YamlSequenceNode)role["rules"]).Cast<YamlMappingNode>().Single(static r => ((YamlSequenceNode)r["resources"]).Any(static x => x.ToString() == "pods"));
+        var verbs = ((YamlSequenceNode)rule["verbs"]).Select(static v => v.ToString()).ToHashSet();
+        Assert.Superset(verbs, new HashSet<string> { "get", "list", "watch", "patch" });
+        var binding = rbac.Single(static d => d["kind"].ToString() == "RoleBinding");
+        Assert.Equal(role["metadata"]["name"].ToString(), binding["roleRef"]["name"].ToString());
+        Assert.Equal(account, ((YamlSequenceNode)binding["subjects"]).Cast<YamlMappingNode>().Single()["name"].ToString());
+    }
+
+    [Fact]
+    public void ProbesUseTheSilosHealthPathsAndTheGracePeriodCoversTheDrain()
     {
         var container = Container();
         var siloApp = File.ReadAllText(Path.Combine(Root, "silo", "SiloApp.cs"));
@@ -44,11 +76,11 @@ public sealed class ManifestTests
 
         Assert.Equal("/readyz", container["readinessProbe"]["httpGet"]["path"].ToString());
         var env = Env(container);
-        var leave = TimeSpan.Parse(env["GrainLimiter__Cluster__LeaveTimeout"], System.Globalization.CultureInfo.InvariantCulture);
+        var shutdown = TimeSpan.Parse(env["GrainLimiter__ShutdownTimeout"], System.Globalization.CultureInfo.InvariantCulture).TotalSeconds;
         var preStop = int.Parse(container["lifecycle"]["preStop"]["sleep"]["seconds"].ToString());
         var grace = int.Parse(Load("base/deployment.yaml")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].ToString());
-        // The host waits LeaveTimeout + 5 s (HostOptions.ShutdownTimeout) after the preStop hook.
-        Assert.True(grace > preStop + leave.TotalSeconds + 5, $"terminationGracePeriodSeconds {grace} must exceed preStop {preStop} s + leave {leave.TotalSeconds} s + 5 s");
+        // After the preStop hook the host has its shutdown timeout to leave the cluster and write every grain.
+        Assert.True(grace > preStop + shutdown, $"terminationGracePeriodSeconds {grace} must exceed preStop {preStop} s + shutdown {shutdown} s");
         Assert.Equal("grainlimiter-secrets", container["env"].AllNodes.OfType<YamlMappingNode>()
             .First(n => n.Children.ContainsKey("secretKeyRef"))["secretKeyRef"]["name"].ToString());
     }
@@ -84,6 +116,14 @@ public sealed class ManifestTests
         using var reader = new StreamReader(Path.Combine(Root, "k8s", relative));
         stream.Load(reader);
         return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    private static List<YamlMappingNode> LoadAll(string relative)
+    {
+        var stream = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(Root, "k8s", relative));
+        stream.Load(reader);
+        return stream.Documents.Select(static d => (YamlMappingNode)d.RootNode).ToList();
     }
 
     private static string RepositoryRoot()

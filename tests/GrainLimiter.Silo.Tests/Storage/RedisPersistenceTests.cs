@@ -5,8 +5,8 @@ using StackExchange.Redis;
 
 namespace GrainLimiter.Silo.Tests.Storage;
 
-/// <summary>A silo backed by a real redis-server: restarts and Redis outages.</summary>
-public sealed class RedisPersistenceTests
+/// <summary>A silo whose grains persist through Microsoft.Orleans.Persistence.Redis to a real server: restarts and outages.</summary>
+public abstract class RedisPersistenceTests
 {
     private const string Policies = """
         policies:
@@ -29,10 +29,13 @@ public sealed class RedisPersistenceTests
         ["GrainLimiter:FlushInterval"] = "00:00:00.050",
     };
 
+    /// <summary>The server the suite runs against: redis-server or Garnet.</summary>
+    protected abstract Task<RedisServerProcess> StartServerAsync();
+
     [Fact]
     public async Task RestartedSiloContinuesFromTheStoredCounts()
     {
-        await using var redis = await RedisServerProcess.StartRedisAsync();
+        await using var redis = await StartServerAsync();
         await using (var first = await RunningSilo.StartAsync(Policies, RedisSettings(redis)))
         {
             for (var i = 0; i < 60; i++)
@@ -53,7 +56,7 @@ public sealed class RedisPersistenceTests
     [Fact]
     public async Task SiloKeepsAnsweringWhileRedisIsDownAndWritesAgainWhenItReturns()
     {
-        await using var redis = await RedisServerProcess.StartRedisAsync();
+        await using var redis = await StartServerAsync();
         await using var silo = await RunningSilo.StartAsync(Policies, RedisSettings(redis));
         var answered = 0;
         var failures = new List<string>();
@@ -124,4 +127,16 @@ public sealed class RedisPersistenceTests
 
         Assert.Contains(expected, error.Message);
     }
+}
+
+/// <summary>The persistence suite on Debian's redis-server.</summary>
+public sealed class RedisPersistenceOnRedisTests : RedisPersistenceTests
+{
+    protected override Task<RedisServerProcess> StartServerAsync() => RedisServerProcess.StartRedisAsync();
+}
+
+/// <summary>The persistence suite on Garnet (Lua enabled: the provider writes with an ETag-checking script).</summary>
+public sealed class RedisPersistenceOnGarnetTests : RedisPersistenceTests
+{
+    protected override Task<RedisServerProcess> StartServerAsync() => RedisServerProcess.StartGarnetAsync();
 }

@@ -60,6 +60,31 @@ public sealed class AdminEndpointsTests(HttpSiloFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Fact]
+    public async Task ClusterViewListsTheSiloFromOrleansMembershipWithItsActivations()
+    {
+        await _http.CheckAsync("ten-per-minute", Guid.NewGuid().ToString());
+        var request = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/cluster");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", HttpSiloFixture.AdminToken);
+
+        var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var view = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var silo = Assert.Single(view.RootElement.GetProperty("silos").EnumerateArray());
+        Assert.Equal("active", silo.GetProperty("status").GetString());
+        Assert.Equal(view.RootElement.GetProperty("self").GetString(), silo.GetProperty("address").GetString());
+        Assert.True(silo.GetProperty("activations").GetInt32() >= 1);
+    }
+
+    [Fact]
+    public async Task ClusterViewNeedsTheToken()
+    {
+        var response = await _http.GetAsync(new Uri("/admin/v1/cluster", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     private Task<HttpResponseMessage> SendResetAsync(string key, string? token)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/reset")

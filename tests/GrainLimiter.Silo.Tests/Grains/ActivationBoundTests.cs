@@ -1,0 +1,37 @@
+using System.Net;
+using GrainLimiter.Grains;
+using GrainLimiter.Silo.Tests.Fixtures;
+
+namespace GrainLimiter.Silo.Tests.Grains;
+
+/// <summary>GrainLimiter:MaxActiveGrains bounds a key flood: keys beyond it are decided, written and deactivated, and keep counting.</summary>
+public sealed class ActivationBoundTests
+{
+    private const string Policies = """
+        policies:
+          - name: two
+            limits:
+              - { algorithm: fixed_window, limit: 2, window: 1h }
+        """;
+
+    [Fact]
+    public async Task AFloodOfKeysStaysNearTheBoundAndEveryKeyStillCountsExactly()
+    {
+        await using var silo = await RunningSilo.StartAsync(Policies, new Dictionary<string, string?> { ["GrainLimiter:MaxActiveGrains"] = "20" });
+        var counters = silo.Get<LimitGrainCounters>();
+        var keys = Enumerable.Range(0, 200).Select(static i => $"flood:{i}").ToArray();
+        var peak = 0L;
+
+        foreach (var expected in new[] { HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests })
+        {
+            foreach (var key in keys)
+            {
+                Assert.Equal(expected, (await silo.Http.CheckAsync("two", key)).StatusCode);
+                peak = Math.Max(peak, counters.Active);
+            }
+        }
+
+        // Sequential callers: a transient activation leaves right after its call, so at most one is above the bound.
+        Assert.True(peak <= 21, $"peak {peak} activations for a bound of 20");
+    }
+}
