@@ -10,6 +10,7 @@ public sealed class RegionLoad(IReadOnlyList<RegionClusters.Region> regions, str
     private readonly long[] _denied = new long[regions.Count];
     private readonly long[] _errors = new long[regions.Count];
     private readonly long[] _lastAdmittedTicks = new long[regions.Count];
+    private readonly long[] _firstAdmittedTicks = new long[regions.Count];
     private readonly Stopwatch _clock = new();
     private long _calls;
 
@@ -21,9 +22,13 @@ public sealed class RegionLoad(IReadOnlyList<RegionClusters.Region> regions, str
 
     public long TotalAdmitted => Enumerable.Range(0, regions.Count).Sum(Admitted);
 
-    /// <summary>Admitted per second in a region, from the start to its last admission.</summary>
-    public double AdmittedRate(int region) =>
-        Admitted(region) / Math.Max(0.001, TimeSpan.FromTicks(Interlocked.Read(ref _lastAdmittedTicks[region])).TotalSeconds);
+    /// <summary>Admitted per second per region among <paramref name="included"/>, from the first admission among them to the last.</summary>
+    public double RegionRate(params int[] included)
+    {
+        var first = included.Min(r => Interlocked.Read(ref _firstAdmittedTicks[r]));
+        var last = included.Max(r => Interlocked.Read(ref _lastAdmittedTicks[r]));
+        return included.Sum(Admitted) / Math.Max(0.001, TimeSpan.FromTicks(last - first).TotalSeconds) / included.Length;
+    }
 
     /// <summary>Runs until <paramref name="stop"/>; regions in <paramref name="active"/> only (all when null), each at <paramref name="perRegionRate"/> checks/s.</summary>
     public Task RunAsync(double perRegionRate, int callersPerRegion, CancellationToken stop, Func<int, bool>? active = null)
@@ -71,7 +76,9 @@ public sealed class RegionLoad(IReadOnlyList<RegionClusters.Region> regions, str
             if (response.StatusCode == System.Net.HttpStatusCode.OK)
             {
                 Interlocked.Increment(ref _admitted[region]);
-                Interlocked.Exchange(ref _lastAdmittedTicks[region], _clock.Elapsed.Ticks);
+                var now = _clock.Elapsed.Ticks;
+                Interlocked.CompareExchange(ref _firstAdmittedTicks[region], now, 0);
+                Interlocked.Exchange(ref _lastAdmittedTicks[region], now);
             }
             else if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
             {
