@@ -9,16 +9,21 @@ namespace GrainLimiter.Grains;
 /// Layout (version 1): version byte, limit count, then per limit its algorithm kind and the
 /// zig-zag varints Stamp, Count, Previous, entry count, entries. A limit whose index or algorithm
 /// no longer matches the policy (the configuration changed) restores as fresh.
+/// Version 2 (global policies) appends the reset epoch, the number of region counts and each count as limit index,
+/// window, region name (length, UTF-8) and count.
 /// </remarks>
 public static class GrainStateCodec
 {
     private const byte Version = 1;
+    private const byte GlobalVersion = 2;
+    // Region names are short configured names; anything longer is not a state this codec wrote.
+    private const int MaxRegionNameBytes = 256;
 
     public static byte[] Write(KeyLimits grain)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         var span = buffer.GetSpan(2);
-        span[0] = Version;
+        span[0] = grain.IsGlobal ? GlobalVersion : Version;
         span[1] = (byte)grain.LimitCount;
         buffer.Advance(2);
         for (var i = 0; i < grain.LimitCount; i++)
@@ -36,6 +41,22 @@ public static class GrainStateCodec
             }
         }
 
+        if (grain.IsGlobal)
+        {
+            var global = grain.RegionCounts();
+            WriteVarint(buffer, global.Epoch);
+            WriteVarint(buffer, global.Counts.Length);
+            foreach (var count in global.Counts)
+            {
+                WriteVarint(buffer, count.Limit);
+                WriteVarint(buffer, count.Window);
+                var name = System.Text.Encoding.UTF8.GetBytes(count.Region);
+                WriteVarint(buffer, name.Length);
+                buffer.Write(name);
+                WriteVarint(buffer, count.Count);
+            }
+        }
+
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -43,7 +64,7 @@ public static class GrainStateCodec
     /// <exception cref="InvalidDataException">The data is not a state this codec wrote.</exception>
     public static void Read(KeyLimits grain, ReadOnlySpan<byte> data)
     {
-        if (data.Length < 2 || data[0] != Version)
+        if (data.Length < 2 || data[0] is not (Version or GlobalVersion))
         {
             throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has unknown version {(data.Length > 0 ? data[0] : -1)}.");
         }
@@ -79,6 +100,40 @@ public static class GrainStateCodec
                 grain.State(i) = state;
             }
         }
+
+        if (data[0] == GlobalVersion)
+        {
+            ReadRegionCounts(grain, data, ref position);
+        }
+    }
+
+    private static void ReadRegionCounts(KeyLimits grain, ReadOnlySpan<byte> data, ref int position)
+    {
+        var epoch = ReadVarint(data, ref position);
+        var total = ReadVarint(data, ref position);
+        if (total < 0 || total > data.Length - position)
+        {
+            throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has a bad region count total {total}.");
+        }
+
+        var counts = new List<WindowCount>((int)total);
+        for (var c = 0; c < total; c++)
+        {
+            var limit = ReadVarint(data, ref position);
+            var window = ReadVarint(data, ref position);
+            var length = ReadVarint(data, ref position);
+            if (length is < 0 or > MaxRegionNameBytes || length > data.Length - position)
+            {
+                throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has a bad region name length {length}.");
+            }
+
+            var region = System.Text.Encoding.UTF8.GetString(data.Slice(position, (int)length));
+            position += (int)length;
+            counts.Add(new WindowCount((int)Math.Clamp(limit, -1, int.MaxValue), window, region, ReadVarint(data, ref position)));
+        }
+
+        // A state written for a regional policy (or the other way round) keeps what both understand.
+        grain.RestoreRegionCounts(epoch, counts);
     }
 
     private static void WriteVarint(ArrayBufferWriter<byte> buffer, long value)

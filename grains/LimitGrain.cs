@@ -39,7 +39,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             throw new InvalidOperationException($"Policy '{policyName}' is not known on this silo; every silo must load the same policy and Envoy files.");
         }
 
-        _limits = new KeyLimits(key, policy);
+        _limits = new KeyLimits(key, policy, services.Regions.Region);
         try
         {
             await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
@@ -99,8 +99,14 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             return Unavailable(shadow: true);
         }
 
+        _limits.Health = services.Regions.Health;
         var decision = _limits.TryAcquire(Now, cost);
         var charged = decision.Allowed && cost > 0;
+        if (charged && _limits.IsGlobal)
+        {
+            PublishRegionCounts();
+        }
+
         string? reason = null;
         if (!decision.Allowed && Policy.Definition.ShadowMode)
         {
@@ -110,8 +116,31 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         return Answer(decision, reason, charged);
     }
 
-    public ValueTask<GrainDecision> EvaluateAsync(long cost) =>
-        _unavailable ? Unavailable(shadow: false) : Answer(_limits.Evaluate(Now, cost));
+    public ValueTask<GrainDecision> EvaluateAsync(long cost)
+    {
+        if (_unavailable)
+        {
+            return Unavailable(shadow: false);
+        }
+
+        _limits.Health = services.Regions.Health;
+        return Answer(_limits.Evaluate(Now, cost));
+    }
+
+    public ValueTask MergeRegionCountsAsync(GlobalCounts counts)
+    {
+        // A report for a key whose state could not be read waits for the next one: the counts only grow.
+        if (!_unavailable && _limits.MergeRegionCounts(Now, counts))
+        {
+            AfterTurn();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<GlobalCounts> RegionCountsAsync() => ValueTask.FromResult(_limits.RegionCounts());
+
+    private void PublishRegionCounts() => services.Regions.Publish(Policy.Name, _limits.Key, _limits.RegionCounts());
 
     public ValueTask RefundAsync(long cost, long leaseId)
     {
@@ -144,6 +173,12 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         }
 
         _limits.Reset();
+        if (_limits.IsGlobal)
+        {
+            // The new reset epoch reaches every peer region with this key's next report: this one.
+            PublishRegionCounts();
+        }
+
         return Answer(_limits.Evaluate(Now, 0));
     }
 

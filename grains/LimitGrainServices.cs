@@ -12,7 +12,8 @@ public sealed class LimitGrainServices(
     TimeProvider time,
     IOptions<LimitGrainOptions> options,
     LimitGrainCounters counters,
-    ILogger<LimitGrain> logger)
+    ILogger<LimitGrain> logger,
+    IRegionLink regions)
 {
     private const long StoreLogIntervalMs = 10_000;
     private IGrainStorage? _storage;
@@ -29,6 +30,9 @@ public sealed class LimitGrainServices(
     public LimitGrainCounters Counters { get; } = counters;
 
     public ILogger<LimitGrain> Logger { get; } = logger;
+
+    /// <summary>Where a global key's counts go to and its view of the peer regions come from.</summary>
+    public IRegionLink Regions { get; } = regions;
 
     /// <summary>An outage makes every key fail at once: true for the first failure, then at most once per 10 s.</summary>
     public bool ShouldLogStoreFailure()

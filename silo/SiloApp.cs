@@ -6,6 +6,7 @@ using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
 using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Regions;
 using GrainLimiter.Silo.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -52,6 +53,7 @@ public static class SiloApp
         app.MapCheckEndpoints();
         var admin = app.MapAdminEndpoints(options);
         app.MapGrpcFronts();
+        app.MapRegionSync();
         admin?.MapCluster();
         app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
@@ -73,6 +75,7 @@ public static class SiloApp
         services.AddSiloMetrics(configuration);
         services.AddHealthChecks().AddCheck<StoppingReadinessCheck>("running");
         services.AddGrpcFronts(configuration);
+        services.AddRegionSync(configuration);
     }
 
     // References of the most recently used keys; beyond it the cache starts again empty.

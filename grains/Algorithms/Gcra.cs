@@ -42,6 +42,19 @@ public sealed class Gcra(LimitSpec spec) : ExactTimeAlgorithm(spec)
         return new LimitDecision(false, Limit, remaining, resetAfter, Until(retryAt, now));
     }
 
+    public override long GlobalWindow(ref LimitState state, long now) => FixedWindow.WindowStart(now, Spec.Window.Ticks);
+
+    public override void AbsorbRemote(ref LimitState state, long now, long window, long cost)
+    {
+        Validate(now, cost);
+        // Hits older than the previous window have long been paid back; beyond every region's burst is a report gone wrong.
+        if (window >= GlobalWindow(ref state, now) - Spec.Window.Ticks)
+        {
+            var debt = Normalize(ref state, now) + ((Int128)Math.Min(cost, MaxRegions * Capacity) * WindowTicks);
+            Store(ref state, Int128.Min(debt, (Int128)MaxRegions * Capacity * WindowTicks));
+        }
+    }
+
     public override long Charge(ref LimitState state, long now, long cost)
     {
         Validate(now, cost);

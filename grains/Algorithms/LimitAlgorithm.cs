@@ -44,6 +44,27 @@ public abstract class LimitAlgorithm
     /// <summary>How long until the state is equivalent to a fresh one; the persistence TTL.</summary>
     public abstract TimeSpan FreshAfter(in LimitState state, long now);
 
+    /// <summary>Global scope: the window whose hits regions exchange at <paramref name="now"/>; moves the state to now.</summary>
+    public virtual long GlobalWindow(ref LimitState state, long now) =>
+        throw new NotSupportedException($"{Spec.Algorithm} cannot be global.");
+
+    /// <summary>Global scope: the window before <paramref name="window"/> whose hits still weigh (a sliding window's); -1 if none.</summary>
+    public virtual long PreviousGlobalWindow(long window) => -1;
+
+    /// <summary>Global scope: <see cref="Check"/> with every region's hits of the current (<paramref name="counted"/>) and
+    /// previous (<paramref name="countedPrevious"/>) window counted as this state's own. Call after <see cref="GlobalWindow"/>.</summary>
+    public virtual LimitDecision CheckGlobal(ref LimitState state, long now, long cost, long counted, long countedPrevious) =>
+        Check(ref state, now, cost);
+
+    /// <summary>Global scope: takes in <paramref name="cost"/> another region consumed in <paramref name="window"/> (a
+    /// bucket's shared refill pays it back); counting algorithms count remote hits at check time instead.</summary>
+    public virtual void AbsorbRemote(ref LimitState state, long now, long window, long cost)
+    {
+    }
+
+    /// <summary>The most regions a global limit counts; bounds a bucket's debt from remote hits.</summary>
+    public const int MaxRegions = 16;
+
     public static LimitAlgorithm Create(LimitSpec spec) => spec.Algorithm switch
     {
         LimitAlgorithmKind.FixedWindow => new FixedWindow(spec),

@@ -95,6 +95,11 @@ public sealed class SlidingWindow : WindowedCounter
         return previous > 0 ? Until(windowStart + _windowTicks, now) : TimeSpan.Zero;
     }
 
+    public override long PreviousGlobalWindow(long window) => window - _windowTicks;
+
+    protected override void WithPrevious(ref LimitState view, long countedPrevious) =>
+        view.Previous = Math.Max(view.Previous, countedPrevious);
+
     protected override void Roll(ref LimitState state, long now)
     {
         var windowStart = FixedWindow.WindowStart(now, _windowTicks);

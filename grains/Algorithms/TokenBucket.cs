@@ -69,6 +69,19 @@ public sealed class TokenBucket : LimitAlgorithm
 
     public override TimeSpan FreshAfter(in LimitState state, long now) => FullAt(in state, state.Count, now);
 
+    public override long GlobalWindow(ref LimitState state, long now) => FixedWindow.WindowStart(now, _windowTicks);
+
+    public override void AbsorbRemote(ref LimitState state, long now, long window, long cost)
+    {
+        Validate(now, cost);
+        // Hits older than the previous window have long been refilled; beyond every region's bucket is a report gone wrong.
+        if (window >= GlobalWindow(ref state, now) - _windowTicks)
+        {
+            Refill(ref state, now);
+            state.Count = Math.Min(state.Count + cost, MaxRegions * _capacity);
+        }
+    }
+
     /// <summary>Adds the whole tokens accrued since the origin and moves the origin by exactly their time.</summary>
     private void Refill(ref LimitState state, long now)
     {

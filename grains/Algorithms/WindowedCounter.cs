@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GrainLimiter.Decisions;
 using GrainLimiter.Policies;
 
 namespace GrainLimiter.Grains.Algorithms;
@@ -25,6 +26,27 @@ public abstract class WindowedCounter(LimitSpec spec) : LimitAlgorithm(spec)
         Roll(ref state, now);
         state.Count -= Math.Min(cost, state.Count);
         Debug.Assert(state.Count >= 0);
+    }
+
+    public sealed override long GlobalWindow(ref LimitState state, long now)
+    {
+        Validate(now, 0);
+        Roll(ref state, now);
+        return state.Stamp;
+    }
+
+    public sealed override LimitDecision CheckGlobal(ref LimitState state, long now, long cost, long counted, long countedPrevious)
+    {
+        // Decide on a copy that holds every region's hits; the state itself keeps this region's own.
+        var view = state;
+        view.Count = Math.Max(state.Count, counted);
+        WithPrevious(ref view, countedPrevious);
+        return Check(ref view, now, cost);
+    }
+
+    /// <summary>Counts every region's hits of the previous window in a view of the state (only a sliding window weighs them).</summary>
+    protected virtual void WithPrevious(ref LimitState view, long countedPrevious)
+    {
     }
 
     /// <summary>Moves the state to the window or period containing <paramref name="now"/>; never backwards.</summary>

@@ -34,4 +34,13 @@ public interface ILimitGrain : IGrainWithStringKey
     /// <summary>Denies every request until <paramref name="until"/> (a pause in force is never shortened); answers the key's state.</summary>
     [Alias("Pause")]
     ValueTask<GrainDecision> PauseAsync(DateTimeOffset until);
+
+    /// <summary>Global keys: merges what a peer region reported (max per region and window; a later reset epoch resets);
+    /// repeated, reordered and stale reports change nothing. A regional key ignores it.</summary>
+    [Alias("MergeRegionCounts")]
+    ValueTask MergeRegionCountsAsync(GlobalCounts counts);
+
+    /// <summary>Global keys: this region's view of every region's hits (for tests and the admin view).</summary>
+    [Alias("RegionCounts")]
+    ValueTask<GlobalCounts> RegionCountsAsync();
 }

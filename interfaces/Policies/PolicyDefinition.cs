@@ -12,4 +12,11 @@ public sealed record PolicyDefinition
     public bool ShadowMode { get; init; }
 
     public FailureMode FailureMode { get; init; } = FailureMode.Open;
+
+    /// <summary>Global: the limits hold across every region together (fixed and sliding window, quota, token bucket, GCRA).</summary>
+    public LimitScope Scope { get; init; } = LimitScope.Region;
+
+    /// <summary>Whether an algorithm can count across regions: a per-window count that only grows (or a token debt) merges by max.</summary>
+    public static bool CanBeGlobal(LimitAlgorithmKind algorithm) => algorithm is LimitAlgorithmKind.FixedWindow
+        or LimitAlgorithmKind.SlidingWindow or LimitAlgorithmKind.Quota or LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra;
 }

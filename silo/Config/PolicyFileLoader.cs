@@ -111,6 +111,13 @@ public static class PolicyFileLoader
             _ => Fail(errors, $"{path}: failureMode: must be 'open' or 'closed', not '{model.FailureMode}'.", FailureMode.Open),
         };
 
+        var scope = model.Scope switch
+        {
+            null or "region" => LimitScope.Region,
+            "global" => LimitScope.Global,
+            _ => Fail(errors, $"{path}: scope: must be 'region' or 'global', not '{model.Scope}'.", LimitScope.Region),
+        };
+
         if (model.Limits is not { Count: > 0 })
         {
             errors.Add($"{path}: limits: at least one limit is required.");
@@ -123,6 +130,11 @@ public static class PolicyFileLoader
         }
 
         var limits = model.Limits.Select((limit, i) => Limit(limit, $"{path}: limits[{i}]", errors)).ToList();
+        if (scope == LimitScope.Global)
+        {
+            GlobalScopeErrors(limits, model.Limits, path, errors);
+        }
+
         if (limits.Count(l => l?.Algorithm == LimitAlgorithmKind.Concurrency) > 1)
         {
             errors.Add($"{path}: limits: at most one concurrency limit is allowed in one policy.");
@@ -130,7 +142,20 @@ public static class PolicyFileLoader
 
         return errors.Count > errorCount
             ? null
-            : new PolicyDefinition { Name = model.Name!, Limits = limits!, ShadowMode = model.ShadowMode, FailureMode = failureMode };
+            : new PolicyDefinition { Name = model.Name!, Limits = limits!, ShadowMode = model.ShadowMode, FailureMode = failureMode, Scope = scope };
+    }
+
+    /// <summary>Names every limit of a global policy whose algorithm cannot count across regions.</summary>
+    internal static void GlobalScopeErrors(IReadOnlyList<LimitSpec?> limits, IReadOnlyList<LimitModel?>? written, string path, List<string> errors)
+    {
+        for (var i = 0; i < limits.Count; i++)
+        {
+            if (limits[i] is { } limit && !PolicyDefinition.CanBeGlobal(limit.Algorithm))
+            {
+                errors.Add($"{path}: scope: global is not supported by limits[{i}].algorithm '{written?[i]?.Algorithm ?? limit.Algorithm.ToString()}' " +
+                    "(global works for fixed_window, sliding_window, quota, token_bucket and gcra).");
+            }
+        }
     }
 
     private static LimitSpec? Limit(LimitModel? model, string path, List<string> errors)

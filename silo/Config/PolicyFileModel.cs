@@ -13,6 +13,7 @@ internal sealed class PolicyModel
     public List<LimitModel>? Limits { get; set; }
     public bool ShadowMode { get; set; }
     public string? FailureMode { get; set; }
+    public string? Scope { get; set; }
 }
 
 internal sealed class LimitModel

@@ -1,6 +1,7 @@
 using GrainLimiter.Grains;
 using SiloOptions = GrainLimiter.Silo.Config.SiloOptions;
 using GrainLimiter.Silo.Runtime;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -14,6 +15,8 @@ public static class GrainsSiloBuilderExtensions
         silo.Services.AddSingleton<IPolicyResolver>(static p => p.GetRequiredService<PolicyRegistry>());
         silo.Services.AddSingleton<LimitGrainCounters>();
         silo.Services.AddSingleton<LimitGrainServices>();
+        // Region sync replaces it when peer regions are configured.
+        silo.Services.TryAddSingleton<IRegionLink, NoRegionLink>();
         silo.Services.AddOptions<LimitGrainOptions>().Configure<IOptions<SiloOptions>>(static (grains, silo) =>
         {
             grains.FlushInterval = silo.Value.FlushInterval;

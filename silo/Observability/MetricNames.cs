@@ -18,4 +18,19 @@ public static class MetricNames
 
     /// <summary>Grain states whose write to the store failed (they are retried).</summary>
     public const string StoreWriteFailures = "grainlimiter_store_write_failures_total";
+
+    /// <summary>Seconds since the oldest counts a peer region has not acknowledged were queued, by <c>peer</c>; 0 when it has them all.</summary>
+    public const string RegionSyncLag = "grainlimiter_region_sync_lag_seconds";
+
+    /// <summary>Key counts pushed to a peer region and acknowledged, by <c>peer</c>.</summary>
+    public const string RegionDeltasSent = "grainlimiter_region_deltas_sent_total";
+
+    /// <summary>Key counts received from a peer region and merged, by <c>peer</c>.</summary>
+    public const string RegionDeltasReceived = "grainlimiter_region_deltas_received_total";
+
+    /// <summary>Key counts dropped because a peer's queue was full, by <c>peer</c>.</summary>
+    public const string RegionDeltasDropped = "grainlimiter_region_deltas_dropped_total";
+
+    /// <summary>1 while a peer region answers its pushes, 0 while it does not, by <c>peer</c>.</summary>
+    public const string RegionPeerUp = "grainlimiter_region_peer_up";
 }

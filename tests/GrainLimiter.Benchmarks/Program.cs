@@ -3,10 +3,16 @@ using GrainLimiter.Benchmarks.Load;
 using GrainLimiter.Benchmarks.Memory;
 
 // "load [options]": the load benchmark against the usual alternatives (see LoadSettings.Usage).
+// "regions [--rates 200,1000,3000] [--sync-interval 100] [--seconds 5]": global limits across 3 regions (RegionsCommand).
 // "grain-memory [count]": bytes per Orleans activation and what deactivation frees; anything else goes to BenchmarkDotNet.
 if (args is ["load", ..])
 {
     return await LoadCommand.RunAsync(args[1..]);
+}
+
+if (args is ["regions", ..])
+{
+    return await GrainLimiter.Benchmarks.Regions.RegionsCommand.RunAsync(args[1..]);
 }
 
 if (args is ["grain-memory", ..])

@@ -10,7 +10,8 @@ namespace GrainLimiter.Silo.Fronts.Envoy;
 /// Loads descriptor configuration in envoyproxy/ratelimit's YAML format: <c>domain</c>, nested <c>descriptors</c>
 /// with <c>key</c>, optional <c>value</c> (a trailing <c>*</c> is a prefix wildcard), <c>rate_limit</c>
 /// {<c>unit</c>, <c>requests_per_unit</c>, <c>unlimited</c>, <c>name</c>, <c>replaces</c>}, <c>shadow_mode</c>,
-/// <c>detailed_metric</c>. Extension: <c>rate_limit.algorithm</c> (default <c>fixed_window</c>, as envoyproxy/ratelimit counts).
+/// <c>detailed_metric</c>. Extensions: <c>rate_limit.algorithm</c> (default <c>fixed_window</c>, as envoyproxy/ratelimit counts) and
+/// <c>rate_limit.scope</c> (<c>region</c>, the default, or <c>global</c>: counted across every region).
 /// </summary>
 /// <remarks>Every problem of every file is collected and reported at once as "file (line N): path: problem".</remarks>
 internal static class EnvoyConfigLoader
@@ -20,7 +21,7 @@ internal static class EnvoyConfigLoader
 
     private static readonly HashSet<string> RootKeys = ["domain", "descriptors"];
     private static readonly HashSet<string> DescriptorKeys = ["key", "value", "rate_limit", "descriptors", "shadow_mode", "detailed_metric"];
-    private static readonly HashSet<string> RateLimitKeys = ["unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm", "burst"];
+    private static readonly HashSet<string> RateLimitKeys = ["unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm", "burst", "scope"];
 
     private static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
     {
@@ -271,6 +272,22 @@ internal static class EnvoyConfigLoader
                 }
             }
 
+            var scope = LimitScope.Region;
+            switch (Scalar(map, "scope", path + ".scope"))
+            {
+                case null or "region":
+                    break;
+                case "global" when PolicyDefinition.CanBeGlobal(algorithm):
+                    scope = LimitScope.Global;
+                    break;
+                case "global":
+                    Error(map, path + ".scope", $"global is not supported by algorithm '{Scalar(map, "algorithm", path + ".algorithm")}' (use fixed_window, sliding_window, token_bucket or gcra).");
+                    break;
+                case { } other:
+                    Error(map, path + ".scope", $"'{other}' is not a scope; use region or global.");
+                    break;
+            }
+
             var limit = new EnvoyLimit
             {
                 Domain = domain,
@@ -293,6 +310,7 @@ internal static class EnvoyConfigLoader
             {
                 Name = PolicyPrefix + fullKey,
                 ShadowMode = shadowMode,
+                Scope = scope,
                 Limits =
                 [
                     new LimitSpec

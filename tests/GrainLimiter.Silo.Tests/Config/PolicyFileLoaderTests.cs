@@ -20,6 +20,36 @@ public sealed class PolicyFileLoaderTests
     }
 
     [Fact]
+    public void ScopeGlobalIsReadAndRefusedForAlgorithmsThatCannotCountAcrossRegions()
+    {
+        var policies = PolicyFileLoader.Parse("""
+            policies:
+              - name: plan
+                scope: global
+                limits:
+                  - { algorithm: fixed_window, limit: 1000, window: 1h }
+                  - { algorithm: gcra, limit: 10, window: 1s }
+              - name: local
+                limits: [ { algorithm: sliding_log, limit: 5, window: 1s } ]
+            """, "p.yaml");
+        Assert.Equal([LimitScope.Global, LimitScope.Region], policies.Select(p => p.Scope));
+
+        var error = Assert.Throws<PolicyFileException>(() => PolicyFileLoader.Parse("""
+            policies:
+              - name: world
+                scope: global
+                limits:
+                  - { algorithm: fixed_window, limit: 10, window: 1s }
+                  - { algorithm: leaky_bucket, limit: 10, window: 1s }
+              - name: odd
+                scope: planet
+                limits: [ { algorithm: fixed_window, limit: 10, window: 1s } ]
+            """, "p.yaml"));
+        Assert.Contains("policies[0] 'world': scope: global is not supported by limits[1].algorithm 'leaky_bucket'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("policies[1] 'odd': scope: must be 'region' or 'global', not 'planet'.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryFieldOfALimitIsRead()
     {
         var policy = PolicyFileLoader.Parse("""

@@ -1,3 +1,4 @@
+using GrainLimiter.Policies;
 using GrainLimiter.Protocol.Envoy.Common;
 using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Tests.Fronts.Grpc;
@@ -81,6 +82,24 @@ public sealed class EnvoyConfigLoaderTests
         Assert.Contains("(line 14): descriptors[6].colour: unknown key", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[6].rate_limit.algorithm: 'leaky_bucket' is not supported", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[7].shadow_mode: 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Scope_global_is_an_extension_key_refused_for_algorithms_that_cannot_count_across_regions()
+    {
+        var config = EnvoyConfigLoader.Parse([("g.yaml", "domain: g\ndescriptors:\n  - key: plan\n    rate_limit: { unit: hour, requests_per_unit: 1000, scope: global }\n")]);
+        Assert.Equal(LimitScope.Global, Assert.Single(config.Limits).Policy!.Scope);
+
+        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Parse([("bad.yaml", """
+            domain: bad
+            descriptors:
+              - key: a
+                rate_limit: { unit: second, requests_per_unit: 1, algorithm: sliding_log, scope: global }
+              - key: b
+                rate_limit: { unit: second, requests_per_unit: 1, scope: everywhere }
+            """)]));
+        Assert.Contains("descriptors[0].rate_limit.scope: global is not supported by algorithm 'sliding_log'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("descriptors[1].rate_limit.scope: 'everywhere' is not a scope", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
