@@ -1,3 +1,4 @@
+using GrainLimiter.Decisions;
 using GrainLimiter.Grains.Algorithms;
 using GrainLimiter.Policies;
 
@@ -33,6 +34,10 @@ public sealed class CompiledPolicy
 
     /// <summary>The name each limit is reported under (headers, responses, metrics).</summary>
     public IReadOnlyList<string> LimitNames { get; }
+
+    /// <summary>What a failure (store unreadable, grain unreachable) answers: under the first limit, a denial retried after a second.</summary>
+    public LimitDecision FailureDecision(bool allowed) =>
+        new(allowed, Definition.Limits[0].Limit, 0, TimeSpan.Zero, allowed ? TimeSpan.Zero : TimeSpan.FromSeconds(1));
 
     private static TimeSpan Lifetime(LimitSpec limit) => limit.Algorithm switch
     {

@@ -204,7 +204,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
     {
         // The next call activates again and retries the read.
         DeactivateOnIdle();
-        var decision = new LimitDecision(false, Policy.Definition.Limits[0].Limit, 0, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        var decision = Policy.FailureDecision(allowed: false);
         return shadow && Policy.Definition.ShadowMode
             ? ValueTask.FromResult(new GrainDecision(decision with { Allowed = true, RetryAfter = TimeSpan.Zero }, Policy.LimitNames[0], DecisionReasons.ShadowMode))
             : ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[0], DecisionReasons.StoreUnavailable));

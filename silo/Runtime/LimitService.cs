@@ -146,10 +146,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
             Log.Unreachable(logger, policy.Name, e);
         }
 
-        var limit = policy.Definition.Limits[0].Limit;
-        var decision = policy.Definition.FailureMode == FailureMode.Open
-            ? new LimitDecision(true, limit, 0, TimeSpan.Zero, TimeSpan.Zero)
-            : new LimitDecision(false, limit, 0, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        var decision = policy.FailureDecision(allowed: policy.Definition.FailureMode == FailureMode.Open);
         return new GrainDecision(decision, policy.LimitNames[0], OwnerUnreachableReason);
     }
 
