@@ -104,12 +104,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
         _process?.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Fixtures.FreePort.Next();
 
     private async Task StartAsync()
     {
