@@ -41,7 +41,6 @@ public static class SiloApp
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = silo.ShutdownTimeout);
 
         var app = builder.Build();
-        var options = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
         // Load the policy file now: a bad file stops start-up with its problems named, not the first request.
         var policies = app.Services.GetRequiredService<PolicyRegistry>();
         // Envoy descriptor policies are known on every silo before any grain activates (all silos load the same files).
@@ -50,8 +49,12 @@ public static class SiloApp
             policies.GetOrAdd(limit.Policy!);
         }
 
+        // Routing runs first (implicitly); refused admin calls are audited too, so the audit step comes before authentication.
+        app.UseAdminAudit();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapCheckEndpoints();
-        var admin = app.MapAdminEndpoints(options);
+        var admin = app.MapAdminEndpoints(app.Services.GetRequiredService<AdminTokens>());
         app.MapGrpcFronts();
         app.MapRegionSync();
         admin?.MapCluster();
@@ -72,6 +75,7 @@ public static class SiloApp
         services.AddSingleton(static provider => new GrainReferenceCache(provider.GetRequiredService<IGrainFactory>(), GrainReferenceCacheCapacity));
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
+        services.AddAdminAuthentication();
         services.AddSiloMetrics(configuration);
         services.AddHealthChecks().AddCheck<StoppingReadinessCheck>("running");
         services.AddGrpcFronts(configuration);

@@ -8,8 +8,11 @@ public sealed class SiloOptions
     /// <summary>Policy file (YAML). Empty: the demo file shipped beside the silo.</summary>
     public string? PoliciesFile { get; set; }
 
-    /// <summary>Bearer token for <c>/admin</c>. Unset: admin endpoints do not exist (404).</summary>
+    /// <summary>Read-write bearer token for <c>/admin</c>. With neither admin token set, admin endpoints do not exist (404).</summary>
     public string? AdminToken { get; set; }
+
+    /// <summary>Read-only bearer token for <c>/admin</c>: every GET, no change.</summary>
+    public string? AdminReadToken { get; set; }
 
     /// <summary><c>memory</c> (one silo, state lost on restart) or <c>redis</c>.</summary>
     public string Storage { get; set; } = "memory";

@@ -47,6 +47,8 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Require(options.MaxCost >= 1, nameof(options.MaxCost), "must be at least 1.");
         Require(options.MaxRequestBodyBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(options.MaxRequestBodyBytes), "must be between 1 KiB and 16 MiB.");
         Require(options.AdminToken is null || options.AdminToken.Length >= 16, nameof(options.AdminToken), "must be at least 16 characters when set.");
+        Require(options.AdminReadToken is null || options.AdminReadToken.Length >= 16, nameof(options.AdminReadToken), "must be at least 16 characters when set.");
+        Require(options.AdminReadToken is null || options.AdminReadToken != options.AdminToken, nameof(options.AdminReadToken), "must differ from GrainLimiter__AdminToken.");
         Require(options.PoliciesFile is null || options.PoliciesFile.Length == 0 || File.Exists(options.PoliciesFile),
             nameof(options.PoliciesFile), $"file '{options.PoliciesFile}' does not exist.");
 
