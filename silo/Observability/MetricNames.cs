@@ -8,6 +8,9 @@ public static class MetricNames
     /// <summary>Decisions by <c>policy</c> and <c>result</c> (allowed, denied, shadow_denied, store_unavailable).</summary>
     public const string Decisions = "grainlimiter_decisions_total";
 
+    /// <summary>Decisions whose usage reached the limit's <c>alertAt</c>, by <c>policy</c> and <c>limit</c>.</summary>
+    public const string Alerts = "grainlimiter_alerts_total";
+
     /// <summary>Time to decide one check request (all its items), seconds.</summary>
     public const string CheckDuration = "grainlimiter_check_duration_seconds";
 

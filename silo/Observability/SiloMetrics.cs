@@ -9,12 +9,14 @@ namespace GrainLimiter.Silo.Observability;
 public sealed class SiloMetrics
 {
     private readonly Counter<long> _decisions;
+    private readonly Counter<long> _alerts;
     private readonly Histogram<double> _checkDuration;
 
     public SiloMetrics(IMeterFactory meters, LimitGrainCounters catalog)
     {
         var meter = meters.Create(MetricNames.Meter);
         _decisions = meter.CreateCounter<long>(MetricNames.Decisions, description: "Decisions by policy and result.");
+        _alerts = meter.CreateCounter<long>(MetricNames.Alerts, description: "Decisions whose usage reached the limit's alertAt, by policy and limit.");
         _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
         meter.CreateObservableGauge(MetricNames.ActiveGrains, () => catalog.Active, description: "Grains active in this silo.");
         meter.CreateObservableCounter(MetricNames.ProvisionalActivations, () => catalog.ProvisionalActivations,
@@ -35,6 +37,10 @@ public sealed class SiloMetrics
                 _ => result.Decision.Allowed ? "allowed" : "denied",
             };
             _decisions.Add(1, new KeyValuePair<string, object?>("policy", result.Request.Policy), new KeyValuePair<string, object?>("result", outcome));
+            if (result.Decision.AlertReached)
+            {
+                _alerts.Add(1, new KeyValuePair<string, object?>("policy", result.Request.Policy), new KeyValuePair<string, object?>("limit", result.LimitName));
+            }
         }
     }
 }

@@ -71,7 +71,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
     public static async Task<RedisServerProcess> StartGarnetAsync()
     {
         int port = FreePort();
-        string repository = RepositoryRoot();
+        string repository = Repository.Root;
         List<string> arguments =
         [
             "tool", "run", "garnet-server", "--", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -197,18 +197,5 @@ public sealed class RedisServerProcess : IAsyncDisposable
         return directories.Append("/usr/bin").Append("/usr/local/bin")
             .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, ".config", "dotnet-tools.json")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (.config/dotnet-tools.json) above " + AppContext.BaseDirectory);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GrainLimiter.Silo.Hosting;
+using GrainLimiter.Silo.Tests.Fixtures;
 using YamlDotNet.RepresentationModel;
 
 namespace GrainLimiter.Silo.Tests.K8s;
@@ -7,7 +8,7 @@ namespace GrainLimiter.Silo.Tests.K8s;
 /// <summary>The invariants the Kubernetes manifests must keep with the silo (no cluster needed: the YAML is parsed).</summary>
 public sealed class ManifestTests
 {
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = Repository.Root;
 
     [Fact]
     public void ContainerPortsMatchTheSiloEndpointsAndTheOrleansPorts()
@@ -124,18 +125,5 @@ public sealed class ManifestTests
         using var reader = new StreamReader(Path.Combine(Root, "k8s", relative));
         stream.Load(reader);
         return stream.Documents.Select(static d => (YamlMappingNode)d.RootNode).ToList();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "GrainLimiter.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("GrainLimiter.sln not found above the test binaries.");
     }
 }

@@ -16,6 +16,9 @@ public sealed class MetricsEndpointTests
           - name: five
             limits:
               - { algorithm: fixed_window, limit: 5, window: 1h }
+          - name: half-alert
+            limits:
+              - { algorithm: fixed_window, limit: 10, window: 1h, alertAt: 0.5, name: per-hour }
           - name: "shadow \"quoted\""
             shadowMode: true
             limits:
@@ -46,6 +49,21 @@ public sealed class MetricsEndpointTests
         Assert.Equal(9, samples["grainlimiter_check_duration_seconds_bucket{otel_scope_name=\"GrainLimiter\",le=\"+Inf\"}"]);
         Assert.Equal(2, samples["grainlimiter_active_grains{otel_scope_name=\"GrainLimiter\"}"]);
         Assert.Equal(0, samples["grainlimiter_store_write_failures_total{otel_scope_name=\"GrainLimiter\"}"]);
+    }
+
+    [Fact]
+    public async Task DecisionsAtTheAlertThresholdAreCountedByPolicyAndLimit()
+    {
+        await using var silo = await RunningSilo.StartAsync(Policies);
+        for (var i = 0; i < 6; i++)
+        {
+            await silo.Http.CheckAsync("half-alert", "k");
+        }
+
+        var samples = PrometheusText.Parse(await silo.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+
+        // Usage reaches 5 of 10 (alertAt 0.5) with the fifth decision: the fifth and sixth carry the alert.
+        Assert.Equal(2, samples["grainlimiter_alerts_total{otel_scope_name=\"GrainLimiter\",limit=\"per-hour\",policy=\"half-alert\"}"]);
     }
 
     [Fact]

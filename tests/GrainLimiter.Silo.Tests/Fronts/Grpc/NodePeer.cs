@@ -1,19 +1,20 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Silo.Tests.Fronts.Grpc;
 
 /// <summary>Runs a script of tests/node (a real gRPC peer: @grpc/grpc-js, or node's raw http2) and returns its JSON output.</summary>
 public static class NodePeer
 {
-    public static readonly string NodeDirectory = Path.Combine(RepoRoot(), "tests", "node");
+    public static readonly string NodeDirectory = Path.Combine(Repository.Root, "tests", "node");
 
     public static async Task<JsonArray> RunAsync(string script, object input, TimeSpan? timeout = null)
     {
         if (!Directory.Exists(Path.Combine(NodeDirectory, "node_modules", "@grpc", "grpc-js")))
         {
-            throw new InvalidOperationException($"Node packages are missing: run 'npm ci --prefix tests/node' in {RepoRoot()}.");
+            throw new InvalidOperationException($"Node packages are missing: run 'npm ci --prefix tests/node' in {Repository.Root}.");
         }
 
         var start = new ProcessStartInfo("node", [Path.Combine(NodeDirectory, script)])
@@ -42,18 +43,5 @@ public static class NodePeer
         var output = await stdout;
         Assert.True(process.ExitCode == 0, $"node {script} failed ({process.ExitCode}): {await stderr}");
         return JsonNode.Parse(output)!.AsArray();
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GrainLimiter.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("GrainLimiter.sln not found above the test directory.");
     }
 }
