@@ -144,6 +144,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 }
 
 /// <summary>Programs the tests run that come from Debian packages (eng/test.sh and CI install them).</summary>
+/// <summary>Debian's prometheus tools, found on PATH.</summary>
 public static class Tools
 {
     public static string Find(string name) =>
@@ -151,4 +152,27 @@ public static class Tools
             .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException($"{name} is not installed; install Debian's 'prometheus' package (apt-get install -y prometheus; eng/test.sh does).");
+
+    /// <summary>Runs promtool with <paramref name="arguments"/> (and <paramref name="input"/> on its standard input); its exit code and all it printed.</summary>
+    public static async Task<(int Exit, string Output)> PromtoolAsync(string[] arguments, string? workingDirectory = null, string? input = null)
+    {
+        var start = new ProcessStartInfo(Find("promtool"), arguments)
+        {
+            WorkingDirectory = workingDirectory ?? "",
+            RedirectStandardInput = input is not null,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var promtool = Process.Start(start)!;
+        var output = promtool.StandardOutput.ReadToEndAsync();
+        var errors = promtool.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await promtool.StandardInput.WriteAsync(input);
+            promtool.StandardInput.Close();
+        }
+
+        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (promtool.ExitCode, await output + await errors);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -23,7 +22,7 @@ public sealed partial class MonitoringFilesTests
     [Fact]
     public async Task AlertRulesPassPromtoolCheck()
     {
-        var (exit, output) = await PromtoolAsync("check", "rules", "grainlimiter-alerts.yaml");
+        var (exit, output) = await Tools.PromtoolAsync(["check", "rules", "grainlimiter-alerts.yaml"], Directory);
 
         Assert.True(exit == 0, output);
         Assert.Contains("SUCCESS: 9 rules found", output, StringComparison.Ordinal);
@@ -32,7 +31,7 @@ public sealed partial class MonitoringFilesTests
     [Fact]
     public async Task AlertRulesPassTheirUnitTests()
     {
-        var (exit, output) = await PromtoolAsync("test", "rules", "grainlimiter-alerts.test.yaml");
+        var (exit, output) = await Tools.PromtoolAsync(["test", "rules", "grainlimiter-alerts.test.yaml"], Directory);
 
         Assert.True(exit == 0, output);
     }
@@ -89,21 +88,6 @@ public sealed partial class MonitoringFilesTests
         var ruleQueries = ExprLine().Matches(File.ReadAllText(System.IO.Path.Combine(Directory, "grainlimiter-alerts.yaml")))
             .Select(static m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value);
         return panelQueries.Concat(ruleQueries).ToList();
-    }
-
-    private static async Task<(int Exit, string Output)> PromtoolAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Tools.Find("promtool"), arguments)
-        {
-            WorkingDirectory = Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var promtool = Process.Start(start)!;
-        var output = promtool.StandardOutput.ReadToEndAsync();
-        var errors = promtool.StandardError.ReadToEndAsync();
-        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (promtool.ExitCode, await output + await errors);
     }
 
     // Metric names in PromQL (label lists removed first): the families GrainLimiter, Orleans, ASP.NET Core and Kestrel

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Silo.Tests.Observability;
@@ -42,25 +41,14 @@ public sealed class PrometheusScrapeTests
         await silo.Http.CheckAsync("scraped", "k");
         var text = await silo.Http.GetStringAsync("/metrics");
 
-        var start = new ProcessStartInfo(Tools.Find("promtool"), ["check", "metrics"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var promtool = Process.Start(start)!;
-        var output = promtool.StandardOutput.ReadToEndAsync();
-        var errors = promtool.StandardError.ReadToEndAsync();
-        await promtool.StandardInput.WriteAsync(text);
-        promtool.StandardInput.Close();
-        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var (exit, printed) = await Tools.PromtoolAsync(["check", "metrics"], input: text);
 
         // Exit 1 is a format error; exit 3 lists lint problems. Orleans' own instruments have no descriptions and count in
         // milliseconds, which promtool lints; every family of ours (and ASP.NET Core's) must lint clean.
-        var problems = ((await output) + (await errors)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var problems = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var ours = problems.Where(static line => !line.StartsWith("orleans_", StringComparison.Ordinal)).ToList();
-        Assert.True(promtool.ExitCode is 0 or 3 && ours.Count == 0,
-            $"promtool check metrics failed ({promtool.ExitCode}):\n{string.Join('\n', ours)}\n{text}");
+        Assert.True(exit is 0 or 3 && ours.Count == 0,
+            $"promtool check metrics failed ({exit}):\n{string.Join('\n', ours)}\n{text}");
         Assert.Contains("grainlimiter_decisions_total{", text, StringComparison.Ordinal);
     }
 }
