@@ -15,6 +15,11 @@ public interface ILimitGrain : IGrainWithStringKey
     [Alias("Acquire")]
     ValueTask<GrainDecision> AcquireAsync(long cost);
 
+    /// <summary>Several items of one check on this key, in one turn: each cost decided in order exactly as one
+    /// <see cref="AcquireAsync"/> call per item would answer (a denied item charges nothing; the later ones are still decided).</summary>
+    [Alias("AcquireMany")]
+    ValueTask<GrainDecision[]> AcquireManyAsync(long[] costs);
+
     /// <summary>What <see cref="AcquireAsync"/> would answer, without charging (no shadow mode applied).</summary>
     [Alias("Evaluate")]
     ValueTask<GrainDecision> EvaluateAsync(long cost);

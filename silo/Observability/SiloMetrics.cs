@@ -28,19 +28,41 @@ public sealed class SiloMetrics
     public void RecordCheck(ReadOnlySpan<CheckResult> results, TimeSpan elapsed)
     {
         _checkDuration.Record(elapsed.TotalSeconds);
+        // One Add per run of items with the same policy and outcome (a batch is usually one run), not one per item:
+        // each Add looks up its tag combination.
+        var count = 0;
+        string? policy = null;
+        string? outcome = null;
         foreach (var result in results)
         {
-            var outcome = result.Reason switch
+            var itemOutcome = Outcome(result);
+            if (count > 0 && (!ReferenceEquals(itemOutcome, outcome) || !string.Equals(result.Request.Policy, policy, StringComparison.Ordinal)))
             {
-                LimitService.ShadowModeReason => "shadow_denied",
-                LimitService.StoreUnavailableReason => "store_unavailable",
-                _ => result.Decision.Allowed ? "allowed" : "denied",
-            };
-            _decisions.Add(1, new KeyValuePair<string, object?>("policy", result.Request.Policy), new KeyValuePair<string, object?>("result", outcome));
+                AddDecisions(count, policy!, outcome!);
+                count = 0;
+            }
+
+            (policy, outcome) = (result.Request.Policy, itemOutcome);
+            count++;
             if (result.Decision.AlertReached)
             {
                 _alerts.Add(1, new KeyValuePair<string, object?>("policy", result.Request.Policy), new KeyValuePair<string, object?>("limit", result.LimitName));
             }
         }
+
+        if (count > 0)
+        {
+            AddDecisions(count, policy!, outcome!);
+        }
     }
+
+    private void AddDecisions(int count, string policy, string outcome) =>
+        _decisions.Add(count, new KeyValuePair<string, object?>("policy", policy), new KeyValuePair<string, object?>("result", outcome));
+
+    private static string Outcome(in CheckResult result) => result.Reason switch
+    {
+        LimitService.ShadowModeReason => "shadow_denied",
+        LimitService.StoreUnavailableReason => "store_unavailable",
+        _ => result.Decision.Allowed ? "allowed" : "denied",
+    };
 }

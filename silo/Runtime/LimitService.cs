@@ -8,7 +8,8 @@ namespace GrainLimiter.Silo.Runtime;
 
 /// <summary>Decides checks on the limit grains of the cluster: all-or-nothing across keys, failure modes applied.</summary>
 /// <remarks>
-/// The grains of a check are called in parallel, wherever they live; when any denies, the ones that charged are
+/// The grains of a check are called in parallel, wherever they live, once per distinct (policy, key): a key named
+/// several times is decided item by item, in order, in one call. When any item is denied, the ones that charged are
 /// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A grain that
 /// cannot be reached (its silo crashed, the call timed out) is answered by the policy's failure mode with reason
 /// <see cref="OwnerUnreachableReason"/>.
@@ -23,11 +24,14 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     public async ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var results = new CheckResult[checks.Count];
         var answers = new GrainDecision[checks.Count];
         if (checks.Count == 1)
         {
             answers[0] = await AcquireAsync(checks[0]).ConfigureAwait(false);
+        }
+        else if (RepeatedKeys.Find(checks) is { } repeats)
+        {
+            await AcquireGroupedAsync(checks, repeats, answers).ConfigureAwait(false);
         }
         else
         {
@@ -45,6 +49,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         }
 
         var allowed = true;
+        var results = new CheckResult[checks.Count];
         for (var i = 0; i < checks.Count; i++)
         {
             allowed &= answers[i].Decision.Allowed;
@@ -58,6 +63,71 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
         metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
         return new CheckOutcome(allowed, results);
+    }
+
+    // One call per distinct (policy, key): a key's repeats are decided in item order in one turn of its grain.
+    private async ValueTask AcquireGroupedAsync(IReadOnlyList<CheckRequest> checks, RepeatedKeys repeats, GrainDecision[] answers)
+    {
+        var single = new ValueTask<GrainDecision>[checks.Count];
+        var grouped = new ValueTask<GrainDecision[]>[checks.Count];
+        for (var i = 0; i < checks.Count; i++)
+        {
+            if (repeats.IsRepeat[i])
+            {
+                continue;
+            }
+
+            if (repeats.Next[i] < 0)
+            {
+                single[i] = AcquireAsync(checks[i]);
+                continue;
+            }
+
+            var costs = new long[repeats.CountFrom(i)];
+            for (int item = i, n = 0; item >= 0; item = repeats.Next[item], n++)
+            {
+                costs[n] = checks[item].Cost;
+            }
+
+            grouped[i] = AcquireManyAsync(checks[i], costs);
+        }
+
+        for (var i = 0; i < checks.Count; i++)
+        {
+            if (repeats.IsRepeat[i])
+            {
+                continue;
+            }
+
+            if (repeats.Next[i] < 0)
+            {
+                answers[i] = await single[i].ConfigureAwait(false);
+                continue;
+            }
+
+            var decided = await grouped[i].ConfigureAwait(false);
+            for (int item = i, n = 0; item >= 0; item = repeats.Next[item], n++)
+            {
+                answers[item] = decided[n];
+            }
+        }
+    }
+
+    private async ValueTask<GrainDecision[]> AcquireManyAsync(CheckRequest first, long[] costs)
+    {
+        var compiled = Policy(first.Policy);
+        try
+        {
+            return await grains.Get(first.Policy, first.Key).AcquireManyAsync(costs).ConfigureAwait(false);
+        }
+        // As for one item: every repeat of an unreachable key gets its policy's failure mode.
+        catch (Exception e)
+        {
+            var unreachable = Unreachable(compiled, e);
+            var answers = new GrainDecision[costs.Length];
+            Array.Fill(answers, unreachable);
+            return answers;
+        }
     }
 
     public async ValueTask<CheckResult> GetAsync(string policy, string key, CancellationToken cancellationToken) =>
