@@ -47,6 +47,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         {
             await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
             Restore();
+            TakeListedOverride();
         }
         catch (Exception e) when (policy.Definition.FailureMode == FailureMode.Open)
         {
@@ -259,6 +260,15 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         {
             // No decision ran meanwhile (this turn is not interleaved): the write failed. It is retried behind.
             throw new InvalidOperationException($"The change to this '{Policy.Name}' key is in force but could not be stored yet; it is retried.");
+        }
+    }
+
+    // The key's stored state expired (idle longer than the store keeps it) but its override is still listed: take it up.
+    private void TakeListedOverride()
+    {
+        if (_limits.Override is null && services.Overrides?.Find(Policy.Name, _limits.Key, Now) is { } listed)
+        {
+            _limits.SetOverride(listed, Now);
         }
     }
 

@@ -10,7 +10,12 @@ public sealed class OverrideDirectoryGrain(
 {
     public const string StateName = "overrides";
 
+    // Starts from the activation time so a reactivated grain never repeats an earlier number.
+    private long _version = DateTime.UtcNow.Ticks;
+
     private Dictionary<string, OverrideEntry> Entries => stored.State.Entries;
+
+    public ValueTask<long> VersionAsync() => ValueTask.FromResult(_version);
 
     public async ValueTask<bool> PutAsync(OverrideEntry entry)
     {
@@ -23,6 +28,7 @@ public sealed class OverrideDirectoryGrain(
         }
 
         Entries[id] = entry;
+        _version++;
         await stored.WriteStateAsync().ConfigureAwait(true);
         return true;
     }
@@ -32,6 +38,7 @@ public sealed class OverrideDirectoryGrain(
         var pruned = Prune();
         if (Entries.Remove(LimitGrainKey.Encode(policy, key)) || pruned)
         {
+            _version++;
             await stored.WriteStateAsync().ConfigureAwait(true);
         }
     }

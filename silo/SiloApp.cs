@@ -74,6 +74,9 @@ public static class SiloApp
         services.AddSingleton<PolicyReloader>();
         services.AddHostedService<PolicyFileWatcher>();
         services.AddHostedService<PolicyReloadFollower>();
+        services.AddSingleton<OverrideReplica>();
+        services.AddSingleton<GrainLimiter.Grains.IOverrideSource>(static p => p.GetRequiredService<OverrideReplica>());
+        services.AddHostedService(static p => p.GetRequiredService<OverrideReplica>());
         services.AddOptions<SiloClusterOptions>().Bind(configuration.GetSection(SiloClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloClusterOptions>, SiloClusterOptionsValidator>();
         services.AddSingleton(static provider => new GrainReferenceCache(provider.GetRequiredService<IGrainFactory>(), GrainReferenceCacheCapacity));

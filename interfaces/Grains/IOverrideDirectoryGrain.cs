@@ -18,6 +18,10 @@ public interface IOverrideDirectoryGrain : IGrainWithIntegerKey
     [Alias("Remove")]
     ValueTask RemoveAsync(string policy, string key);
 
+    /// <summary>Changes whenever an override is put or removed: silos poll it and reload their copy of the list when it moves.</summary>
+    [Alias("Version")]
+    ValueTask<long> VersionAsync();
+
     /// <summary>The overrides in force, of <paramref name="policy"/> or (null) of every policy, ordered by policy and key.</summary>
     [Alias("List")]
     ValueTask<ImmutableArray<OverrideEntry>> ListAsync(string? policy);

@@ -71,8 +71,14 @@ internal static class AdminOverrideEndpoints
             return;
         }
 
+        // Unlisted first, so no silo's copy of the list hands it back to a key activating meanwhile.
+        if (!(await AdminRequests.CallAsync(context, async () => { await Directory(grains).RemoveAsync(policy, key); return true; })).Done)
+        {
+            return;
+        }
+
         var (done, had) = await AdminRequests.CallAsync(context, () => keys.Get(policy, key).ClearOverrideAsync());
-        if (!done || !(await AdminRequests.CallAsync(context, async () => { await Directory(grains).RemoveAsync(policy, key); return true; })).Done)
+        if (!done)
         {
             return;
         }

@@ -2,7 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using GrainLimiter.Grains;
+using GrainLimiter.Silo.Runtime.Reload;
 using GrainLimiter.Silo.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 
 namespace GrainLimiter.Silo.Tests.Fronts.Admin;
 
@@ -146,6 +150,32 @@ public sealed class AdminApiTests(AdminApiTests.Fixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, (await _silo.Http.CheckAsync("ten-per-minute", key, cost: 9)).StatusCode);
         var listed = await (await SendAsync("GET", "/admin/v1/overrides", ReadToken)).JsonAsync();
         Assert.DoesNotContain(key, listed.GetProperty("overrides").EnumerateArray().Select(static o => o.GetProperty("key").GetString()));
+    }
+
+    [Fact]
+    public async Task KeyWhoseStoredStateExpiredTakesUpItsListedOverride()
+    {
+        var key = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("PUT", $"/admin/v1/overrides/ten-per-minute/{key}", WriteToken, """{"limits":[{"limit":2}]}""")).StatusCode);
+        var replica = _silo.Get<OverrideReplica>();
+        await Eventually.TrueAsync(() => Task.FromResult(replica.Find("ten-per-minute", key, DateTimeOffset.UtcNow.UtcTicks) is not null),
+            TimeSpan.FromSeconds(30), "the silo's copy of the list has the override");
+
+        // The grain leaves (writing its state), then its stored state disappears, as Redis expires an idle key's entry.
+        var grains = _silo.Get<IGrainFactory>();
+        await grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
+        var id = grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode("ten-per-minute", key)).GetGrainId();
+        var stored = new GrainState<LimitGrainState>(new LimitGrainState());
+        await storage.ReadStateAsync(LimitGrainOptions.StateName, id, stored);
+        Assert.True(stored.RecordExists);
+        await storage.ClearStateAsync(LimitGrainOptions.StateName, id, stored);
+
+        var view = await (await SendAsync("GET", $"/admin/v1/keys/ten-per-minute/{key}", ReadToken)).JsonAsync();
+
+        Assert.Equal(2, view.GetProperty("limits")[0].GetProperty("effectiveLimit").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await _silo.Http.CheckAsync("ten-per-minute", key, cost: 2)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await _silo.Http.CheckAsync("ten-per-minute", key)).StatusCode);
     }
 
     [Theory]
