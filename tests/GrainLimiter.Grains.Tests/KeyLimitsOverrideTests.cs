@@ -171,6 +171,22 @@ public sealed class KeyLimitsOverrideTests
     }
 
     [Fact]
+    public void GlobalKeyKeepsItsRegionCountsAndOverrideThroughTheCodec()
+    {
+        var policy = new CompiledPolicy(new PolicyDefinition { Name = "g", Limits = [Spec(LimitAlgorithmKind.FixedWindow)], Scope = LimitScope.Global });
+        var key = new KeyLimits("k", policy, "eu");
+        key.SetOverride(Override(limit: 6), _time.UtcTicks);
+        key.TryAcquire(_time.UtcTicks, 2);
+        var restored = new KeyLimits("k", policy, "eu");
+
+        GrainStateCodec.Read(restored, GrainStateCodec.Write(key));
+
+        Assert.Equal(key.RegionCounts().Counts, restored.RegionCounts().Counts);
+        Assert.Equal(6, restored.Inspect(_time.UtcTicks).Limits[0].EffectiveLimit);
+        Assert.Equal(4, Admit(restored));
+    }
+
+    [Fact]
     public void KeyWithoutOverrideIsStillWrittenAsVersionOne()
     {
         var key = Key(Spec(LimitAlgorithmKind.FixedWindow));
