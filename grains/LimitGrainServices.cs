@@ -17,11 +17,15 @@ public sealed class LimitGrainServices(
 {
     private const long StoreLogIntervalMs = 10_000;
     private IGrainStorage? _storage;
+    private IOverrideSource? _overrides;
     private long _lastStoreLog = -StoreLogIntervalMs;
 
     public IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
 
     public IPolicyResolver Policies { get; } = policies;
+
+    /// <summary>The silo's copy of the override list; none when the host registers no <see cref="IOverrideSource"/>.</summary>
+    public IOverrideSource? Overrides => _overrides ??= services.GetService<IOverrideSource>();
 
     public TimeProvider Time { get; } = time;
 
