@@ -13,7 +13,8 @@ public sealed class LimitGrainServices(
     IOptions<LimitGrainOptions> options,
     LimitGrainCounters counters,
     ILogger<LimitGrain> logger,
-    IRegionLink regions)
+    IRegionLink regions,
+    LimitStateWriter writer)
 {
     private const long StoreLogIntervalMs = 10_000;
     private IGrainStorage? _storage;
@@ -22,6 +23,9 @@ public sealed class LimitGrainServices(
     public IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
 
     public IPolicyResolver Policies { get; } = policies;
+
+    /// <summary>The silo's write-behind, which writes the changed states of all its limit grains.</summary>
+    public LimitStateWriter Writer { get; } = writer;
 
     public TimeProvider Time { get; } = time;
 
