@@ -16,10 +16,10 @@ public sealed partial class LimitGrain
         [LoggerMessage(3, LogLevel.Warning, "The stored state of a '{Policy}' key is unreadable; the key starts fresh.")]
         public static partial void UnreadableState(ILogger logger, string policy, Exception exception);
 
-        [LoggerMessage(4, LogLevel.Warning, "Writing the state of a '{Policy}' key failed; it stays dirty and is written again.")]
-        public static partial void WriteFailed(ILogger logger, string policy, Exception exception);
-
         [LoggerMessage(5, LogLevel.Warning, "Another activation wrote the state of a '{Policy}' key since this one read it (ETag conflict); this activation takes the stored state and deactivates.")]
-        public static partial void Conflict(ILogger logger, string policy, Exception exception);
+        public static partial void Conflict(ILogger logger, string policy);
+
+        [LoggerMessage(6, LogLevel.Warning, "After an ETag conflict the stored state of a '{Policy}' key could not be read; the activation writes nothing more and deactivates.")]
+        public static partial void RereadFailed(ILogger logger, string policy, Exception exception);
     }
 }

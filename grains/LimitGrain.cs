@@ -1,31 +1,28 @@
 using GrainLimiter.Decisions;
 using GrainLimiter.Policies;
 using Orleans.Placement;
-using Orleans.Storage;
 
 namespace GrainLimiter.Grains;
 
 /// <summary>The Orleans grain of one (policy, key): a thin adapter that runs <see cref="KeyLimits"/> one turn at a time.</summary>
 /// <remarks>
-/// Every operation decides synchronously inside its turn; nothing awaits the store. A changed state is written behind
-/// by a one-shot grain timer (<see cref="LimitGrainOptions.FlushInterval"/>, interleaving, so decisions go on while a
-/// write is in flight) and on deactivation. A state equal to a fresh one is deleted instead of written. Hash-based
-/// placement spreads keys evenly over the silos.
+/// Every operation decides synchronously inside its turn; nothing awaits the store. A turn that changed the state offers
+/// a snapshot of it to the silo's <see cref="LimitStateWriter"/>, which writes it behind with many others at its next
+/// flush (every <see cref="LimitGrainOptions.FlushInterval"/>); the grain writes its last state itself on deactivation.
+/// A state equal to a fresh one is deleted instead of written. Hash-based placement spreads keys evenly over the silos.
 /// </remarks>
 [HashBasedPlacement]
-public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILimitGrain
+public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILimitGrain, ILimitStateOwner
 {
     private const int DeactivationWriteAttempts = 3;
-    private readonly GrainState<LimitGrainState> _stored = new(new LimitGrainState());
+    // What is stored and what waits to be written behind by the silo's LimitStateWriter.
+    private LimitStateRecord? _record;
     private KeyLimits _limits = null!;
     // The policy fails closed and the state could not be read: deny until a later activation reads it.
     private bool _unavailable;
     // Over MaxActiveGrains when activated: answer, write and leave.
     private bool _transient;
     private bool _counted;
-    private IGrainTimer? _flushTimer;
-    private bool _flushArmed;
-    private Task? _writing;
     // The resolver's version this grain's policy was resolved at; a reload changes it (FollowPolicy).
     private long _policyVersion;
 
@@ -43,9 +40,10 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
         _policyVersion = services.Policies.Version;
         _limits = new KeyLimits(key, policy, services.Regions.Region);
+        _record = new LimitStateRecord(GrainContext.GrainId, this, services.Writer);
         try
         {
-            await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
+            await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _record.Stored).ConfigureAwait(true);
             Restore();
             TakeListedOverride();
         }
@@ -72,22 +70,31 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _flushTimer?.Dispose();
-        if (_writing is { } pending)
-        {
-            await pending.ConfigureAwait(true);
-        }
-
+        // From here on the grain writes its own last state; the silo's writer leaves the record alone.
+        var unwritten = _record is { } record && await record.CloseAsync().ConfigureAwait(true);
         var pointless = reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !services.Options.StorageOutlivesSilo;
-        // The last chance to keep these counts: a failed write (store slow or briefly down) is tried again, a few times.
-        for (var attempt = 0; attempt < DeactivationWriteAttempts && _limits?.IsDirty == true && !pointless && !cancellationToken.IsCancellationRequested; attempt++)
+        if (_record is { Conflicted: false } && (unwritten || _limits?.IsDirty == true) && !pointless)
         {
-            if (attempt > 0)
+            var data = Snapshot();
+            // The last chance to keep these counts: a failed write (store slow or briefly down) is tried again, a few times.
+            for (var attempt = 0; attempt < DeactivationWriteAttempts && !cancellationToken.IsCancellationRequested; attempt++)
             {
-                await Task.Delay(services.Options.FlushInterval, services.Time, CancellationToken.None).ConfigureAwait(true);
-            }
+                if (attempt > 0)
+                {
+                    await Task.Delay(services.Options.FlushInterval, services.Time, CancellationToken.None).ConfigureAwait(true);
+                }
 
-            await WriteAsync().ConfigureAwait(true);
+                var outcome = await services.Writer.WriteAsync(_record, data).ConfigureAwait(true);
+                if (outcome == LimitStateWriteOutcome.Conflict)
+                {
+                    Log.Conflict(services.Logger, Policy.Name);
+                }
+
+                if (outcome != LimitStateWriteOutcome.Failed)
+                {
+                    break;
+                }
+            }
         }
 
         if (_counted)
@@ -249,16 +256,9 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
     // An admin change waits for the store (decisions never do): written now, not behind; a failed write is retried behind.
     private async Task WriteThroughAsync()
     {
-        if (_writing is { } pending)
-        {
-            await pending.ConfigureAwait(true);
-        }
-
-        await WriteAsync().ConfigureAwait(true);
         AfterTurn();
-        if (_limits.IsDirty)
+        if (!_transient && await services.Writer.WriteNowAsync(_record!).ConfigureAwait(true) != LimitStateWriteOutcome.Written)
         {
-            // No decision ran meanwhile (this turn is not interleaved): the write failed. It is retried behind.
             throw new InvalidOperationException($"The change to this '{Policy.Name}' key is in force but could not be stored yet; it is retried.");
         }
     }
@@ -316,104 +316,56 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         {
             DeactivateOnIdle();
         }
-        else if (_limits.IsDirty && !_flushArmed)
+        else if (_limits.IsDirty)
         {
-            ArmFlush();
+            // The silo's writer writes it at its next flush; nothing here waits for the store.
+            _record!.Offer(Snapshot());
         }
     }
 
-    // A timer only while there is something to write: an idle grain costs no timer ticks.
-    private void ArmFlush()
+    // The state as it is now, for the store; null when it equals a fresh one (the stored record is deleted).
+    private byte[]? Snapshot()
     {
-        _flushArmed = true;
-        var interval = services.Options.FlushInterval;
-        _flushTimer = this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(interval, interval) { Interleave = true, KeepAlive = false });
-    }
-
-    private async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        if (_writing is null && _limits.IsDirty)
-        {
-            await WriteAsync().ConfigureAwait(true);
-        }
-
-        // Still dirty (changed while the write was in flight, or the write failed): the timer fires again.
-        if (!_limits.IsDirty && _writing is null && _flushArmed)
-        {
-            _flushTimer?.Dispose();
-            _flushTimer = null;
-            _flushArmed = false;
-        }
-    }
-
-    private Task WriteAsync()
-    {
-        var write = WriteOnceAsync();
-        // A write that failed at once has already cleared _writing in its finally.
-        _writing = write.IsCompleted ? null : write;
-        return write;
-    }
-
-    private async Task WriteOnceAsync()
-    {
-        var storage = services.Storage;
-        var fresh = _limits.FreshAfter(Now) <= TimeSpan.Zero;
-        _stored.State = new LimitGrainState { Data = fresh ? null : GrainStateCodec.Write(_limits) };
         _limits.IsDirty = false;
+        return _limits.FreshAfter(Now) <= TimeSpan.Zero ? null : GrainStateCodec.Write(_limits);
+    }
+
+    // The writer met another activation's write: take the stored state in a turn of this grain, then leave.
+    void ILimitStateOwner.OnStateConflict() =>
+        GrainContext.Scheduler.QueueAction(static grain => ((LimitGrain)grain).OnConflictAsync().Ignore(), this);
+
+    private async Task OnConflictAsync()
+    {
+        Log.Conflict(services.Logger, Policy.Name);
+        if (await RereadAsync().ConfigureAwait(true))
+        {
+            _record!.Reopen();
+        }
+
+        DeactivateOnIdle();
+    }
+
+    private async Task<bool> RereadAsync()
+    {
+        var limits = new KeyLimits(_limits.Key, Policy, services.Regions.Region);
         try
         {
-            if (!fresh)
-            {
-                await storage.WriteStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
-            }
-            else if (_stored.RecordExists || _stored.ETag is not null)
-            {
-                // Equal to a fresh key: delete it rather than keep a useless record.
-                await storage.ClearStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
-            }
-        }
-        catch (InconsistentStateException e)
-        {
-            // A second activation wrote since we read (e.g. after a partition): never overwrite it; take it and leave.
-            services.Counters.Conflict();
-            Log.Conflict(services.Logger, Policy.Name, e);
-            await RereadAsync().ConfigureAwait(true);
-            DeactivateOnIdle();
+            await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _record!.Stored).ConfigureAwait(true);
+            _limits = limits;
+            Restore();
+            return true;
         }
         catch (Exception e)
         {
-            _limits.IsDirty = true;
-            services.Counters.WriteFailed();
-            if (services.ShouldLogStoreFailure())
-            {
-                Log.WriteFailed(services.Logger, Policy.Name, e);
-            }
-        }
-        finally
-        {
-            _writing = null;
-        }
-    }
-
-    private async Task RereadAsync()
-    {
-        var limits = new KeyLimits(_limits.Key, Policy);
-        try
-        {
-            await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _stored).ConfigureAwait(true);
-            _limits = limits;
-            Restore();
-        }
-        catch (Exception e) when (e is not InconsistentStateException)
-        {
-            // Keep deciding from memory until the deactivation; the next activation reads again.
-            Log.WriteFailed(services.Logger, Policy.Name, e);
+            // Keep deciding from memory until the deactivation (which then writes nothing); the next activation reads again.
+            Log.RereadFailed(services.Logger, Policy.Name, e);
+            return false;
         }
     }
 
     private void Restore()
     {
-        if (_stored.State?.Data is { Length: > 0 } data)
+        if (_record!.Stored.State?.Data is { Length: > 0 } data)
         {
             try
             {

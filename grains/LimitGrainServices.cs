@@ -13,7 +13,8 @@ public sealed class LimitGrainServices(
     IOptions<LimitGrainOptions> options,
     LimitGrainCounters counters,
     ILogger<LimitGrain> logger,
-    IRegionLink regions)
+    IRegionLink regions,
+    LimitStateWriter writer)
 {
     private const long StoreLogIntervalMs = 10_000;
     private IGrainStorage? _storage;
@@ -26,6 +27,9 @@ public sealed class LimitGrainServices(
 
     /// <summary>The silo's copy of the override list; none when the host registers no <see cref="IOverrideSource"/>.</summary>
     public IOverrideSource? Overrides => _overrides ??= services.GetService<IOverrideSource>();
+
+    /// <summary>The silo's write-behind, which writes the changed states of all its limit grains.</summary>
+    public LimitStateWriter Writer { get; } = writer;
 
     public TimeProvider Time { get; } = time;
 

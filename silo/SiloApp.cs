@@ -35,7 +35,7 @@ public static class SiloApp
 
         builder.UseOrleans(orleans => orleans
             .UseGrainLimiterClustering(cluster, silo.Redis)
-            .UseGrainLimiterStorage(silo)
+            .UseGrainLimiterStorage(silo, cluster.IsMultiSilo)
             .AddLimitGrains(silo));
         AddSilo(builder.Services, builder.Configuration);
         // Graceful stop: Kestrel stops, the silo leaves and deactivates its grains (each writes its state) within this.

@@ -3,18 +3,24 @@ using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Runtime;
 using GrainLimiter.Silo.Storage;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using StackExchange.Redis;
 
 namespace GrainLimiter.Silo.Hosting;
 
-/// <summary>The limit grains' storage: Orleans' in-memory grain storage, or Microsoft.Orleans.Persistence.Redis.</summary>
+/// <summary>The limit grains' storage: in memory (in the process, or Orleans' for a cluster), or Microsoft.Orleans.Persistence.Redis.</summary>
 public static class StorageSiloBuilderExtensions
 {
-    public static ISiloBuilder UseGrainLimiterStorage(this ISiloBuilder silo, SiloOptions options)
+    public static ISiloBuilder UseGrainLimiterStorage(this ISiloBuilder silo, SiloOptions options, bool multiSilo)
     {
         if (options.Storage != "redis")
         {
-            return silo.AddMemoryGrainStorage(LimitGrainOptions.StorageName).AddMemoryGrainStorage(LimitGrainOptions.AdminStorageName);
+            // Orleans' memory storage lets the silos of a cluster read each other's states, at a grain call per write;
+            // a single silo keeps them in a dictionary. The admin storage (the override list) is written rarely.
+            var limits = multiSilo
+                ? silo.AddMemoryGrainStorage(LimitGrainOptions.StorageName)
+                : silo.ConfigureServices(static services => services.AddKeyedSingleton<IGrainStorage, InProcessGrainStorage>(LimitGrainOptions.StorageName));
+            return limits.AddMemoryGrainStorage(LimitGrainOptions.AdminStorageName);
         }
 
         var configuration = RedisConfiguration.Parse(options.Redis!);

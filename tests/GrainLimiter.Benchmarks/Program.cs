@@ -4,7 +4,9 @@ using GrainLimiter.Benchmarks.Memory;
 
 // "load [options]": the load benchmark against the usual alternatives (see LoadSettings.Usage).
 // "regions [--rates 200,1000,3000] [--sync-interval 100] [--seconds 5]": global limits across 3 regions (RegionsCommand).
-// "grain-memory [count]": bytes per Orleans activation and what deactivation frees; anything else goes to BenchmarkDotNet.
+// "grain-memory [count]": bytes per Orleans activation and what deactivation frees.
+// "grain-cpu [keys] [seconds]": CPU µs and bytes allocated per local grain decision, write-behind included.
+// Anything else goes to BenchmarkDotNet.
 if (args is ["load", ..])
 {
     return await LoadCommand.RunAsync(args[1..]);
@@ -18,6 +20,13 @@ if (args is ["regions", ..])
 if (args is ["grain-memory", ..])
 {
     await GrainMemory.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    return 0;
+}
+
+if (args is ["grain-cpu", ..])
+{
+    var numbers = args[1..].Select(static a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    await GrainCpu.RunAsync(numbers.Length > 0 ? numbers[0] : 100_000, numbers.Length > 1 ? numbers[1] : 5);
     return 0;
 }
 
