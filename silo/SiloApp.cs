@@ -8,6 +8,7 @@ using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Regions;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,8 @@ public static class SiloApp
         builder.UseOrleans(orleans => orleans
             .UseGrainLimiterClustering(cluster, silo.Redis)
             .UseGrainLimiterStorage(silo)
-            .AddLimitGrains(silo));
+            .AddLimitGrains(silo)
+            .AddTopSummaries());
         AddSilo(builder.Services, builder.Configuration);
         // Graceful stop: Kestrel stops, the silo leaves and deactivates its grains (each writes its state) within this.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = silo.ShutdownTimeout);
@@ -58,6 +60,7 @@ public static class SiloApp
         app.MapGrpcFronts();
         app.MapRegionSync();
         admin?.MapCluster();
+        admin?.MapTop();
         app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
