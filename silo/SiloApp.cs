@@ -1,6 +1,7 @@
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Admin;
+using GrainLimiter.Silo.Fronts.Admin.Dashboard;
 using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
@@ -37,7 +38,8 @@ public static class SiloApp
             .UseGrainLimiterClustering(cluster, silo.Redis)
             .UseGrainLimiterStorage(silo)
             .AddLimitGrains(silo)
-            .AddTopSummaries());
+            .AddTopSummaries()
+            .AddAdminDashboard(silo));
         AddSilo(builder.Services, builder.Configuration);
         // Graceful stop: Kestrel stops, the silo leaves and deactivates its grains (each writes its state) within this.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = silo.ShutdownTimeout);
@@ -53,6 +55,7 @@ public static class SiloApp
 
         // Routing runs first (implicitly); refused admin calls are audited too, so the audit step comes before authentication.
         app.UseAdminAudit();
+        app.UseDashboardHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCheckEndpoints();
@@ -61,6 +64,7 @@ public static class SiloApp
         app.MapRegionSync();
         admin?.MapCluster();
         admin?.MapTop();
+        app.MapAdminPages(app.Services.GetRequiredService<AdminTokens>());
         app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
