@@ -11,11 +11,21 @@ namespace GrainLimiter.Grains;
 /// no longer matches the policy (the configuration changed) restores as fresh.
 /// Version 2 (global policies) appends the reset epoch, the number of region counts and each count as limit index,
 /// window, region name (length, UTF-8) and count.
+/// Version 3 (a key with an operator's override) is version 1's layout followed by a flags varint (1: version 2's
+/// region counts follow, 2: an override follows), then those parts: the override as its expiry (UTC ticks, 0 for none),
+/// its item count and per item the limit name (length, UTF-8), a kind (0 limit, 1 multiplier) and the value (the
+/// multiplier's IEEE bits). A key without an override is still written as version 1 or 2, so silos of an earlier
+/// release read it during a rolling upgrade.
 /// </remarks>
 public static class GrainStateCodec
 {
     private const byte Version = 1;
     private const byte GlobalVersion = 2;
+    private const byte FlaggedVersion = 3;
+    private const long RegionCountsFlag = 1;
+    private const long OverrideFlag = 2;
+    // A policy has at most 16 limits; limit names are short configured names.
+    private const int MaxOverrideItems = 16;
     // Region names are short configured names; anything longer is not a state this codec wrote.
     private const int MaxRegionNameBytes = 256;
 
@@ -23,7 +33,8 @@ public static class GrainStateCodec
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         var span = buffer.GetSpan(2);
-        span[0] = grain.IsGlobal ? GlobalVersion : Version;
+        var overridden = grain.Override;
+        span[0] = overridden is not null ? FlaggedVersion : grain.IsGlobal ? GlobalVersion : Version;
         span[1] = (byte)grain.LimitCount;
         buffer.Advance(2);
         for (var i = 0; i < grain.LimitCount; i++)
@@ -39,6 +50,11 @@ public static class GrainStateCodec
             {
                 WriteVarint(buffer, entry);
             }
+        }
+
+        if (overridden is not null)
+        {
+            WriteVarint(buffer, (grain.IsGlobal ? RegionCountsFlag : 0) | OverrideFlag);
         }
 
         if (grain.IsGlobal)
@@ -57,14 +73,33 @@ public static class GrainStateCodec
             }
         }
 
+        if (overridden is not null)
+        {
+            WriteOverride(buffer, overridden);
+        }
+
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteOverride(ArrayBufferWriter<byte> buffer, KeyOverride value)
+    {
+        WriteVarint(buffer, value.ExpiresAt?.UtcTicks ?? 0);
+        WriteVarint(buffer, value.Limits.Length);
+        foreach (var item in value.Limits)
+        {
+            var name = System.Text.Encoding.UTF8.GetBytes(item.Name);
+            WriteVarint(buffer, name.Length);
+            buffer.Write(name);
+            WriteVarint(buffer, item.Limit is null ? 1 : 0);
+            WriteVarint(buffer, item.Limit ?? BitConverter.DoubleToInt64Bits(item.Multiplier ?? 1));
+        }
     }
 
     /// <summary>Restores <paramref name="grain"/> from <paramref name="data"/>.</summary>
     /// <exception cref="InvalidDataException">The data is not a state this codec wrote.</exception>
     public static void Read(KeyLimits grain, ReadOnlySpan<byte> data)
     {
-        if (data.Length < 2 || data[0] is not (Version or GlobalVersion))
+        if (data.Length < 2 || data[0] is not (Version or GlobalVersion or FlaggedVersion))
         {
             throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has unknown version {(data.Length > 0 ? data[0] : -1)}.");
         }
@@ -101,10 +136,49 @@ public static class GrainStateCodec
             }
         }
 
-        if (data[0] == GlobalVersion)
+        var flags = data[0] switch
+        {
+            GlobalVersion => RegionCountsFlag,
+            FlaggedVersion => ReadVarint(data, ref position),
+            _ => 0,
+        };
+        if ((flags & RegionCountsFlag) != 0)
         {
             ReadRegionCounts(grain, data, ref position);
         }
+
+        if ((flags & OverrideFlag) != 0)
+        {
+            grain.RestoreOverride(ReadOverride(grain, data, ref position));
+        }
+    }
+
+    private static KeyOverride ReadOverride(KeyLimits grain, ReadOnlySpan<byte> data, ref int position)
+    {
+        var expires = ReadVarint(data, ref position);
+        var count = ReadVarint(data, ref position);
+        if (expires < 0 || expires > DateTimeOffset.MaxValue.UtcTicks || count is < 0 or > MaxOverrideItems)
+        {
+            throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has a bad override (expiry {expires}, {count} items).");
+        }
+
+        var items = new LimitOverride[count];
+        for (var i = 0; i < count; i++)
+        {
+            var length = ReadVarint(data, ref position);
+            if (length is < 0 or > MaxRegionNameBytes || length > data.Length - position)
+            {
+                throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has a bad override name length {length}.");
+            }
+
+            var name = System.Text.Encoding.UTF8.GetString(data.Slice(position, (int)length));
+            position += (int)length;
+            var kind = ReadVarint(data, ref position);
+            var value = ReadVarint(data, ref position);
+            items[i] = kind == 0 ? new LimitOverride(name, value, null) : new LimitOverride(name, null, BitConverter.Int64BitsToDouble(value));
+        }
+
+        return new KeyOverride([.. items], expires == 0 ? null : new DateTimeOffset(expires, TimeSpan.Zero));
     }
 
     private static void ReadRegionCounts(KeyLimits grain, ReadOnlySpan<byte> data, ref int position)

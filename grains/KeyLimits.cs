@@ -21,6 +21,10 @@ public sealed class KeyLimits
     private readonly RegionCounter[]? _regions;
     // While a peer region is down: what each limit may still admit here (a fair share); not persisted.
     private FairShare[]? _shares;
+    // An operator's override (persisted) and, while it is in force, the algorithm each limit decides with.
+    private KeyOverride? _override;
+    private LimitAlgorithm[]? _effective;
+    private long _overrideUntil = long.MaxValue;
 
     /// <param name="key">The key within the policy.</param>
     /// <param name="policy">The policy.</param>
@@ -81,11 +85,11 @@ public sealed class KeyLimits
         long leaseId = 0;
         for (var i = 0; i < LimitCount; i++)
         {
-            var charged = Policy.Algorithms[i].Charge(ref State(i), now, cost);
+            var charged = Algorithm(i).Charge(ref State(i), now, cost);
             leaseId = charged != 0 ? charged : leaseId;
             if (_regions is not null)
             {
-                _regions[i].Add(Region, Policy.Algorithms[i].GlobalWindow(ref State(i), now), cost);
+                _regions[i].Add(Region, Algorithm(i).GlobalWindow(ref State(i), now), cost);
                 if (_shares is not null)
                 {
                     _shares[i].Left -= cost;
@@ -100,13 +104,14 @@ public sealed class KeyLimits
     /// <summary>What <see cref="TryAcquire"/> would answer, without charging anything.</summary>
     public LimitDecision Evaluate(long now, long cost)
     {
+        ExpireOverride(now);
         LimitDecision? denied = null;
         LimitDecision tightest = default;
         var wait = TimeSpan.Zero;
         var alert = false;
         for (var i = 0; i < LimitCount; i++)
         {
-            var decision = _regions is null ? Policy.Algorithms[i].Check(ref State(i), now, cost) : CheckGlobal(i, now, cost);
+            var decision = _regions is null ? Algorithm(i).Check(ref State(i), now, cost) : CheckGlobal(i, now, cost);
             decision = decision with { LimitIndex = i, AlertReached = ReachedAlert(i, decision) };
 
             if (!decision.Allowed)
@@ -143,9 +148,10 @@ public sealed class KeyLimits
     /// <summary>Gives back a charge that another key of the same check denied.</summary>
     public void Refund(long now, long cost, long leaseId)
     {
+        ExpireOverride(now);
         for (var i = 0; i < LimitCount; i++)
         {
-            Policy.Algorithms[i].Refund(ref State(i), now, cost, leaseId);
+            Algorithm(i).Refund(ref State(i), now, cost, leaseId);
         }
 
         IsDirty = true;
@@ -154,11 +160,12 @@ public sealed class KeyLimits
     /// <summary>Releases a concurrency lease; the other limits keep their charge.</summary>
     public void Release(long now, long leaseId)
     {
+        ExpireOverride(now);
         for (var i = 0; i < LimitCount; i++)
         {
             if (Policy.Definition.Limits[i].Algorithm == LimitAlgorithmKind.Concurrency)
             {
-                Policy.Algorithms[i].Refund(ref State(i), now, 0, leaseId);
+                Algorithm(i).Refund(ref State(i), now, 0, leaseId);
             }
         }
 
@@ -210,6 +217,7 @@ public sealed class KeyLimits
     public bool MergeRegionCounts(long now, GlobalCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
+        ExpireOverride(now);
         if (_regions is null || counts.Epoch < ResetEpoch)
         {
             return false;
@@ -232,7 +240,7 @@ public sealed class KeyLimits
             var rose = _regions[count.Limit].Merge(count.Region, count.Window, count.Count);
             if (rose > 0)
             {
-                Policy.Algorithms[count.Limit].AbsorbRemote(ref State(count.Limit), now, count.Window, rose);
+                Algorithm(count.Limit).AbsorbRemote(ref State(count.Limit), now, count.Window, rose);
                 changed = true;
             }
         }
@@ -262,7 +270,7 @@ public sealed class KeyLimits
     // Every region's hits counted as this region's; while a peer is down, capped at this region's fair share.
     private LimitDecision CheckGlobal(int i, long now, long cost)
     {
-        var algorithm = Policy.Algorithms[i];
+        var algorithm = Algorithm(i);
         ref var state = ref State(i);
         var window = algorithm.GlobalWindow(ref state, now);
         var previous = algorithm.PreviousGlobalWindow(window);
@@ -302,14 +310,158 @@ public sealed class KeyLimits
     /// <summary>How long until every limit is equivalent to fresh; the persistence TTL.</summary>
     public TimeSpan FreshAfter(long now)
     {
-        var longest = TimeSpan.Zero;
+        // An override in force is state worth keeping until it expires (or for good).
+        var longest = _override is null || now >= _overrideUntil ? TimeSpan.Zero
+            : _overrideUntil == long.MaxValue ? TimeSpan.MaxValue : TimeSpan.FromTicks(_overrideUntil - now);
         for (var i = 0; i < LimitCount; i++)
         {
-            var fresh = Policy.Algorithms[i].FreshAfter(in State(i), now);
+            var fresh = Algorithm(i).FreshAfter(in State(i), now);
             longest = fresh > longest ? fresh : longest;
         }
 
         return longest;
+    }
+
+    /// <summary>The override in force (or expired, until the next decision notices); null when none.</summary>
+    public KeyOverride? Override => _override;
+
+    /// <summary>The algorithm limit <paramref name="index"/> decides with: the override's while one is in force.</summary>
+    public LimitAlgorithm Algorithm(int index) => _effective is null ? Policy.Algorithms[index] : _effective[index];
+
+    /// <summary>Puts <paramref name="value"/> in force (null or already expired: removes any override). Usage carries
+    /// over: each limit is judged against its new limit from now on (<see cref="LimitAlgorithm.Adopt"/>).</summary>
+    public void SetOverride(KeyOverride? value, long now)
+    {
+        var before = _effective;
+        Use(value is not null && value.InForceAt(now) ? value : null);
+        for (var i = 0; i < LimitCount; i++)
+        {
+            var previous = before is null ? Policy.Algorithms[i] : before[i];
+            var next = Algorithm(i);
+            if (!ReferenceEquals(previous, next))
+            {
+                next.Adopt(ref State(i), now, previous);
+            }
+        }
+
+        IsDirty = true;
+    }
+
+    /// <summary>Restores a persisted override as it was, expired or not: the state was kept under it (<see cref="GrainStateCodec"/>).</summary>
+    internal void RestoreOverride(KeyOverride value) => Use(value);
+
+    /// <summary>What an operator sees of the key at <paramref name="now"/>: each limit's usage, the pause and the override.</summary>
+    public KeyView Inspect(long now)
+    {
+        ExpireOverride(now);
+        var limits = new LimitView[LimitCount];
+        for (var i = 0; i < LimitCount; i++)
+        {
+            var decision = _regions is null ? Algorithm(i).Check(ref State(i), now, 0) : CheckGlobal(i, now, 0);
+            var spec = Policy.Definition.Limits[i];
+            var window = spec.Algorithm switch
+            {
+                LimitAlgorithmKind.Concurrency => spec.LeaseTtl,
+                LimitAlgorithmKind.Quota => TimeSpan.Zero,
+                _ => spec.Window,
+            };
+            limits[i] = new LimitView(Policy.LimitNames[i], spec.Algorithm, spec.Limit, Algorithm(i).Limit,
+                Math.Max(0, decision.Limit - decision.Remaining), decision.Remaining, decision.ResetAfter, window);
+        }
+
+        DateTimeOffset? paused = _pausedUntil > now ? new DateTimeOffset(_pausedUntil, TimeSpan.Zero) : null;
+        return new KeyView([.. limits], paused, _override);
+    }
+
+    /// <summary>This key under a reloaded policy: a limit whose name and algorithm are unchanged keeps its usage (judged
+    /// against the new limit); any other limit starts fresh. The pause and the override carry over.</summary>
+    public KeyLimits WithPolicy(CompiledPolicy policy, long now)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var next = new KeyLimits(Key, policy, Region) { _pausedUntil = _pausedUntil, IsDirty = true };
+        if (_override is not null)
+        {
+            next.Use(_override);
+        }
+
+        if (next._regions is not null && _regions is not null)
+        {
+            next.ResetEpoch = ResetEpoch;
+        }
+
+        for (var i = 0; i < next.LimitCount; i++)
+        {
+            var name = policy.LimitNames[i];
+            for (var j = 0; j < LimitCount; j++)
+            {
+                if (Policy.LimitNames[j] == name && Policy.Definition.Limits[j].Algorithm == policy.Definition.Limits[i].Algorithm)
+                {
+                    next.State(i) = State(j);
+                    next.Algorithm(i).Adopt(ref next.State(i), now, Algorithm(j));
+                    if (next._regions is not null && _regions is not null)
+                    {
+                        next._regions[i] = _regions[j];
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        next.ExpireOverride(now);
+        return next;
+    }
+
+    private void ExpireOverride(long now)
+    {
+        if (now >= _overrideUntil)
+        {
+            SetOverride(null, now);
+        }
+    }
+
+    // Sets the override and the algorithms it gives each limit; the states are left as they are.
+    private void Use(KeyOverride? value)
+    {
+        _override = value;
+        _overrideUntil = value?.ExpiresAt?.UtcTicks ?? long.MaxValue;
+        _effective = null;
+        if (value is null)
+        {
+            return;
+        }
+
+        var effective = Policy.Algorithms.ToArray();
+        foreach (var item in value.Limits)
+        {
+            var index = IndexOf(item.Name);
+            if (index >= 0)
+            {
+                try
+                {
+                    effective[index] = LimitAlgorithm.Create(KeyOverrides.Apply(Policy.Definition.Limits[index], item));
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    // Outside what the algorithm can hold (the admin front refuses it): the policy's limit stays.
+                }
+            }
+        }
+
+        _effective = effective;
+    }
+
+    private int IndexOf(string name)
+    {
+        for (var i = 0; i < LimitCount; i++)
+        {
+            if (Policy.LimitNames[i] == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     internal ref LimitState State(int index)

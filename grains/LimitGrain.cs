@@ -26,6 +26,8 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
     private IGrainTimer? _flushTimer;
     private bool _flushArmed;
     private Task? _writing;
+    // The resolver's version this grain's policy was resolved at; a reload changes it (FollowPolicy).
+    private long _policyVersion;
 
     private CompiledPolicy Policy => _limits.Policy;
 
@@ -39,6 +41,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             throw new InvalidOperationException($"Policy '{policyName}' is not known on this silo; every silo must load the same policy and Envoy files.");
         }
 
+        _policyVersion = services.Policies.Version;
         _limits = new KeyLimits(key, policy, services.Regions.Region);
         try
         {
@@ -94,6 +97,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public ValueTask<GrainDecision> AcquireAsync(long cost)
     {
+        FollowPolicy();
         if (_unavailable)
         {
             return Unavailable(shadow: true);
@@ -118,6 +122,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public ValueTask<GrainDecision> EvaluateAsync(long cost)
     {
+        FollowPolicy();
         if (_unavailable)
         {
             return Unavailable(shadow: false);
@@ -129,6 +134,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public ValueTask MergeRegionCountsAsync(GlobalCounts counts)
     {
+        FollowPolicy();
         // A report for a key whose state could not be read waits for the next one: the counts only grow.
         if (!_unavailable && _limits.MergeRegionCounts(Now, counts))
         {
@@ -144,6 +150,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public ValueTask RefundAsync(long cost, long leaseId)
     {
+        FollowPolicy();
         if (!_unavailable)
         {
             _limits.Refund(Now, cost, leaseId);
@@ -155,6 +162,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public ValueTask<GrainDecision> ReleaseAsync(long leaseId)
     {
+        FollowPolicy();
         if (_unavailable)
         {
             return Unavailable(shadow: false);
@@ -167,6 +175,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public ValueTask<GrainDecision> ResetAsync()
     {
+        FollowPolicy();
         if (_unavailable)
         {
             return Unavailable(shadow: false);
@@ -184,6 +193,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     public ValueTask<GrainDecision> PauseAsync(DateTimeOffset until)
     {
+        FollowPolicy();
         if (_unavailable)
         {
             return Unavailable(shadow: false);
@@ -191,6 +201,86 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
         _limits.PauseUntil(until.UtcTicks);
         return Answer(_limits.Evaluate(Now, 0));
+    }
+
+    public ValueTask<KeyView> InspectAsync()
+    {
+        FollowPolicy();
+        var view = _limits.Inspect(Now);
+        AfterTurn();
+        return ValueTask.FromResult(view);
+    }
+
+    public async ValueTask<KeyView> SetOverrideAsync(KeyOverride value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        FollowPolicy();
+        UsableForAdmin();
+        _limits.SetOverride(value, Now);
+        await WriteThroughAsync().ConfigureAwait(true);
+        return _limits.Inspect(Now);
+    }
+
+    public async ValueTask<bool> ClearOverrideAsync()
+    {
+        FollowPolicy();
+        UsableForAdmin();
+        var had = _limits.Override?.InForceAt(Now) == true;
+        if (_limits.Override is not null)
+        {
+            _limits.SetOverride(null, Now);
+            await WriteThroughAsync().ConfigureAwait(true);
+        }
+
+        return had;
+    }
+
+    // An override must not be lost, nor overwrite a state this activation could not read.
+    private void UsableForAdmin()
+    {
+        if (_unavailable)
+        {
+            DeactivateOnIdle();
+            throw new InvalidOperationException($"The state of this '{Policy.Name}' key could not be read; try again.");
+        }
+    }
+
+    // An admin change waits for the store (decisions never do): written now, not behind; a failed write is retried behind.
+    private async Task WriteThroughAsync()
+    {
+        if (_writing is { } pending)
+        {
+            await pending.ConfigureAwait(true);
+        }
+
+        await WriteAsync().ConfigureAwait(true);
+        AfterTurn();
+        if (_limits.IsDirty)
+        {
+            // No decision ran meanwhile (this turn is not interleaved): the write failed. It is retried behind.
+            throw new InvalidOperationException($"The change to this '{Policy.Name}' key is in force but could not be stored yet; it is retried.");
+        }
+    }
+
+    // A reloaded policy applies from the key's next call: usage carried by limit name and algorithm; a removed policy's
+    // grain answers this call under the old one and leaves.
+    private void FollowPolicy()
+    {
+        var version = services.Policies.Version;
+        if (version == _policyVersion)
+        {
+            return;
+        }
+
+        _policyVersion = version;
+        if (!services.Policies.TryResolve(Policy.Name, out var policy))
+        {
+            DeactivateOnIdle();
+        }
+        else if (!ReferenceEquals(policy, Policy))
+        {
+            _limits = _limits.WithPolicy(policy, Now);
+        }
     }
 
     private ValueTask<GrainDecision> Answer(in LimitDecision decision, string? reason = null, bool charged = false)

@@ -6,6 +6,9 @@ public sealed class LimitGrainOptions
     /// <summary>The grain storage provider limit grains use (memory or Redis, chosen by the silo).</summary>
     public const string StorageName = "limits";
 
+    /// <summary>The storage of the admin grains (the override directory): like <see cref="StorageName"/>, but entries never expire.</summary>
+    public const string AdminStorageName = "admin";
+
     /// <summary>The grain type name passed to the storage (part of the Redis key).</summary>
     public const string StateName = "limit";
 

@@ -9,6 +9,7 @@ using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Regions;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Reload;
 using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -76,7 +77,10 @@ public static class SiloApp
         services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System); // TryAdd: tests may run the silo on their own clock.
-        services.AddSingleton(provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PoliciesFile(provider))));
+        services.AddSingleton(static provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PolicyReloader.PolicyFile(provider.GetRequiredService<IOptions<SiloOptions>>().Value))));
+        services.AddSingleton<PolicyReloader>();
+        services.AddHostedService<PolicyFileWatcher>();
+        services.AddHostedService<PolicyReloadFollower>();
         services.AddOptions<SiloClusterOptions>().Bind(configuration.GetSection(SiloClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloClusterOptions>, SiloClusterOptionsValidator>();
         services.AddSingleton(static provider => new GrainReferenceCache(provider.GetRequiredService<IGrainFactory>(), GrainReferenceCacheCapacity));
@@ -97,11 +101,5 @@ public static class SiloApp
         var options = configuration.GetSection(section).Get<T>() ?? new T();
         var result = validator.Validate(null, options);
         return result.Failed ? throw new OptionsValidationException(section, typeof(T), result.Failures) : options;
-    }
-
-    private static string PoliciesFile(IServiceProvider provider)
-    {
-        var configured = provider.GetRequiredService<IOptions<SiloOptions>>().Value.PoliciesFile;
-        return string.IsNullOrEmpty(configured) ? Path.Combine(AppContext.BaseDirectory, "policies.yaml") : configured;
     }
 }

@@ -33,6 +33,23 @@ public abstract class ExactTimeAlgorithm : LimitAlgorithm
         Store(ref state, Int128.Max(0, ahead - ((Int128)Math.Min(cost, Capacity) * WindowTicks)));
     }
 
+    /// <summary>Keeps the units in debt (GCRA) or queued (leaky bucket): the kept time moves to where the same units
+    /// take this algorithm's rate to pass.</summary>
+    public sealed override void Adopt(ref LimitState state, long now, LimitAlgorithm previous)
+    {
+        base.Adopt(ref state, now, previous);
+        if (previous is not ExactTimeAlgorithm earlier || earlier.GetType() != GetType() || ReferenceEquals(earlier, this))
+        {
+            return;
+        }
+
+        // Units ahead = ahead / W (in 1/L ticks); the same units under this window: units * W'.
+        var ahead = earlier.Normalize(ref state, now);
+        var units = DivRem(ahead, earlier.WindowTicks, out var part);
+        var converted = ((Int128)units * WindowTicks) + ((Int128)part * WindowTicks / earlier.WindowTicks);
+        Store(ref state, Int128.Min(converted, (Int128)MaxSpanTicks * Limit));
+    }
+
     /// <summary>Fresh once the kept time is reached: the bucket is full again, the queue empty.</summary>
     public sealed override TimeSpan FreshAfter(in LimitState state, long now)
     {

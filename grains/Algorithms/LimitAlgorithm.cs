@@ -62,6 +62,16 @@ public abstract class LimitAlgorithm
     {
     }
 
+    /// <summary>Carries <paramref name="state"/>, kept by <paramref name="previous"/> (the same algorithm with another limit,
+    /// burst or window: an override or a reloaded policy), over to this algorithm, keeping the usage it counts.</summary>
+    /// <remarks>Counting algorithms (windows, log, quota, concurrency) count hits or leases, which mean the same under any
+    /// limit: nothing to do. The token bucket keeps its tokens used; GCRA and the leaky bucket keep their debt in tokens.</remarks>
+    public virtual void Adopt(ref LimitState state, long now, LimitAlgorithm previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        Validate(now, 0);
+    }
+
     /// <summary>The most regions a global limit counts; bounds a bucket's debt from remote hits.</summary>
     public const int MaxRegions = 16;
 

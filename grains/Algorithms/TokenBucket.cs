@@ -82,6 +82,21 @@ public sealed class TokenBucket : LimitAlgorithm
         }
     }
 
+    public override void Adopt(ref LimitState state, long now, LimitAlgorithm previous)
+    {
+        base.Adopt(ref state, now, previous);
+        if (previous is not TokenBucket earlier || ReferenceEquals(earlier, this))
+        {
+            return;
+        }
+
+        // Bring the tokens to now under the old rate, then restart the refill origin now: the tokens used carry over.
+        earlier.Refill(ref state, now);
+        state.Count = Math.Min(state.Count, MaxRegions * _capacity);
+        state.Stamp = Math.Max(now, state.Stamp);
+        state.Previous = 0;
+    }
+
     /// <summary>Adds the whole tokens accrued since the origin and moves the origin by exactly their time.</summary>
     private void Refill(ref LimitState state, long now)
     {

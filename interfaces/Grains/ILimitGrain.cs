@@ -43,4 +43,18 @@ public interface ILimitGrain : IGrainWithStringKey
     /// <summary>Global keys: this region's view of every region's hits (for tests and the admin view).</summary>
     [Alias("RegionCounts")]
     ValueTask<GlobalCounts> RegionCountsAsync();
+
+    /// <summary>Admin: every limit's usage, the pause and the override in force, without charging.</summary>
+    [Alias("Inspect")]
+    ValueTask<KeyView> InspectAsync();
+
+    /// <summary>Admin: puts <paramref name="value"/> in force in place of any earlier override and writes the state before
+    /// answering, so it survives a crash; answers the key's view.</summary>
+    [Alias("SetOverride")]
+    ValueTask<KeyView> SetOverrideAsync(KeyOverride value);
+
+    /// <summary>Admin: removes the override (the policy's limits apply again), written before answering.</summary>
+    /// <returns>Whether an override was in force.</returns>
+    [Alias("ClearOverride")]
+    ValueTask<bool> ClearOverrideAsync();
 }

@@ -8,6 +8,12 @@ public sealed class SiloOptions
     /// <summary>Policy file (YAML). Empty: the demo file shipped beside the silo.</summary>
     public string? PoliciesFile { get; set; }
 
+    /// <summary>Watch the policy file and the Envoy descriptor files, reloading them when they change (<c>POST /admin/v1/policies/reload</c> works either way).</summary>
+    public bool WatchPolicies { get; set; } = true;
+
+    /// <summary>How long the watched files must stay unchanged before they are reloaded; also how often a silo looks for a reload announced by another.</summary>
+    public TimeSpan PolicyReloadDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Read-write bearer token for <c>/admin</c>. With neither admin token set, admin endpoints do not exist (404).</summary>
     public string? AdminToken { get; set; }
 

@@ -42,6 +42,8 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             nameof(options.FlushInterval), "must be between 1 ms and 1 minute.");
         Require(options.ShutdownTimeout >= TimeSpan.FromSeconds(1) && options.ShutdownTimeout <= TimeSpan.FromMinutes(10),
             nameof(options.ShutdownTimeout), "must be between 00:00:01 and 00:10:00.");
+        Require(options.PolicyReloadDelay >= TimeSpan.FromMilliseconds(10) && options.PolicyReloadDelay <= TimeSpan.FromMinutes(10),
+            nameof(options.PolicyReloadDelay), "must be between 10 ms and 10 minutes.");
         Require(options.MaxChecksPerRequest is >= 1 and <= 10_000, nameof(options.MaxChecksPerRequest), "must be between 1 and 10000.");
         Require(options.MaxKeyBytes is >= 1 and <= 64 * 1024, nameof(options.MaxKeyBytes), "must be between 1 and 65536.");
         Require(options.MaxCost >= 1, nameof(options.MaxCost), "must be at least 1.");

@@ -14,11 +14,18 @@ public static class StorageSiloBuilderExtensions
     {
         if (options.Storage != "redis")
         {
-            return silo.AddMemoryGrainStorage(LimitGrainOptions.StorageName);
+            return silo.AddMemoryGrainStorage(LimitGrainOptions.StorageName).AddMemoryGrainStorage(LimitGrainOptions.AdminStorageName);
         }
 
         var configuration = RedisConfiguration.Parse(options.Redis!);
         RedisKey prefix = $"{options.RedisKeyPrefix}:{options.Region}:";
+        // The admin grains' state (the override list) must outlive any idle time: no expiry. prefix:region:admin:{grain}.
+        silo.AddRedisGrainStorage(LimitGrainOptions.AdminStorageName, builder => builder.Configure(redis =>
+        {
+            redis.ConfigurationOptions = configuration;
+            redis.CreateMultiplexer = static o => RedisConfiguration.ConnectAsync(o.ConfigurationOptions!);
+            redis.GetStorageKey = (_, grainId) => prefix.Append("admin:" + grainId.ToString());
+        }));
         return silo.AddRedisGrainStorage(LimitGrainOptions.StorageName, builder => builder.Configure<PolicyRegistry, IOptions<SiloOptions>>((redis, policies, silo) =>
         {
             redis.ConfigurationOptions = configuration;

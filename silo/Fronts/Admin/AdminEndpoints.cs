@@ -19,6 +19,7 @@ internal static class AdminEndpoints
 
         var admin = endpoints.MapGroup("/admin/v1").RequireAuthorization(AdminAuthentication.ReadPolicy);
         admin.MapPost("/reset", ResetAsync).RequireAuthorization(AdminAuthentication.WritePolicy);
+        admin.MapKeys().MapOverrides().MapPolicies();
         return admin;
     }
 

@@ -28,7 +28,7 @@ internal sealed class RateLimitService
     public static string ServiceName => Protocol.Envoy.RateLimit.RateLimitService.Descriptor.FullName;
     public const string OverridePolicyPrefix = "envoy-override:";
 
-    private readonly EnvoyRateLimitConfig _config;
+    private volatile EnvoyRateLimitConfig _config;
     private readonly ILimitService _limits;
     private readonly PolicyRegistry _policies;
     private readonly SiloOptions _silo;
@@ -51,6 +51,12 @@ internal sealed class RateLimitService
             }
         }
     }
+
+    /// <summary>The descriptor configuration in use.</summary>
+    public EnvoyRateLimitConfig Config => _config;
+
+    /// <summary>Switches to a reloaded descriptor configuration, whose policies are already registered.</summary>
+    public void Use(EnvoyRateLimitConfig config) => _config = config;
 
     public async Task<RateLimitResponse> ShouldRateLimit(RateLimitRequest request, ServerCallContext context)
     {

@@ -25,6 +25,9 @@ public sealed class RunningSilo : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The silo's policy file (a temporary file of its own), for tests that change it.</summary>
+    public string PoliciesFile => _policiesFile;
+
     public IServiceProvider Services => _app.Services;
 
     public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();

@@ -23,6 +23,9 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
+    /// <summary>The policy file every silo of the cluster loads, for tests that change it.</summary>
+    public string PoliciesFile => _policiesFile;
+
     public static async Task<SiloProcessCluster> StartAsync(int silos, string policiesYaml, RedisServerProcess redis, IDictionary<string, string>? settings = null)
     {
         var policiesFile = Path.Combine(Path.GetTempPath(), $"grainlimiter-cluster-{Guid.NewGuid():N}.yaml");
