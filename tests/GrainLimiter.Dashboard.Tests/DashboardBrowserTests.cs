@@ -53,12 +53,23 @@ public sealed partial class DashboardBrowserTests(Chromium chromium) : IClassFix
         await Assertions.Expect(row).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(row.Locator("td.num")).ToHaveTextAsync("7");
         await Assertions.Expect(page.Locator("#policies tbody tr", new() { HasText = "login-attempts" })).ToContainTextAsync("50 %");
-        await Screenshot(page, "dashboard-grainlimiter.png");
 
         Assert.Equal(HttpStatusCode.TooManyRequests, (await _silo.Http.CheckAsync("login-attempts", "user:42")).StatusCode);
         await row.GetByRole(AriaRole.Button, new() { Name = "Reset" }).ClickAsync();
         await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("Reset login-attempts / user:42");
         Assert.Equal(HttpStatusCode.OK, (await _silo.Http.CheckAsync("login-attempts", "user:42")).StatusCode);
+
+        // Look a key up and raise its limit for a while: its next checks are judged against the override.
+        await page.Locator("#top tr[data-key='user:7']").GetByRole(AriaRole.Button, new() { Name = "Look up" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#key-title")).ToHaveTextAsync("login-attempts / user:7");
+        await Assertions.Expect(page.Locator("#key-limits tbody")).ToContainTextAsync("fixed_window");
+        await page.FillAsync("#override-value", "50");
+        await page.FillAsync("#override-expires", DateTime.UtcNow.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#override button[type=submit]");
+        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("Override applied to login-attempts / user:7");
+        await Assertions.Expect(page.Locator("#key-state")).ToContainTextAsync("limit 50");
+        Assert.Equal(HttpStatusCode.OK, (await _silo.Http.CheckAsync("login-attempts", "user:7")).StatusCode);
+        await Screenshot(page, "dashboard-grainlimiter.png");
         Assert.Empty(_policyViolations);
     }
 
