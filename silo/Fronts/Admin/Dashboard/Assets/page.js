@@ -46,10 +46,17 @@ const keyPath = (policy, key) => encodeURIComponent(policy) + '/' + encodeURICom
 
 function percent(rate) { return (rate * 100).toFixed(rate > 0 && rate < 0.1 ? 1 : 0) + ' %'; }
 
+function period(ms) {
+  if (ms % 86400000 === 0) return ms / 86400000 + ' d';
+  if (ms % 3600000 === 0) return ms / 3600000 + ' h';
+  if (ms % 60000 === 0) return ms / 60000 + ' min';
+  return ms / 1000 + ' s';
+}
+
 function describeLimits(name) {
   const definition = policyDefinitions.get(name);
   if (!definition) return '';
-  return definition.limits.map((l) => `${l.limit} / ${l.windowMs / 1000} s (${l.algorithm})`).join(', ');
+  return definition.limits.map((l) => `${l.limit} / ${period(l.windowMs)} (${l.algorithm})`).join(', ');
 }
 
 async function loadPolicies() {
