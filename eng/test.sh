@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs every GrainLimiter test. Installs what the tests need first, so a fresh machine with
-# only the .NET SDK works: redis-server and prometheus (Debian packages), Garnet (dotnet tool from
+# only the .NET SDK works: redis-server, prometheus and chromium (Debian packages), Garnet (dotnet tool from
 # the repo's manifest), and the npm gRPC peers used by the wire tests. The tests start and stop the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests start: redis-server (storage tests), prometheus + promtool (a real scraper for /metrics).
+# Debian packages the tests start: redis-server (storage tests), prometheus + promtool (a real scraper for /metrics),
+# chromium (the dashboard tests drive it with Playwright; its own browsers are never downloaded).
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
 { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -18,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "${missing[*]} not installed and cannot be installed here (needs apt-get as root or sudo)." >&2
-    echo "Install them (e.g. 'apt-get install redis-server redis-tools prometheus') and run again." >&2
+    echo "Install them (e.g. 'apt-get install redis-server redis-tools prometheus chromium') and run again." >&2
     exit 1
   fi
 fi

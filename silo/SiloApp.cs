@@ -1,6 +1,7 @@
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Admin;
+using GrainLimiter.Silo.Fronts.Admin.Dashboard;
 using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
@@ -9,6 +10,7 @@ using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Regions;
 using GrainLimiter.Silo.Runtime;
 using GrainLimiter.Silo.Runtime.Reload;
+using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -36,7 +38,9 @@ public static class SiloApp
         builder.UseOrleans(orleans => orleans
             .UseGrainLimiterClustering(cluster, silo.Redis)
             .UseGrainLimiterStorage(silo, cluster.IsMultiSilo)
-            .AddLimitGrains(silo));
+            .AddLimitGrains(silo)
+            .AddTopSummaries()
+            .AddAdminDashboard(silo));
         AddSilo(builder.Services, builder.Configuration);
         // Graceful stop: Kestrel stops, the silo leaves and deactivates its grains (each writes its state) within this.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = silo.ShutdownTimeout);
@@ -52,6 +56,7 @@ public static class SiloApp
 
         // Routing runs first (implicitly); refused admin calls are audited too, so the audit step comes before authentication.
         app.UseAdminAudit();
+        app.UseDashboardHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCheckEndpoints();
@@ -59,6 +64,8 @@ public static class SiloApp
         app.MapGrpcFronts();
         app.MapRegionSync();
         admin?.MapCluster();
+        admin?.MapTop();
+        app.MapAdminPages(app.Services.GetRequiredService<AdminTokens>());
         app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");

@@ -3,6 +3,7 @@ using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Runtime.TopKeys;
 
 namespace GrainLimiter.Silo.Runtime;
 
@@ -14,7 +15,7 @@ namespace GrainLimiter.Silo.Runtime;
 /// cannot be reached (its silo crashed, the call timed out) is answered by the policy's failure mode with reason
 /// <see cref="OwnerUnreachableReason"/>.
 /// </remarks>
-public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, ILogger<LimitService> logger) : ILimitService
+public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, ILogger<LimitService> logger) : ILimitService
 {
     public const string ShadowModeReason = DecisionReasons.ShadowMode;
     public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;
@@ -62,6 +63,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         }
 
         metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
+        heavyHitters.Record(results);
         return new CheckOutcome(allowed, results);
     }
 

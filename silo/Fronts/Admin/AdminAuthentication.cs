@@ -3,14 +3,17 @@ using System.Text.Encodings.Web;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Http;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
 
 /// <summary>ASP.NET Core authentication and authorization for <c>/admin</c>: bearer tokens with read or write access.</summary>
 /// <remarks>
-/// <see cref="Scheme"/> is a policy scheme, so other ways to present a token (the dashboard's login cookie) plug in
-/// beside the bearer header. No scheme is the default: requests outside <c>/admin</c> are never authenticated.
+/// <see cref="Scheme"/> is a policy scheme: a request with an <c>Authorization</c> header is judged by its bearer token,
+/// any other by the dashboard's login cookie (<see cref="AdminCookie"/>). No scheme is the default: requests outside
+/// <c>/admin</c> are never authenticated.
 /// </remarks>
 public static class AdminAuthentication
 {
@@ -18,6 +21,8 @@ public static class AdminAuthentication
     public const string Scheme = "GrainLimiterAdmin";
 
     public const string BearerScheme = "GrainLimiterAdminBearer";
+
+    public const string CookieScheme = "GrainLimiterAdminCookie";
 
     /// <summary>Authorization policy of every admin endpoint: a read or write token.</summary>
     public const string ReadPolicy = "grainlimiter-admin-read";
@@ -31,8 +36,15 @@ public static class AdminAuthentication
     {
         services.AddSingleton(static provider => new AdminTokens(provider.GetRequiredService<IOptions<SiloOptions>>().Value));
         services.AddAuthentication()
-            .AddPolicyScheme(Scheme, "GrainLimiter admin", static scheme => scheme.ForwardDefault = BearerScheme)
-            .AddScheme<AuthenticationSchemeOptions, BearerHandler>(BearerScheme, null);
+            .AddPolicyScheme(Scheme, "GrainLimiter admin", static scheme =>
+            {
+                scheme.ForwardDefault = BearerScheme;
+                scheme.ForwardDefaultSelector = static context =>
+                    context.Request.Headers.ContainsKey(HeaderNames.Authorization) ? BearerScheme : CookieScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, BearerHandler>(BearerScheme, null)
+            .AddCookie(CookieScheme, AdminCookie.Configure);
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<AdminTokens>(AdminCookie.Validate);
         services.AddAuthorizationBuilder()
             .AddPolicy(ReadPolicy, static policy => policy.AddAuthenticationSchemes(Scheme)
                 .RequireClaim(AccessClaim, nameof(AdminAccess.Read), nameof(AdminAccess.Write)))
@@ -42,8 +54,21 @@ public static class AdminAuthentication
     }
 
     /// <summary>A principal holding <paramref name="access"/>, for any scheme that accepted a token.</summary>
-    public static ClaimsPrincipal Principal(AdminAccess access, string scheme) =>
-        new(new ClaimsIdentity([new Claim(AccessClaim, access.ToString())], scheme));
+    public static ClaimsPrincipal Principal(AdminAccess access, string scheme, params Claim[] more) =>
+        new(new ClaimsIdentity([new Claim(AccessClaim, access.ToString()), .. more], scheme));
+
+    /// <summary>The 401 answer of an admin API call without an accepted token (bearer header or login cookie).</summary>
+    public static Task WriteUnauthorizedAsync(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"grainlimiter-admin\"";
+        return Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization",
+            "Authorization: a valid 'Bearer <GrainLimiter:AdminToken>' (or AdminReadToken) header is required.");
+    }
+
+    /// <summary>The 403 answer of a change asked with the read-only token.</summary>
+    public static Task WriteForbiddenAsync(HttpContext context) =>
+        Problem.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", "Authorization",
+            "Authorization: this token is read-only; changes need GrainLimiter:AdminToken.");
 
     /// <summary>The access the request authenticated with (set once authorization has run).</summary>
     public static AdminAccess Access(this HttpContext context) =>
@@ -70,15 +95,8 @@ public static class AdminAuthentication
                 : AuthenticateResult.Success(new AuthenticationTicket(Principal(access, Scheme.Name), Scheme.Name)));
         }
 
-        protected override Task HandleChallengeAsync(AuthenticationProperties properties)
-        {
-            Response.Headers.WWWAuthenticate = "Bearer realm=\"grainlimiter-admin\"";
-            return Problem.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized", "Authorization",
-                "Authorization: a valid 'Bearer <GrainLimiter:AdminToken>' (or AdminReadToken) header is required.");
-        }
+        protected override Task HandleChallengeAsync(AuthenticationProperties properties) => WriteUnauthorizedAsync(Context);
 
-        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-            Problem.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden", "Authorization",
-                "Authorization: this token is read-only; changes need GrainLimiter:AdminToken.");
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => WriteForbiddenAsync(Context);
     }
 }

@@ -34,5 +34,13 @@ public sealed class AdminTokens(SiloOptions options)
         return write ? AdminAccess.Write : read ? AdminAccess.Read : AdminAccess.None;
     }
 
+    /// <summary>A digest of the token that grants <paramref name="access"/>: a login cookie carries it, so changing the token ends its sessions.</summary>
+    public byte[] Fingerprint(AdminAccess access) => SHA256.HashData(access switch
+    {
+        AdminAccess.Write => _write,
+        AdminAccess.Read => _read,
+        _ => [],
+    });
+
     private static byte[] Bytes(string? token) => string.IsNullOrEmpty(token) ? [] : Encoding.UTF8.GetBytes(token);
 }

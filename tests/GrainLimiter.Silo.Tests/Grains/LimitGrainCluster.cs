@@ -3,6 +3,7 @@ using GrainLimiter.Policies;
 using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Storage;
@@ -72,7 +73,7 @@ public sealed class LimitGrainCluster : IAsyncLifetime
     public LimitService LimitService(int silo = 0)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), NullLogger<LimitService>.Instance);
+        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System), NullLogger<LimitService>.Instance);
     }
 
     public static string UniqueKey(string prefix) => $"{prefix}:{Guid.NewGuid():N}";
