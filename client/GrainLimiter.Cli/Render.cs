@@ -75,15 +75,18 @@ public static class Render
         return (name.Length == 0 ? "(the limit)" : name) + value;
     }));
 
-    /// <summary>One decision of <c>/v1/check</c> or <c>/v1/limits</c>.</summary>
-    public static void Decisions(IAnsiConsole console, IEnumerable<JsonElement> results)
+    /// <summary>The decisions of <c>/v1/check</c>, or (<paramref name="usageOnly"/>) the usage <c>/v1/limits</c> reports without charging.</summary>
+    public static void Decisions(IAnsiConsole console, IEnumerable<JsonElement> results, bool usageOnly = false)
     {
-        var table = new Table().AddColumns("policy", "key", "decision", "limit", "remaining", "resets in", "retry after", "decided by");
+        var table = usageOnly
+            ? new Table().AddColumns("policy", "key", "limit", "remaining", "resets in", "decided by")
+            : new Table().AddColumns("policy", "key", "decision", "limit", "remaining", "resets in", "retry after", "decided by");
         foreach (var result in results)
         {
             var allowed = result.TryGetProperty("allowed", out var a) && a.ValueKind == JsonValueKind.True;
             var reason = Text(result, "reason");
-            table.AddRow(
+            var cells = new List<string>
+            {
                 Markup.Escape(Text(result, "policy")),
                 Markup.Escape(Text(result, "key")),
                 (allowed ? "[green]allowed[/]" : "[red]denied[/]") + (reason.Length > 0 ? $" ({Markup.Escape(reason)})" : ""),
@@ -91,7 +94,15 @@ public static class Render
                 Text(result, "remaining"),
                 Number(result, "resetAfterMs") is { } reset ? Millis(reset) : "",
                 allowed ? "" : Number(result, "retryAfterMs") is { } retry ? Millis(retry) : "never",
-                Markup.Escape(Text(result, "limitName")));
+                Markup.Escape(Text(result, "limitName")),
+            };
+            if (usageOnly)
+            {
+                cells.RemoveAt(6);
+                cells.RemoveAt(2);
+            }
+
+            table.AddRow([.. cells]);
         }
 
         console.Write(table);

@@ -70,7 +70,7 @@ public static class KeyCommands
                 throw cli.Silo.Failure(HttpMethod.Get, "/v1/limits/" + path, response, admin: false);
             }
 
-            await Write(cli, response, result => Render.Decisions(cli.Console, [result]));
+            await Write(cli, response, result => Render.Decisions(cli.Console, [result], usageOnly: true));
             return ExitCodes.Ok;
         }, policy, key);
     }
