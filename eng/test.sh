@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every GrainLimiter test. Installs what the tests need first, so a fresh machine with
 # only the .NET SDK works: redis-server, prometheus and chromium (Debian packages), Garnet (dotnet tool from
-# the repo's manifest), and the npm gRPC peers used by the wire tests. The tests start and stop the servers.
+# the repo's manifest), the grainlimiter CLI (packed from client/GrainLimiter.Cli into .packages, then the same manifest),
+# and the npm gRPC peers used by the wire tests. The tests start and stop the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-dotnet tool restore >/dev/null
+# The grainlimiter CLI is a tool of the repo's manifest built from this repo: pack it into the local feed (.packages) first.
+dotnet pack client/GrainLimiter.Cli -c Release --nologo -v quiet >/dev/null
+dotnet tool restore --add-source .packages >/dev/null
 
 if [ -f tests/node/package.json ]; then
   npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null

@@ -1,4 +1,4 @@
 using GrainLimiter.Silo;
 
-var app = SiloApp.Build(args);
-await app.RunAsync();
+// A bad policy file, Envoy file or setting is printed as what to fix (exit 2); anything else crashes as a bug would.
+return await StartupProblems.RunAsync(() => SiloApp.Build(args).RunAsync(), Console.Error);

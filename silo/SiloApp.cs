@@ -1,8 +1,9 @@
+using GrainLimiter.Config;
+using GrainLimiter.Config.Envoy;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Admin.Dashboard;
-using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
 using GrainLimiter.Silo.Hosting;

@@ -1,3 +1,4 @@
+using GrainLimiter.Config;
 using GrainLimiter.Silo.Storage;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             }
         }
 
-        Require(options.Storage is "memory" or "redis", nameof(options.Storage), $"must be 'memory' or 'redis', not '{options.Storage}'.");
+        Require(options.Storage is "memory" or "redis", nameof(options.Storage), $"must be 'memory' or 'redis', not '{options.Storage}'{Suggestion.EndWithDidYouMean(options.Storage, ["memory", "redis"])}");
         if (options.Storage == "redis")
         {
             Require(!string.IsNullOrWhiteSpace(options.Redis), nameof(options.Redis), "is required when GrainLimiter__Storage is 'redis' (e.g. 'redis:6379,password=...').");

@@ -1,3 +1,4 @@
+using GrainLimiter.Config.Envoy;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using GrainLimiter.Policies;

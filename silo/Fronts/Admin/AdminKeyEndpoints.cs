@@ -1,3 +1,4 @@
+using GrainLimiter.Config;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;

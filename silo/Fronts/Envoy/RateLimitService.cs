@@ -1,3 +1,4 @@
+using GrainLimiter.Config.Envoy;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
@@ -47,7 +48,7 @@ internal sealed class RateLimitService
             var registered = policies.GetOrAdd(limit.Policy!);
             if (!ReferenceEquals(registered.Definition, limit.Policy))
             {
-                throw new EnvoyConfigException($"Descriptor '{limit.FullKey}' of domain '{limit.Domain}' would count under policy '{limit.Policy!.Name}', which the policy file already defines.");
+                throw new EnvoyConfigException([$"Descriptor '{limit.FullKey}' of domain '{limit.Domain}' would count under policy '{limit.Policy!.Name}', which the policy file already defines."]);
             }
         }
     }

@@ -1,3 +1,4 @@
+using GrainLimiter.Config.Envoy;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using GrainLimiter.Protocol.V1;

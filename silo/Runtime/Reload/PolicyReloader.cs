@@ -1,3 +1,5 @@
+using GrainLimiter.Config;
+using GrainLimiter.Config.Envoy;
 using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Config;
@@ -48,7 +50,7 @@ public sealed partial class PolicyReloader(
             }
             catch (PolicyFileException e)
             {
-                errors.AddRange(Problems(e.Message, PoliciesFile));
+                errors.AddRange(e.Errors);
             }
 
             EnvoyRateLimitConfig? descriptors = null;
@@ -58,7 +60,7 @@ public sealed partial class PolicyReloader(
             }
             catch (EnvoyConfigException e)
             {
-                errors.AddRange(Problems(e.Message, source: null));
+                errors.AddRange(e.Errors);
             }
 
             var envoyPolicies = descriptors?.Limits.Select(static l => l.Policy!).DistinctBy(static p => p.Name).ToArray() ?? [];
@@ -110,18 +112,6 @@ public sealed partial class PolicyReloader(
         {
             Reload("announced by another silo");
         }
-    }
-
-    // "x is invalid:\n  a\n  b" -> ["x: a", "x: b"]; a one-line message is one problem.
-    private static IEnumerable<string> Problems(string message, string? source)
-    {
-        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (lines.Length <= 1)
-        {
-            return lines;
-        }
-
-        return lines.Skip(1).Select(line => source is null || line.StartsWith(source, StringComparison.Ordinal) ? line : $"{source}: {line}");
     }
 
     private static partial class Log

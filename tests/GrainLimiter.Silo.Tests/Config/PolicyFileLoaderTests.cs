@@ -1,5 +1,5 @@
+using GrainLimiter.Config;
 using GrainLimiter.Policies;
-using GrainLimiter.Silo.Config;
 
 namespace GrainLimiter.Silo.Tests.Config;
 

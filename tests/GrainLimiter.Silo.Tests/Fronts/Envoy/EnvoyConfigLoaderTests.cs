@@ -1,3 +1,4 @@
+using GrainLimiter.Config.Envoy;
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.Envoy.Common;
 using GrainLimiter.Silo.Fronts.Envoy;
@@ -73,13 +74,13 @@ public sealed class EnvoyConfigLoaderTests
             """;
         var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Parse([("bad.yaml", yaml)]));
 
-        Assert.Contains("bad.yaml (line 4): descriptors[0].rate_limit.unit: 'fortnight' is not a unit", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bad.yaml (line 4, column 25): descriptors[0].rate_limit.unit: 'fortnight' is not a unit", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[1].rate_limit.unit: must not be set when 'unlimited' is true", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[2].rate_limit.requests_per_unit: '-3' is not a whole number", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[3].rate_limit.replaces[0].name: 'd' is this limit's own name", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[4]: duplicate descriptor 'bad.a'", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[5].key: is required", error.Message, StringComparison.Ordinal);
-        Assert.Contains("(line 14): descriptors[6].colour: unknown key", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(line 14, column 5): descriptors[6]: 'colour' is not a field of a descriptor (fields: key, value, rate_limit, descriptors, shadow_mode, detailed_metric).", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[6].rate_limit.algorithm: 'leaky_bucket' is not supported", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[7].shadow_mode: 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
     }
@@ -113,8 +114,8 @@ public sealed class EnvoyConfigLoaderTests
             ("four.yaml", "domain: [x"),
         ]));
 
-        Assert.Contains("two.yaml (line 1): domain: 'shared' is already defined in one.yaml", error.Message, StringComparison.Ordinal);
-        Assert.Contains("three.yaml (line 1): domain: is required", error.Message, StringComparison.Ordinal);
+        Assert.Contains("two.yaml (line 1, column 9): domain: 'shared' is already defined in one.yaml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("three.yaml (line 1, column 1): domain: is required", error.Message, StringComparison.Ordinal);
         Assert.Contains("four.yaml (line", error.Message, StringComparison.Ordinal);
         Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);
     }
@@ -152,7 +153,7 @@ public sealed class EnvoyConfigLoaderTests
         {
             var error = await Assert.ThrowsAsync<EnvoyConfigException>(() => Fixtures.RunningSilo.StartAsync(GrpcSiloFixture.Policies,
                 new Dictionary<string, string?> { [$"{EnvoyOptions.Section}:ConfigPaths:0"] = file }));
-            Assert.Contains($"{file} (line 4): descriptors[0].rate_limit.unit: 'weekly' is not a unit", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"{file} (line 4, column 25): descriptors[0].rate_limit.unit: 'weekly' is not a unit", error.Message, StringComparison.Ordinal);
         }
         finally
         {

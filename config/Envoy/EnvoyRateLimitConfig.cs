@@ -1,9 +1,9 @@
 using GrainLimiter.Protocol.Envoy.Common;
 
-namespace GrainLimiter.Silo.Fronts.Envoy;
+namespace GrainLimiter.Config.Envoy;
 
 /// <summary>The loaded descriptor configuration: one tree per domain, matched as envoyproxy/ratelimit does.</summary>
-internal sealed class EnvoyRateLimitConfig(IReadOnlyDictionary<string, EnvoyDescriptorNode> domains)
+public sealed class EnvoyRateLimitConfig(IReadOnlyDictionary<string, EnvoyDescriptorNode> domains)
 {
     public IReadOnlyDictionary<string, EnvoyDescriptorNode> Domains { get; } = domains;
 

@@ -1,10 +1,10 @@
 using GrainLimiter.Protocol.Envoy.RateLimit;
 
-namespace GrainLimiter.Silo.Fronts.Envoy;
+namespace GrainLimiter.Config.Envoy;
 
 /// <summary>The time units of envoyproxy/ratelimit, their fixed window lengths and wire values.</summary>
 /// <remarks>As envoyproxy/ratelimit, windows are fixed lengths aligned to the Unix epoch: a month is 30 days, a year 365.</remarks>
-internal static class EnvoyUnit
+public static class EnvoyUnit
 {
     private static readonly Dictionary<string, RateLimitResponse.Types.RateLimit.Types.Unit> ByName = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -1,10 +1,10 @@
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.Envoy.RateLimit;
 
-namespace GrainLimiter.Silo.Fronts.Envoy;
+namespace GrainLimiter.Config.Envoy;
 
 /// <summary>A <c>rate_limit</c> of the descriptor configuration, bound to the policy whose grains count it.</summary>
-internal sealed record EnvoyLimit
+public sealed record EnvoyLimit
 {
     public required string Domain { get; init; }
 

@@ -1,10 +1,9 @@
 using System.Globalization;
-using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace GrainLimiter.Silo.Fronts.Envoy;
+namespace GrainLimiter.Config.Envoy;
 
 /// <summary>
 /// Loads descriptor configuration in envoyproxy/ratelimit's YAML format: <c>domain</c>, nested <c>descriptors</c>
@@ -13,15 +12,15 @@ namespace GrainLimiter.Silo.Fronts.Envoy;
 /// <c>detailed_metric</c>. Extensions: <c>rate_limit.algorithm</c> (default <c>fixed_window</c>, as envoyproxy/ratelimit counts) and
 /// <c>rate_limit.scope</c> (<c>region</c>, the default, or <c>global</c>: counted across every region).
 /// </summary>
-/// <remarks>Every problem of every file is collected and reported at once as "file (line N): path: problem".</remarks>
-internal static class EnvoyConfigLoader
+/// <remarks>Every problem of every file is collected and reported at once as "file (line L, column C): path: problem".</remarks>
+public static class EnvoyConfigLoader
 {
     /// <summary>Prefix of the policies that count configured descriptors.</summary>
     public const string PolicyPrefix = "envoy:";
 
-    private static readonly HashSet<string> RootKeys = ["domain", "descriptors"];
-    private static readonly HashSet<string> DescriptorKeys = ["key", "value", "rate_limit", "descriptors", "shadow_mode", "detailed_metric"];
-    private static readonly HashSet<string> RateLimitKeys = ["unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm", "burst", "scope"];
+    private static readonly string[] RootKeys = ["domain", "descriptors"];
+    private static readonly string[] DescriptorKeys = ["key", "value", "rate_limit", "descriptors", "shadow_mode", "detailed_metric"];
+    private static readonly string[] RateLimitKeys = ["unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm", "burst", "scope"];
 
     private static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
     {
@@ -90,7 +89,7 @@ internal static class EnvoyConfigLoader
 
         if (errors.Count > 0)
         {
-            throw new EnvoyConfigException("Invalid Envoy descriptor configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(static e => "  " + e)));
+            throw new EnvoyConfigException(errors);
         }
 
         return new EnvoyRateLimitConfig(domains);
@@ -100,24 +99,18 @@ internal static class EnvoyConfigLoader
     {
         public void Parse(string text, Dictionary<string, EnvoyDescriptorNode> domains, Dictionary<string, string> domainFiles)
         {
-            var stream = new YamlStream();
-            try
+            var node = YamlNodes.Root(text, file, errors);
+            if (node is not YamlMappingNode root)
             {
-                stream.Load(new StringReader(text));
-            }
-            catch (YamlException e)
-            {
-                errors.Add($"{file} (line {e.Start.Line}, column {e.Start.Column}): not valid YAML: {(e.InnerException ?? e).Message}");
+                if (node is not null || errors.Count == 0)
+                {
+                    errors.Add(YamlNodes.Problem(file, node?.Start ?? Mark.Empty, "must be a mapping with 'domain' and 'descriptors'."));
+                }
+
                 return;
             }
 
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            {
-                errors.Add($"{file}: must be a mapping with 'domain' and 'descriptors'.");
-                return;
-            }
-
-            CheckKeys(root, "", RootKeys);
+            YamlNodes.CheckFields(root, "", "a descriptor file", RootKeys, file, errors);
             var domain = Scalar(root, "domain", "domain");
             if (string.IsNullOrEmpty(domain))
             {
@@ -127,13 +120,13 @@ internal static class EnvoyConfigLoader
 
             if (domainFiles.TryGetValue(domain, out var other))
             {
-                Error(root, "domain", $"'{domain}' is already defined in {other}; each domain is configured in one file.");
+                Error(At(root, "domain"), "domain", $"'{domain}' is already defined in {other}; each domain is configured in one file.");
                 return;
             }
 
             domainFiles[domain] = file;
             var tree = new EnvoyDescriptorNode();
-            LoadDescriptors(Child(root, "descriptors"), "descriptors", domain, domain + ".", tree);
+            LoadDescriptors(YamlNodes.Child(root, "descriptors"), "descriptors", domain, domain + ".", tree);
             domains[domain] = tree;
         }
 
@@ -159,7 +152,7 @@ internal static class EnvoyConfigLoader
                     continue;
                 }
 
-                CheckKeys(item, itemPath, DescriptorKeys);
+                YamlNodes.CheckFields(item, itemPath, "a descriptor", DescriptorKeys, file, errors);
                 var key = Scalar(item, "key", itemPath + ".key");
                 if (string.IsNullOrEmpty(key))
                 {
@@ -185,12 +178,12 @@ internal static class EnvoyConfigLoader
 
                 var shadowMode = Bool(item, "shadow_mode", itemPath + ".shadow_mode");
                 var detailedMetric = Bool(item, "detailed_metric", itemPath + ".detailed_metric");
-                if (Child(item, "rate_limit") is { } rateLimit)
+                if (YamlNodes.Child(item, "rate_limit") is { } rateLimit)
                 {
                     child.Limit = LoadLimit(rateLimit, itemPath + ".rate_limit", domain, fullKey, shadowMode, detailedMetric);
                 }
 
-                LoadDescriptors(Child(item, "descriptors"), itemPath + ".descriptors", domain, fullKey + ".", child);
+                LoadDescriptors(YamlNodes.Child(item, "descriptors"), itemPath + ".descriptors", domain, fullKey + ".", child);
             }
         }
 
@@ -202,30 +195,30 @@ internal static class EnvoyConfigLoader
                 return null;
             }
 
-            CheckKeys(map, path, RateLimitKeys);
+            YamlNodes.CheckFields(map, path, "a rate_limit", RateLimitKeys, file, errors);
             var unlimited = Bool(map, "unlimited", path + ".unlimited");
             var unitName = Scalar(map, "unit", path + ".unit");
             var unit = default(Protocol.Envoy.RateLimit.RateLimitResponse.Types.RateLimit.Types.Unit);
             var validUnit = unitName is not null && EnvoyUnit.TryParse(unitName, out unit);
             if (unlimited && unitName is not null)
             {
-                Error(map, path + ".unit", "must not be set when 'unlimited' is true.");
+                Error(At(map, "unit"), path + ".unit", "must not be set when 'unlimited' is true.");
             }
             else if (!unlimited && !validUnit)
             {
-                Error(map, path + ".unit", unitName is null ? $"is required: one of {EnvoyUnit.Names}." : $"'{unitName}' is not a unit; use one of {EnvoyUnit.Names}.");
+                Error(At(map, "unit"), path + ".unit", unitName is null ? $"is required: one of {EnvoyUnit.Names}." : $"'{unitName}' is not a unit; use one of {EnvoyUnit.Names}{Suggestion.EndWithDidYouMean(unitName, EnvoyUnit.Names.Split(", "))}");
             }
 
             uint requestsPerUnit = 0;
             if (Scalar(map, "requests_per_unit", path + ".requests_per_unit") is { } rpu
                 && !uint.TryParse(rpu, NumberStyles.None, CultureInfo.InvariantCulture, out requestsPerUnit))
             {
-                Error(map, path + ".requests_per_unit", $"'{rpu}' is not a whole number between 0 and {uint.MaxValue}.");
+                Error(At(map, "requests_per_unit"), path + ".requests_per_unit", $"'{rpu}' is not a whole number between 0 and {uint.MaxValue}.");
             }
 
             var name = Scalar(map, "name", path + ".name");
             var replaces = new List<string>();
-            if (Child(map, "replaces") is { } replacesNode)
+            if (YamlNodes.Child(map, "replaces") is { } replacesNode)
             {
                 if (replacesNode is not YamlSequenceNode replacesList)
                 {
@@ -256,7 +249,7 @@ internal static class EnvoyConfigLoader
             var algorithm = LimitAlgorithmKind.FixedWindow;
             if (Scalar(map, "algorithm", path + ".algorithm") is { } algorithmName && !Algorithms.TryGetValue(algorithmName, out algorithm))
             {
-                Error(map, path + ".algorithm", $"'{algorithmName}' is not supported for descriptors; use one of {string.Join(", ", Algorithms.Keys)}.");
+                Error(At(map, "algorithm"), path + ".algorithm", $"'{algorithmName}' is not supported for descriptors; use one of {string.Join(", ", Algorithms.Keys)}.");
             }
 
             long? burst = null;
@@ -268,7 +261,7 @@ internal static class EnvoyConfigLoader
                 }
                 else
                 {
-                    Error(map, path + ".burst", $"'{burstText}' is not a whole number of at least 1.");
+                    Error(At(map, "burst"), path + ".burst", $"'{burstText}' is not a whole number of at least 1.");
                 }
             }
 
@@ -281,10 +274,10 @@ internal static class EnvoyConfigLoader
                     scope = LimitScope.Global;
                     break;
                 case "global":
-                    Error(map, path + ".scope", $"global is not supported by algorithm '{Scalar(map, "algorithm", path + ".algorithm")}' (use fixed_window, sliding_window, token_bucket or gcra).");
+                    Error(At(map, "scope"), path + ".scope", $"global is not supported by algorithm '{Scalar(map, "algorithm", path + ".algorithm")}' (use fixed_window, sliding_window, token_bucket or gcra).");
                     break;
                 case { } other:
-                    Error(map, path + ".scope", $"'{other}' is not a scope; use region or global.");
+                    Error(At(map, "scope"), path + ".scope", $"'{other}' is not a scope; use region or global.");
                     break;
             }
 
@@ -323,37 +316,33 @@ internal static class EnvoyConfigLoader
                     },
                 ],
             };
-            try
+            if (CountingProblem(algorithm, requestsPerUnit, burst, policy.Limits[0].Window) is { } problem)
             {
-                _ = new CompiledPolicy(policy);
-            }
-            catch (Exception e) when (e is NotSupportedException or ArgumentException)
-            {
-                Error(map, path, $"cannot be counted: {e.Message}");
+                Error(map, path, problem);
                 return limit;
             }
 
             return limit with { Policy = policy };
         }
 
-        private void CheckKeys(YamlMappingNode map, string path, HashSet<string> allowed)
+        /// <summary>What the limit's algorithm cannot count (the bounds the algorithms accept), or null.</summary>
+        private static string? CountingProblem(LimitAlgorithmKind algorithm, uint requestsPerUnit, long? burst, TimeSpan window) => algorithm switch
         {
-            foreach (var key in map.Children.Keys)
-            {
-                var name = (key as YamlScalarNode)?.Value ?? "";
-                if (!allowed.Contains(name))
-                {
-                    Error(key, path.Length == 0 ? name : $"{path}.{name}", $"unknown key; allowed here: {string.Join(", ", allowed)}.");
-                }
-            }
-        }
+            LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra when requestsPerUnit == 0 =>
+                "cannot be counted: requests_per_unit must be at least 1 for token_bucket and gcra.",
+            LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra when PolicyFileLoader.RefillTooLong(burst ?? requestsPerUnit, requestsPerUnit, window) =>
+                $"cannot be counted: refilling a burst of {burst} would take over 1000 years; lower burst.",
+            LimitAlgorithmKind.SlidingLog when requestsPerUnit > PolicyFileLoader.MaxLogLimit =>
+                $"cannot be counted: requests_per_unit must be at most {PolicyFileLoader.MaxLogLimit} for sliding_log (it keeps one timestamp per request).",
+            _ => null,
+        };
 
-        private static YamlNode? Child(YamlMappingNode map, string key) =>
-            map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+        /// <summary>Where a field's value was written, or the mapping when the field is absent.</summary>
+        private static YamlNode At(YamlMappingNode map, string key) => YamlNodes.Child(map, key) ?? map;
 
         private string? Scalar(YamlMappingNode map, string key, string path)
         {
-            var node = Child(map, key);
+            var node = YamlNodes.Child(map, key);
             if (node is null)
             {
                 return null;
@@ -378,13 +367,13 @@ internal static class EnvoyConfigLoader
 
             if (!bool.TryParse(value, out var result))
             {
-                Error(map, path, $"'{value}' is not true or false.");
+                Error(At(map, key), path, $"'{value}' is not true or false.");
             }
 
             return result;
         }
 
         private void Error(YamlNode node, string path, string problem) =>
-            errors.Add($"{file} (line {node.Start.Line}): {path}: {problem}");
+            errors.Add(YamlNodes.Problem(file, node.Start, $"{path}: {problem}"));
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace GrainLimiter.Silo.Config;
+namespace GrainLimiter.Config;
 
 /// <summary>Parses the durations configuration files use: <c>250ms</c>, <c>1s</c>, <c>1m</c>, <c>1h</c>, <c>1d</c>, <c>1w</c>.</summary>
 public static partial class DurationParser

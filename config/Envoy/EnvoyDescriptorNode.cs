@@ -1,7 +1,7 @@
-namespace GrainLimiter.Silo.Fronts.Envoy;
+namespace GrainLimiter.Config.Envoy;
 
 /// <summary>One level of a domain's descriptor tree: its limit and the descriptors nested under it.</summary>
-internal sealed class EnvoyDescriptorNode
+public sealed class EnvoyDescriptorNode
 {
     /// <summary>Children by exact <c>key_value</c>, and by <c>key</c> alone for descriptors without a value.</summary>
     public Dictionary<string, EnvoyDescriptorNode> Children { get; } = new(StringComparer.Ordinal);

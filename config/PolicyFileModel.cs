@@ -1,0 +1,51 @@
+using YamlDotNet.Core;
+
+namespace GrainLimiter.Config;
+
+// The policy file as written (YAML, camelCase): every value as its text, with where it was written, so each problem
+// names its line. PolicyFileReader fills these; PolicyFileLoader validates them.
+
+/// <summary>A mapping of the file, and where each of its fields was written.</summary>
+internal abstract class WrittenNode
+{
+    public Mark Start { get; init; } = Mark.Empty;
+
+    public Dictionary<string, Mark> Marks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where a field's value was written, or where the mapping starts when the field is absent.</summary>
+    public Mark At(string field) => Marks.TryGetValue(field, out var mark) ? mark : Start;
+}
+
+internal sealed class PolicyFileModel : WrittenNode
+{
+    public static readonly string[] Fields = ["policies"];
+
+    public List<PolicyModel?>? Policies { get; set; }
+}
+
+internal sealed class PolicyModel : WrittenNode
+{
+    public static readonly string[] Fields = ["name", "shadowMode", "failureMode", "scope", "limits"];
+
+    public string? Name { get; set; }
+    public List<LimitModel?>? Limits { get; set; }
+    public string? ShadowMode { get; set; }
+    public string? FailureMode { get; set; }
+    public string? Scope { get; set; }
+}
+
+internal sealed class LimitModel : WrittenNode
+{
+    public static readonly string[] Fields = ["algorithm", "limit", "window", "burst", "period", "timeZone", "alertAt", "maxWait", "leaseTtl", "name"];
+
+    public string? Algorithm { get; set; }
+    public string? Limit { get; set; }
+    public string? Window { get; set; }
+    public string? Burst { get; set; }
+    public string? Period { get; set; }
+    public string? TimeZone { get; set; }
+    public string? AlertAt { get; set; }
+    public string? MaxWait { get; set; }
+    public string? LeaseTtl { get; set; }
+    public string? Name { get; set; }
+}
