@@ -9,11 +9,12 @@ namespace GrainLimiter.Silo.Runtime.Reload;
 /// <remarks>A key's override lives in its stored state; Redis drops the state of a key idle longer than the store's expiry,
 /// so a key activating without one takes up the listed override (<see cref="LimitGrain"/>). Read at activation only: no
 /// decision waits for it.</remarks>
-public sealed partial class OverrideReplica(
+public sealed class OverrideReplica(
     IGrainFactory grains,
     IHostApplicationLifetime lifetime,
     IOptions<SiloOptions> options,
-    ILogger<OverrideReplica> logger) : BackgroundService, IOverrideSource
+    ILogger<OverrideReplica> logger)
+    : ClusterPoller(lifetime, options.Value.PolicyReloadDelay, logger, "the cluster's override list"), IOverrideSource
 {
     private volatile Dictionary<string, KeyOverride> _overrides = new(StringComparer.Ordinal);
     private long _version = long.MinValue;
@@ -21,40 +22,15 @@ public sealed partial class OverrideReplica(
     public KeyOverride? Find(string policy, string key, long nowTicks) =>
         _overrides.TryGetValue(LimitGrainKey.Encode(policy, key), out var value) && value.InForceAt(nowTicks) ? value : null;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task PollAsync(CancellationToken stoppingToken)
     {
-        var started = new TaskCompletionSource();
-        await using (lifetime.ApplicationStarted.Register(started.SetResult))
-        await using (stoppingToken.Register(started.SetResult))
+        var directory = grains.GetGrain<IOverrideDirectoryGrain>(0);
+        var version = await directory.VersionAsync().AsTask().WaitAsync(stoppingToken).ConfigureAwait(false);
+        if (version != _version)
         {
-            await started.Task.ConfigureAwait(false);
+            var entries = await directory.ListAsync(null).AsTask().WaitAsync(stoppingToken).ConfigureAwait(false);
+            _overrides = entries.ToDictionary(static e => LimitGrainKey.Encode(e.Policy, e.Key), static e => e.Override, StringComparer.Ordinal);
+            _version = version;
         }
-
-        using var timer = new PeriodicTimer(options.Value.PolicyReloadDelay);
-        do
-        {
-            try
-            {
-                var directory = grains.GetGrain<IOverrideDirectoryGrain>(0);
-                var version = await directory.VersionAsync().AsTask().WaitAsync(stoppingToken).ConfigureAwait(false);
-                if (version != _version)
-                {
-                    var entries = await directory.ListAsync(null).AsTask().WaitAsync(stoppingToken).ConfigureAwait(false);
-                    _overrides = entries.ToDictionary(static e => LimitGrainKey.Encode(e.Policy, e.Key), static e => e.Override, StringComparer.Ordinal);
-                    _version = version;
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                Log.PollFailed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Debug, "Could not read the cluster's override list; trying again.")]
-        public static partial void PollFailed(ILogger logger, Exception exception);
     }
 }
