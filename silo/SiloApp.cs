@@ -56,17 +56,23 @@ public static class SiloApp
         }
 
         // Routing runs first (implicitly); refused admin calls are audited too, so the audit step comes before authentication.
-        app.UseAdminAudit();
+        // Without an admin token nothing under /admin exists: nothing to audit, and no log line per stray request.
+        var tokens = app.Services.GetRequiredService<AdminTokens>();
+        if (tokens.Enabled)
+        {
+            app.UseAdminAudit();
+        }
+
         app.UseDashboardHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCheckEndpoints();
-        var admin = app.MapAdminEndpoints(app.Services.GetRequiredService<AdminTokens>());
+        var admin = app.MapAdminEndpoints(tokens);
         app.MapGrpcFronts();
         app.MapRegionSync();
         admin?.MapCluster();
         admin?.MapTop();
-        app.MapAdminPages(app.Services.GetRequiredService<AdminTokens>());
+        app.MapAdminPages(tokens);
         app.MapMetrics();
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
         app.MapHealthChecks("/readyz");
