@@ -8,7 +8,8 @@ namespace GrainLimiter.Grains;
 /// <remarks>
 /// Every operation decides synchronously inside its turn; nothing awaits the store. A turn that changed the state offers
 /// a snapshot of it to the silo's <see cref="LimitStateWriter"/>, which writes it behind with many others at its next
-/// flush (every <see cref="LimitGrainOptions.FlushInterval"/>); the grain writes its last state itself on deactivation.
+/// flush (every <see cref="LimitGrainOptions.FlushInterval"/>; not at all for a store that dies with the silo); the grain
+/// writes its last state itself on deactivation.
 /// A state equal to a fresh one is deleted instead of written. Hash-based placement spreads keys evenly over the silos.
 /// </remarks>
 [HashBasedPlacement]
@@ -316,7 +317,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         {
             DeactivateOnIdle();
         }
-        else if (_limits.IsDirty)
+        else if (_limits.IsDirty && services.Options.WritesBehind)
         {
             // The silo's writer writes it at its next flush; nothing here waits for the store.
             _record!.Offer(Snapshot());

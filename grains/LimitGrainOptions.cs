@@ -15,6 +15,10 @@ public sealed class LimitGrainOptions
     /// <summary>How often a changed state is written behind; also the most a crash can lose.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>False when the storage lives and dies with this silo's process (a single silo's in-memory store): a changed
+    /// state then only needs writing when its grain deactivates, so no turn snapshots it and no flush writes it.</summary>
+    public bool WritesBehind { get; set; } = true;
+
     /// <summary>False for in-memory storage: it dies with the silo (its grains are gone at shutdown), so shutdown writes nothing.</summary>
     public bool StorageOutlivesSilo { get; set; } = true;
 

@@ -16,10 +16,13 @@ public static class StorageSiloBuilderExtensions
         if (options.Storage != "redis")
         {
             // Orleans' memory storage lets the silos of a cluster read each other's states, at a grain call per write;
-            // a single silo keeps them in a dictionary. The admin storage (the override list) is written rarely.
+            // a single silo keeps them in a dictionary, which a grain only needs to write when it deactivates (the
+            // process that could read them later is this one). The admin storage (the override list) is written rarely.
             var limits = multiSilo
                 ? silo.AddMemoryGrainStorage(LimitGrainOptions.StorageName)
-                : silo.ConfigureServices(static services => services.AddKeyedSingleton<IGrainStorage, InProcessGrainStorage>(LimitGrainOptions.StorageName));
+                : silo.ConfigureServices(static services => services
+                    .AddKeyedSingleton<IGrainStorage, InProcessGrainStorage>(LimitGrainOptions.StorageName)
+                    .Configure<LimitGrainOptions>(static grains => grains.WritesBehind = false));
             return limits.AddMemoryGrainStorage(LimitGrainOptions.AdminStorageName);
         }
 
