@@ -7,7 +7,10 @@ internal sealed record LoadSettings
 {
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long every front of the fresh silo is driven at once before the first row (<see cref="Load.SiloWarmUp"/>); zero: rows measure it cold.</summary>
+    public TimeSpan SiloWarmUpTime { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Calls in flight at once, for every contender.</summary>
     public int Concurrency { get; init; } = 64;
@@ -51,7 +54,8 @@ internal sealed record LoadSettings
         load [options]   GrainLimiter against Redis + Lua, rate-limiter-flexible and System.Threading.RateLimiting, on this machine
           --quick                 ~2 s per contender, scale curve 1k and 100k keys only (about 1 minute in all)
           --duration <s>          measured seconds per contender and distribution (default 8)
-          --warmup <s>            unmeasured seconds before each (default 1)
+          --warmup <s>            unmeasured seconds before each (default 2)
+          --silo-warmup <s>       every front of the fresh silo driven at once before the first row (default 20; 0: cold)
           --concurrency <n>       calls in flight (default 64)
           --connections <n>       HTTP/2 and Redis connections (default 4)
           --keys <n>              key space of the uniform and Zipf distributions (default 100000)
@@ -74,6 +78,7 @@ internal sealed record LoadSettings
                 Quick = true,
                 Duration = TimeSpan.FromSeconds(2),
                 Warmup = TimeSpan.FromSeconds(0.5),
+                SiloWarmUpTime = TimeSpan.FromSeconds(4),
                 ScaleKeys = [1_000, 100_000],
                 ScaleDuration = TimeSpan.FromSeconds(1),
             }
@@ -86,6 +91,7 @@ internal sealed record LoadSettings
                 "--quick" => settings,
                 "--duration" => settings with { Duration = Seconds(Value(), "--duration") },
                 "--warmup" => settings with { Warmup = Seconds(Value(), "--warmup") },
+                "--silo-warmup" => settings with { SiloWarmUpTime = Value() is var warmUp && warmUp == "0" ? TimeSpan.Zero : Seconds(warmUp, "--silo-warmup") },
                 "--concurrency" => settings with { Concurrency = (int)Count(Value(), "--concurrency", 1, 4096) },
                 "--connections" => settings with { Connections = (int)Count(Value(), "--connections", 1, 64) },
                 "--keys" => settings with { Keys = (int)Count(Value(), "--keys", 1, 10_000_000) },
