@@ -27,6 +27,8 @@ internal static class GrainCpu
             var process = Process.GetCurrentProcess();
             var cpu = process.TotalProcessorTime;
             var allocated = GC.GetTotalAllocatedBytes();
+            var paused = GC.GetTotalPauseDuration();
+            int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             var clock = Stopwatch.StartNew();
             var decisions = 0L;
             var timeouts = 0L;
@@ -56,7 +58,9 @@ internal static class GrainCpu
             if (round == "measured")
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{keys:N0} keys, {Callers} callers, {clock.Elapsed.TotalSeconds:F1} s: {decisions / clock.Elapsed.TotalSeconds:N0} decisions/s, {cpuMicros / decisions:F2} CPU µs/decision, {(GC.GetTotalAllocatedBytes() - allocated) / (double)decisions:F0} B allocated/decision, {timeouts} timeouts, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+                    $"{keys:N0} keys, {Callers} callers, {clock.Elapsed.TotalSeconds:F1} s: {decisions / clock.Elapsed.TotalSeconds:N0} decisions/s, {cpuMicros / decisions:F2} CPU µs/decision, {(GC.GetTotalAllocatedBytes() - allocated) / (double)decisions:F0} B allocated/decision, {timeouts} timeouts, "
+                    + $"GC {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]} (gen 0/1/2) pausing {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:N0} ms, "
+                    + $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
             }
         }
     }
