@@ -103,6 +103,22 @@ public sealed class ManifestTests
         Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0", File.ReadAllText(Path.Combine(Root, "k8s", "Dockerfile")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ServerGcWithoutDynamicAdaptationHasItsHeapCountBoundedOnKubernetes()
+    {
+        // The silo turns DATAS off; Server GC then makes a heap per CPU it sees, which without a bound is every CPU of the node.
+        var project = File.ReadAllText(Path.Combine(Root, "silo", "GrainLimiter.Silo.csproj"));
+        Assert.Contains("<GarbageCollectionAdaptationMode>0</GarbageCollectionAdaptationMode>", project, StringComparison.Ordinal);
+        var heaps = Convert.ToInt32(Env(Container())["DOTNET_GCHeapCount"], 16);
+        // The prod overlay's CPU request is one of its JSON patches (a YAML string inside the kustomization).
+        var cpuPatch = ((YamlSequenceNode)Load("overlays/prod/kustomization.yaml")["patches"]).Cast<YamlMappingNode>()
+            .Select(static p => p["patch"].ToString()).Single(static p => p.Contains("resources/requests/cpu", StringComparison.Ordinal));
+        var patch = new YamlStream();
+        patch.Load(new StringReader(cpuPatch));
+        var prodCpu = ((YamlSequenceNode)patch.Documents[0].RootNode).Cast<YamlMappingNode>().Single()["value"].ToString();
+        Assert.InRange(heaps, 1, int.Parse(prodCpu));
+    }
+
     private static YamlMappingNode Container() =>
         (YamlMappingNode)((YamlSequenceNode)Load("base/deployment.yaml")["spec"]["template"]["spec"]["containers"]).Children[0];
 
