@@ -257,7 +257,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
     // An admin change waits for the store (decisions never do): written now, not behind; a failed write is retried behind.
     private async Task WriteThroughAsync()
     {
-        AfterTurn();
+        AfterTurn(writeNow: true);
         if (!_transient && await services.Writer.WriteNowAsync(_record!).ConfigureAwait(true) != LimitStateWriteOutcome.Written)
         {
             throw new InvalidOperationException($"The change to this '{Policy.Name}' key is in force but could not be stored yet; it is retried.");
@@ -311,13 +311,14 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             : ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[0], DecisionReasons.StoreUnavailable));
     }
 
-    private void AfterTurn()
+    // writeNow: the caller writes the offered snapshot itself, so it is offered even where nothing writes behind.
+    private void AfterTurn(bool writeNow = false)
     {
         if (_transient)
         {
             DeactivateOnIdle();
         }
-        else if (_limits.IsDirty && services.Options.WritesBehind)
+        else if (_limits.IsDirty && (writeNow || services.Options.WritesBehind))
         {
             // The silo's writer writes it at its next flush; nothing here waits for the store.
             _record!.Offer(Snapshot());

@@ -6,10 +6,13 @@ using Orleans.Storage;
 
 namespace GrainLimiter.Silo.Tests.Storage;
 
-/// <summary>A single silo's in-memory store is written as grains deactivate, not behind every turn, and loses no count.</summary>
+/// <summary>A single silo's in-memory store is written as grains deactivate, not behind every turn, and loses no count;
+/// an operator's change is still written before its call answers.</summary>
 public sealed class SingleSiloMemoryWriteTests : IAsyncLifetime
 {
     private RunningSilo _silo = null!;
+
+    private IGrainFactory Grains => _silo.Get<IGrainFactory>();
 
     public async Task InitializeAsync() => _silo = await RunningSilo.StartAsync(HttpSiloFixture.Policies);
 
@@ -28,18 +31,31 @@ public sealed class SingleSiloMemoryWriteTests : IAsyncLifetime
         var writer = _silo.Get<LimitStateWriter>();
         Assert.Equal(0, writer.Queued);
         await writer.FlushAsync();
-        var grains = _silo.Get<IGrainFactory>();
-        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
-        var id = grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode("ten-per-minute", key)).GetGrainId();
-        var stored = new GrainState<LimitGrainState>(new LimitGrainState());
-        await storage.ReadStateAsync(LimitGrainOptions.StateName, id, stored);
-        Assert.False(stored.RecordExists);
+        Assert.False(await IsStoredAsync(key));
 
         // Deactivation writes the 9 counts; the next activation reads them: one more is admitted, then none.
-        await grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
-        await storage.ReadStateAsync(LimitGrainOptions.StateName, id, stored);
-        Assert.True(stored.RecordExists);
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.True(await IsStoredAsync(key));
         Assert.Equal(HttpStatusCode.OK, (await _silo.Http.CheckAsync("ten-per-minute", key)).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await _silo.Http.CheckAsync("ten-per-minute", key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnOverrideIsStoredBeforeItsCallAnswers()
+    {
+        const string key = "memory-override";
+        await Grain(key).SetOverrideAsync(new KeyOverride([new LimitOverride("ten-per-minute", 20, null)]));
+
+        Assert.True(await IsStoredAsync(key));
+    }
+
+    private ILimitGrain Grain(string key) => Grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode("ten-per-minute", key));
+
+    private async Task<bool> IsStoredAsync(string key)
+    {
+        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
+        var stored = new GrainState<LimitGrainState>(new LimitGrainState());
+        await storage.ReadStateAsync(LimitGrainOptions.StateName, Grain(key).GetGrainId(), stored);
+        return stored.RecordExists;
     }
 }
