@@ -14,7 +14,8 @@ public static class PolicyFileLoader
     /// <summary>The longest a token bucket may take to refill from empty (the algorithms' span bound, about 1000 years).</summary>
     public static readonly TimeSpan MaxRefill = TimeSpan.FromDays(365_250);
 
-    private static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
+    /// <summary>Every algorithm by its name in a file, in the order error messages list them.</summary>
+    internal static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
     {
         ["fixed_window"] = LimitAlgorithmKind.FixedWindow,
         ["sliding_window"] = LimitAlgorithmKind.SlidingWindow,

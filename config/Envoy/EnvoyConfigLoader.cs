@@ -22,14 +22,11 @@ public static class EnvoyConfigLoader
     private static readonly string[] DescriptorKeys = ["key", "value", "rate_limit", "descriptors", "shadow_mode", "detailed_metric"];
     private static readonly string[] RateLimitKeys = ["unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm", "burst", "scope"];
 
-    private static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
-    {
-        ["fixed_window"] = LimitAlgorithmKind.FixedWindow,
-        ["sliding_window"] = LimitAlgorithmKind.SlidingWindow,
-        ["sliding_log"] = LimitAlgorithmKind.SlidingLog,
-        ["token_bucket"] = LimitAlgorithmKind.TokenBucket,
-        ["gcra"] = LimitAlgorithmKind.Gcra,
-    };
+    // A descriptor's requests_per_unit is a rate: only the window and bucket algorithms read it as one.
+    private static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = PolicyFileLoader.Algorithms
+        .Where(static a => a.Value is LimitAlgorithmKind.FixedWindow or LimitAlgorithmKind.SlidingWindow or LimitAlgorithmKind.SlidingLog
+            or LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra)
+        .ToDictionary(StringComparer.Ordinal);
 
     /// <summary>The files a list of configured paths names: files as given, directories expanded to their YAML files.</summary>
     public static IReadOnlyList<string> ResolveFiles(IEnumerable<string> paths, List<string> errors)

@@ -91,7 +91,7 @@ internal sealed record LoadSettings
                 "--quick" => settings,
                 "--duration" => settings with { Duration = Seconds(Value(), "--duration") },
                 "--warmup" => settings with { Warmup = Seconds(Value(), "--warmup") },
-                "--silo-warmup" => settings with { SiloWarmUpTime = Value() is var warmUp && warmUp == "0" ? TimeSpan.Zero : Seconds(warmUp, "--silo-warmup") },
+                "--silo-warmup" => settings with { SiloWarmUpTime = Seconds(Value(), "--silo-warmup", allowZero: true) },
                 "--concurrency" => settings with { Concurrency = (int)Count(Value(), "--concurrency", 1, 4096) },
                 "--connections" => settings with { Connections = (int)Count(Value(), "--connections", 1, 64) },
                 "--keys" => settings with { Keys = (int)Count(Value(), "--keys", 1, 10_000_000) },
@@ -113,10 +113,12 @@ internal sealed record LoadSettings
     public bool Runs(string contender) =>
         Only.Count == 0 || Only.Any(o => contender.Contains(o, StringComparison.OrdinalIgnoreCase));
 
-    private static TimeSpan Seconds(string value, string option)
+    private static TimeSpan Seconds(string value, string option, bool allowZero = false)
     {
         var seconds = double.Parse(value, CultureInfo.InvariantCulture);
-        return seconds is > 0 and <= 3600 ? TimeSpan.FromSeconds(seconds) : throw new ArgumentException($"{option} must be in (0, 3600] seconds.");
+        return (seconds > 0 || (allowZero && seconds == 0)) && seconds <= 3600
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{option} must be in {(allowZero ? "[0" : "(0")}, 3600] seconds.");
     }
 
     /// <summary>An integer with an optional k/M suffix (1k = 1 000, 1M = 1 000 000).</summary>
