@@ -8,6 +8,9 @@ namespace GrainLimiter.Silo.Tests.Observability;
 
 /// <summary>k8s/monitoring: the alert rules pass promtool (syntax and their unit tests), and every query of the rules and
 /// the Grafana dashboard names a metric a silo exports.</summary>
+/// <remarks>It scrapes a silo's /metrics, which would also carry the instruments of silos other tests run in this process
+/// at the same time (duplicate samples): it runs alone, with <see cref="MetricsEndpointTests"/>.</remarks>
+[Collection(MetricsEndpointTests.Name)]
 public sealed partial class MonitoringFilesTests
 {
     private static readonly string Directory = Repository.Path("k8s", "monitoring");
