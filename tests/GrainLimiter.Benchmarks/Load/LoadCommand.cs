@@ -120,6 +120,8 @@ internal static class LoadCommand
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiterClient, Orleans transport", async () => await OrleansTransportContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
+                ("gRPC alone (Grpc.AspNetCore, a counter per key)", async () => await CountingGrpcContender.StartAsync(settings, cancellationToken).ConfigureAwait(false)),
+                ("Orleans alone (bare counter grain, local calls)", async () => await BareGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
             };
             if (redis is not null)
             {

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using GrainLimiter.Benchmarks.Load.Bare;
+using GrainLimiter.Benchmarks.Load.Processes;
+
+namespace GrainLimiter.Benchmarks.Load.Contenders;
+
+/// <summary>
+/// Orleans alone: local calls in an in-process silo, as <see cref="LocalGrainContender"/> makes, to a grain that only
+/// counts (<see cref="IBareCounterGrain"/>). What one Orleans message per decision costs on this machine with no
+/// GrainLimiter code on the way: the ceiling of every row that keeps one grain per key.
+/// </summary>
+internal sealed class BareGrainContender(InProcessSilo silo, long accuracyLimit) : Contender
+{
+    private const long OpenLimit = 1_000_000_000;
+    private readonly ConcurrentDictionary<string, IBareCounterGrain> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IBareCounterGrain> _accuracy = new(StringComparer.Ordinal);
+
+    public override string Name => "Orleans alone (bare counter grain, local calls)";
+
+    /// <summary>A contender over a fresh in-process silo whose first <paramref name="preloadKeys"/> keys (<c>k0</c>...) are already active.</summary>
+    public static async Task<BareGrainContender> StartAsync(int accuracyLimit, int maxActiveGrains, int preloadKeys, CancellationToken cancellationToken)
+    {
+        var silo = await InProcessSilo.StartAsync(accuracyLimit, maxActiveGrains, cancellationToken).ConfigureAwait(false);
+        var contender = new BareGrainContender(silo, accuracyLimit);
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 256).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < preloadKeys; i = Interlocked.Increment(ref next))
+            {
+                await contender.Grain(contender._open, "k" + i.ToString(CultureInfo.InvariantCulture)).TryTakeAsync(OpenLimit).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
+        return contender;
+    }
+
+    public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
+    {
+        var (grains, cap) = limit == LimitKind.Open ? (_open, OpenLimit) : (_accuracy, accuracyLimit);
+        var admitted = 0;
+        foreach (var key in keys)
+        {
+            admitted += await Grain(grains, key).TryTakeAsync(cap).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return admitted;
+    }
+
+    // The two limits' grains apart: "open/k1" and "accuracy/k1" are different grains.
+    private IBareCounterGrain Grain(ConcurrentDictionary<string, IBareCounterGrain> grains, string key) =>
+        grains.TryGetValue(key, out var grain)
+            ? grain
+            : grains.GetOrAdd(key, silo.GrainFactory.GetGrain<IBareCounterGrain>((grains == _open ? "open/" : "accuracy/") + key));
+
+    public override ValueTask DisposeAsync() => silo.DisposeAsync();
+}
