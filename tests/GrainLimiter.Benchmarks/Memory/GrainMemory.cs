@@ -65,23 +65,27 @@ internal static class GrainMemory
 
     /// <summary>Activates <paramref name="count"/> keys of <paramref name="policy"/> with one charge each, 256 calls in flight;
     /// grain references are not kept, so they do not count in the heap afterwards.</summary>
-    public static async Task ActivateAsync(IGrainFactory grains, string policy, string prefix, int count)
+    public static Task ActivateAsync(IGrainFactory grains, string policy, string prefix, int count) =>
+        ActivateAsync(count, i => grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .AcquireAsync(1).AsTask());
+
+    /// <summary>Calls <paramref name="activate"/> for 0 to <paramref name="count"/> - 1, 256 calls in flight. A call may charge
+    /// its key more than once: with millions of live activations a full GC can outlast the silo's ResponseTimeout, and the
+    /// key is asked again, so activated keys should be under an open limit.</summary>
+    public static async Task ActivateAsync(int count, Func<int, Task> activate)
     {
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, 256).Select(async _ =>
         {
             for (var i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
             {
-                var grain = grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 for (var attempt = 1; ; attempt++)
                 {
                     try
                     {
-                        await grain.AcquireAsync(1).ConfigureAwait(false);
+                        await activate(i).ConfigureAwait(false);
                         break;
                     }
-                    // With millions of live activations a full GC can outlast the silo's ResponseTimeout: ask again (the
-                    // keys are under the open limit, so a second charge changes nothing).
                     catch (TimeoutException) when (attempt < ActivationAttempts)
                     {
                     }

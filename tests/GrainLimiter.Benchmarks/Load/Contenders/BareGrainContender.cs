@@ -23,14 +23,8 @@ internal sealed class BareGrainContender(InProcessSilo silo, long accuracyLimit)
     {
         var silo = await InProcessSilo.StartAsync(accuracyLimit, maxActiveGrains, cancellationToken).ConfigureAwait(false);
         var contender = new BareGrainContender(silo, accuracyLimit);
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 256).Select(async _ =>
-        {
-            for (var i = Interlocked.Increment(ref next); i < preloadKeys; i = Interlocked.Increment(ref next))
-            {
-                await contender.Grain(contender._open, "k" + i.ToString(CultureInfo.InvariantCulture)).TryTakeAsync(OpenLimit).ConfigureAwait(false);
-            }
-        })).ConfigureAwait(false);
+        await Memory.GrainMemory.ActivateAsync(preloadKeys,
+            i => contender.Grain(contender._open, "k" + i.ToString(CultureInfo.InvariantCulture)).TryTakeAsync(OpenLimit).AsTask()).ConfigureAwait(false);
         return contender;
     }
 
