@@ -16,14 +16,11 @@ internal sealed class CountingGrpcProcess : IAsyncDisposable
     {
         Process = process;
         Address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        Port = port;
     }
 
     public ChildProcess Process { get; }
 
     public Uri Address { get; }
-
-    private int Port { get; }
 
     public static async Task<CountingGrpcProcess> StartAsync(long accuracyLimit, CancellationToken cancellationToken)
     {
@@ -65,7 +62,7 @@ internal sealed class CountingGrpcProcess : IAsyncDisposable
             try
             {
                 using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                await socket.ConnectAsync(IPAddress.Loopback, Port, cancellationToken).ConfigureAwait(false);
+                await socket.ConnectAsync(IPAddress.Loopback, Address.Port, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (SocketException) when (waited.Elapsed < StartTimeout)
