@@ -19,6 +19,7 @@ public static class GrpcFrontsExtensions
         services.AddOptions<GrpcFrontOptions>().Bind(configuration.GetSection(GrpcFrontOptions.Section));
         services.AddOptions<EnvoyOptions>().Bind(configuration.GetSection(EnvoyOptions.Section));
         services.AddGrpc();
+        GrpcCallHandlerLogging.Install(services);
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<SiloOptions>, IOptions<GrpcFrontOptions>>(static (grpc, silo, front) =>
         {
             // The same bound as the HTTP front's body; Grpc.AspNetCore applies it after gzip inflation too.
@@ -48,8 +49,8 @@ public static class GrpcFrontsExtensions
     public static IEndpointRouteBuilder MapGrpcFronts(this IEndpointRouteBuilder endpoints)
     {
         endpoints.ServiceProvider.GetRequiredService<RateLimitService>();
-        endpoints.MapGrpcService<LimiterService>();
-        endpoints.MapGrpcService<RateLimitService>();
+        endpoints.MapGrpcService<LimiterService>().CountBadRequests(BadRequests.Front.Grpc);
+        endpoints.MapGrpcService<RateLimitService>().CountBadRequests(BadRequests.Front.Envoy);
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

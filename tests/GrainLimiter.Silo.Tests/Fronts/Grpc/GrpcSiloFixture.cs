@@ -33,17 +33,17 @@ public sealed class GrpcSiloFixture : IAsyncLifetime
 
     public static string ExampleConfig => Path.Combine(AppContext.BaseDirectory, "Fronts", "Envoy", "ratelimit-example.yaml");
 
-    public async Task InitializeAsync()
+    /// <summary>The settings of this silo, for tests that start one of their own like it.</summary>
+    public static Dictionary<string, string?> Settings => new()
     {
-        Silo = await RunningSilo.StartAsync(Policies, new Dictionary<string, string?>
-        {
-            ["GrainLimiter:MaxRequestBodyBytes"] = MaxMessageBytes.ToString(CultureInfo.InvariantCulture),
-            [$"{EnvoyOptions.Section}:ConfigPaths:0"] = ExampleConfig,
-            [$"{EnvoyOptions.Section}:ResponseHeaders"] = "true",
-            // Responses in gzip to every caller that accepts it (grpc-js does), so gzip is exercised both ways.
-            ["GrainLimiter:Grpc:GzipResponses"] = "true",
-        });
-    }
+        ["GrainLimiter:MaxRequestBodyBytes"] = MaxMessageBytes.ToString(CultureInfo.InvariantCulture),
+        [$"{EnvoyOptions.Section}:ConfigPaths:0"] = ExampleConfig,
+        [$"{EnvoyOptions.Section}:ResponseHeaders"] = "true",
+        // Responses in gzip to every caller that accepts it (grpc-js does), so gzip is exercised both ways.
+        ["GrainLimiter:Grpc:GzipResponses"] = "true",
+    };
+
+    public async Task InitializeAsync() => Silo = await RunningSilo.StartAsync(Policies, Settings);
 
     public async Task DisposeAsync() => await Silo.DisposeAsync();
 }
