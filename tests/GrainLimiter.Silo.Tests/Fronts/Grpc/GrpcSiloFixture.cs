@@ -11,10 +11,10 @@ public sealed class GrpcSiloFixture : IAsyncLifetime
         policies:
           - name: grpc-demo
             limits:
-              - { algorithm: fixed_window, limit: 3, window: 1h }
+              - { algorithm: token_bucket, limit: 3, window: 1h }
           - name: grpc-big
             limits:
-              - { algorithm: fixed_window, limit: 1000000000, window: 1h }
+              - { algorithm: token_bucket, limit: 1000000000, window: 1h }
           - name: grpc-queue
             limits:
               - { algorithm: leaky_bucket, limit: 10, window: 1h, maxWait: 1h }
