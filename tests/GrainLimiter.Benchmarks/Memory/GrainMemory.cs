@@ -86,7 +86,8 @@ internal static class GrainMemory
                         await activate(i).ConfigureAwait(false);
                         break;
                     }
-                    catch (TimeoutException) when (attempt < ActivationAttempts)
+                    // Past ResponseTimeout: Orleans times the call out, or expires it before placement when activations queue.
+                    catch (Exception e) when (e is TimeoutException or OperationCanceledException && attempt < ActivationAttempts)
                     {
                     }
                 }
