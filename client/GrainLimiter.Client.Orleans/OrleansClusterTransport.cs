@@ -1,21 +1,22 @@
 using System.Net;
+using GrainLimiter.Client.Decisions;
+using GrainLimiter.Client.Resilience;
 using GrainLimiter.Client.Transport;
+using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Protocol.V1;
-using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
-using CheckRequest = GrainLimiter.Protocol.V1.CheckRequest;
-using LimiterMethod = GrainLimiter.Decisions.LimiterMethod;
+using DecisionCheck = GrainLimiter.Decisions.CheckRequest;
 
 namespace GrainLimiter.Client.Orleans;
 
 /// <summary>The cluster as an Orleans client: each Limiter call is one grain call to the silos' <see cref="ILimiterFrontGrain"/>,
-/// which runs the gRPC front's own code there (no HTTP/2, no Kestrel on the way).</summary>
+/// which runs the gRPC front's own code there (no HTTP/2, no Kestrel, no protobuf on the way); concurrent checks travel together in
+/// one call (<see cref="CheckBatcher"/>).</summary>
 /// <remarks>
 /// Owns a small Orleans client host, separate from the application's, that connects in the background and keeps retrying:
 /// a gateway starts while the cluster is down and answers from the failure modes until it is back. Orleans calls take no
@@ -32,11 +33,12 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _connected;
+    private readonly CheckBatcher _checks;
     private IHost? _host;
     private ILimiterFrontGrain? _front;
     private IClusterClient? _client;
 
-    public OrleansClusterTransport(OrleansTransportOptions options, TimeSpan deadline, ILoggerFactory? loggerFactory)
+    public OrleansClusterTransport(OrleansTransportOptions options, GrainLimiterClientOptions client, ClientMetrics metrics, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is { Count: > 0 } problems)
@@ -45,7 +47,11 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
         }
 
         _options = options;
-        _responseTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, 2 * deadline.Ticks));
+        _responseTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, 2 * client.Deadline.Ticks));
+        // Batching off: every check its own call at once.
+        _checks = client.BatchChecks
+            ? new CheckBatcher(SendAsync, client.MaxChecksPerBatch, client.MaxBatchesInFlight, metrics)
+            : new CheckBatcher(SendAsync, 1, int.MaxValue, metrics);
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<OrleansClusterTransport>();
         _connected = Task.Run(() => ConnectAsync(_stopping.Token));
@@ -54,23 +60,23 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
     /// <summary>Whether the client has joined the cluster (it may still lose every gateway later; calls then fail fast).</summary>
     public bool IsConnected => Volatile.Read(ref _front) is not null;
 
-    public async ValueTask<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken) =>
-        CheckResponse.Parser.ParseFrom(await CallAsync(LimiterMethod.Check, request, cancellationToken).ConfigureAwait(false));
+    public ValueTask<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken) =>
+        new(_checks.CheckAsync(checks, cancellationToken).WaitAsync(cancellationToken));
 
-    public async ValueTask<DecisionResponse> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
-        DecisionResponse.Parser.ParseFrom(await CallAsync(LimiterMethod.Reserve, request, cancellationToken).ConfigureAwait(false));
+    public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken) =>
+        DecideAsync(Front().ReserveAsync(policy, key, cost), cancellationToken);
 
-    public async ValueTask<DecisionResponse> AcquireAsync(AcquireRequest request, CancellationToken cancellationToken) =>
-        DecisionResponse.Parser.ParseFrom(await CallAsync(LimiterMethod.Acquire, request, cancellationToken).ConfigureAwait(false));
+    public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken) =>
+        DecideAsync(Front().AcquireAsync(policy, key), cancellationToken);
 
-    public async ValueTask<DecisionResponse> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
-        DecisionResponse.Parser.ParseFrom(await CallAsync(LimiterMethod.Release, request, cancellationToken).ConfigureAwait(false));
+    public ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken) =>
+        DecideAsync(Front().ReleaseAsync(policy, key, leaseId), cancellationToken);
 
-    public async ValueTask<DecisionResponse> GetAsync(GetRequest request, CancellationToken cancellationToken) =>
-        DecisionResponse.Parser.ParseFrom(await CallAsync(LimiterMethod.Get, request, cancellationToken).ConfigureAwait(false));
+    public ValueTask<ClusterDecision> GetAsync(string policy, string key, CancellationToken cancellationToken) =>
+        DecideAsync(Front().GetAsync(policy, key), cancellationToken);
 
-    public async ValueTask<DecisionResponse> PauseAsync(PauseRequest request, CancellationToken cancellationToken) =>
-        DecisionResponse.Parser.ParseFrom(await CallAsync(LimiterMethod.Pause, request, cancellationToken).ConfigureAwait(false));
+    public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken) =>
+        DecideAsync(Front().PauseAsync(policy, key, pauseFor), cancellationToken);
 
     /// <summary>Waits for the client to join the cluster, then runs the decision path once (an empty Check, refused, charges
     /// nothing) so the first real decision does not pay for activation and serializer set-up inside its deadline.
@@ -82,7 +88,7 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
         try
         {
             await _connected.WaitAsync(deadline.Token).ConfigureAwait(false);
-            await Front().CallAsync(LimiterMethod.Check, new CheckRequest().ToByteArray()).AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
+            await Front().CheckBatchAsync([[]]).AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
             var hosts = await _client!.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(deadline.Token).ConfigureAwait(false);
             return hosts.Count;
         }
@@ -96,13 +102,39 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
     public bool IsOutage(Exception exception) =>
         exception is NotConnectedException or OrleansException or TimeoutException or OperationCanceledException;
 
-    private async ValueTask<byte[]> CallAsync(LimiterMethod method, IMessage request, CancellationToken cancellationToken)
+    // An Orleans call takes no cancellation: past the caller's deadline the call is abandoned, and Orleans drops it at ResponseTimeout.
+    private static async ValueTask<ClusterDecision> DecideAsync(ValueTask<FrontDecisions> call, CancellationToken cancellationToken)
     {
-        var call = Front().CallAsync(method, request.ToByteArray());
         var answer = call.IsCompletedSuccessfully ? call.Result : await call.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-        return answer.Status == (int)StatusCode.OK
-            ? answer.Response
-            : throw new RpcException(new Status((StatusCode)answer.Status, answer.Detail ?? ""));
+        return DecisionMapping.ToOutcome(answer).Decisions[0];
+    }
+
+    // One batch of concurrent callers' checks: one call to the silo's front, each check answered on its own.
+    private async Task SendAsync(PendingCheck[] batch)
+    {
+        var checks = new DecisionCheck[batch.Length][];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var items = batch[i].Checks;
+            checks[i] = new DecisionCheck[items.Length];
+            for (var j = 0; j < items.Length; j++)
+            {
+                checks[i][j] = new DecisionCheck(items[j].Policy, items[j].Key, items[j].Cost);
+            }
+        }
+
+        var answers = await Front().CheckBatchAsync(checks).ConfigureAwait(false);
+        for (var i = 0; i < batch.Length && i < answers.Length; i++)
+        {
+            try
+            {
+                batch[i].Complete(DecisionMapping.ToOutcome(answers[i]));
+            }
+            catch (RpcException e)
+            {
+                batch[i].Fail(e);
+            }
+        }
     }
 
     private ILimiterFrontGrain Front() => Volatile.Read(ref _front) ?? throw new NotConnectedException(_options);

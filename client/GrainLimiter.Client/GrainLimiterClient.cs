@@ -26,15 +26,15 @@ public sealed class GrainLimiterClient : IDisposable
     /// <summary>A client for the silos in <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
     public GrainLimiterClient(GrainLimiterClientOptions options)
-        : this(options, static options => options.Transport == ClusterTransport.Grpc
-            ? new GrpcClusterTransport(options.Endpoints, options.Deadline, options.MaxMessageBytes)
+        : this(options, static (options, metrics) => options.Transport == ClusterTransport.Grpc
+            ? new GrpcClusterTransport(options, metrics)
             : throw new ArgumentException($"{GrainLimiterClientOptions.Section}:Transport is {options.Transport}: create the client with AddGrainLimiterClient() "
                 + "or GrainLimiterOrleansClient.Create (package GrainLimiter.Client.Orleans).", nameof(options)))
     {
     }
 
     /// <summary>A client over another transport (the seam a second way of reaching the cluster plugs into).</summary>
-    internal GrainLimiterClient(GrainLimiterClientOptions options, Func<GrainLimiterClientOptions, IClusterTransport> transport)
+    internal GrainLimiterClient(GrainLimiterClientOptions options, Func<GrainLimiterClientOptions, ClientMetrics, IClusterTransport> transport)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is { Count: > 0 } problems)
@@ -43,7 +43,7 @@ public sealed class GrainLimiterClient : IDisposable
         }
 
         _options = options;
-        _transport = transport(options);
+        _transport = transport(options, _metrics);
         _pipeline = ClusterCallPipeline.Build(options, _metrics, _transport.IsOutage);
     }
 
@@ -59,58 +59,61 @@ public sealed class GrainLimiterClient : IDisposable
     /// <summary>Times the circuit to the cluster opened (calls then answer from the failure mode at once).</summary>
     public long CircuitOpenings => _metrics.CircuitOpenings;
 
+    /// <summary>Calls that carried checks to the cluster: fewer than the checks asked when concurrent ones travelled together
+    /// (<see cref="GrainLimiterClientOptions.BatchChecks"/>).</summary>
+    public long BatchesSent => _metrics.Batches;
+
     /// <summary>Charges <paramref name="cost"/> to one key (0 peeks).</summary>
     public async ValueTask<ClusterDecision> CheckAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default)
     {
-        var request = new Protocol.V1.CheckRequest { Checks = { new Hit { Policy = policy, Key = key, Cost = cost } } };
-        var (response, outage) = await CallAsync(static (transport, request, ct) => transport.CheckAsync(request, ct), request, cancellationToken).ConfigureAwait(false);
-        return response is { Decisions.Count: > 0 } ? DecisionMapping.ToDecision(response.Decisions[0]) : Fallback(policy, key, outage);
+        var (outcome, outage) = await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), new[] { new LimitCheck(policy, key, cost) }, cancellationToken)
+            .ConfigureAwait(false);
+        return outage is null ? outcome.Decisions[0] : Fallback(policy, key, outage);
     }
 
     /// <summary>Checks several keys at once, all or nothing: if one is denied, none is charged.</summary>
-    public async ValueTask<ClusterCheckOutcome> CheckAsync(IReadOnlyList<Decisions.LimitCheck> checks, CancellationToken cancellationToken = default)
+    public async ValueTask<ClusterCheckOutcome> CheckAsync(IReadOnlyList<LimitCheck> checks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checks);
-        var request = new Protocol.V1.CheckRequest();
-        foreach (var check in checks)
+        var (outcome, outage) = await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), checks.ToArray(), cancellationToken).ConfigureAwait(false);
+        if (outage is null)
         {
-            request.Checks.Add(new Hit { Policy = check.Policy, Key = check.Key, Cost = check.Cost });
+            return outcome;
         }
 
-        var (response, outage) = await CallAsync(static (transport, request, ct) => transport.CheckAsync(request, ct), request, cancellationToken).ConfigureAwait(false);
         var decisions = new ClusterDecision[checks.Count];
         var allowed = true;
         for (var i = 0; i < decisions.Length; i++)
         {
-            decisions[i] = response is not null && i < response.Decisions.Count
-                ? DecisionMapping.ToDecision(response.Decisions[i])
-                : Fallback(checks[i].Policy, checks[i].Key, outage);
+            decisions[i] = Fallback(checks[i].Policy, checks[i].Key, outage);
             allowed &= decisions[i].Allowed;
         }
 
-        return new ClusterCheckOutcome(response?.Allowed ?? allowed, decisions);
+        return new ClusterCheckOutcome(allowed, decisions);
     }
 
     /// <summary>Reserves a slot of a leaky-bucket policy: when allowed, wait <see cref="ClusterDecision.Wait"/> before proceeding.</summary>
     public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, request, ct) => transport.ReserveAsync(request, ct), new ReserveRequest { Policy = policy, Key = key, Cost = cost }, policy, key, cancellationToken);
+        DecideAsync(static (transport, call, ct) => transport.ReserveAsync(call.Policy, call.Key, call.Cost, ct), (Policy: policy, Key: key, Cost: cost), policy, key, cancellationToken);
 
     /// <summary>Takes a lease of a concurrency policy; pass <see cref="ClusterDecision.LeaseId"/> to <see cref="ReleaseAsync"/>.</summary>
     public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, request, ct) => transport.AcquireAsync(request, ct), new AcquireRequest { Policy = policy, Key = key }, policy, key, cancellationToken);
+        DecideAsync(static (transport, call, ct) => transport.AcquireAsync(call.Policy, call.Key, ct), (Policy: policy, Key: key), policy, key, cancellationToken);
 
     /// <summary>Gives back a lease from <see cref="AcquireAsync"/>.</summary>
     public ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, request, ct) => transport.ReleaseAsync(request, ct), new ReleaseRequest { Policy = policy, Key = key, LeaseId = leaseId }, policy, key, cancellationToken);
+        DecideAsync(static (transport, call, ct) => transport.ReleaseAsync(call.Policy, call.Key, call.LeaseId, ct), (Policy: policy, Key: key, LeaseId: leaseId), policy, key,
+            cancellationToken);
 
     /// <summary>Current usage of a key without charging it.</summary>
     public ValueTask<ClusterDecision> GetAsync(string policy, string key, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, request, ct) => transport.GetAsync(request, ct), new GetRequest { Policy = policy, Key = key }, policy, key, cancellationToken);
+        DecideAsync(static (transport, call, ct) => transport.GetAsync(call.Policy, call.Key, ct), (Policy: policy, Key: key), policy, key, cancellationToken);
 
     /// <summary>Denies every request of a key for <paramref name="pauseFor"/>, on every silo and for every caller
     /// (an upstream answered 429). Never shortens a pause in force.</summary>
     public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, request, ct) => transport.PauseAsync(request, ct), new PauseRequest { Policy = policy, Key = key, PauseFor = Duration.FromTimeSpan(pauseFor) }, policy, key, cancellationToken);
+        DecideAsync(static (transport, call, ct) => transport.PauseAsync(call.Policy, call.Key, call.PauseFor, ct), (Policy: policy, Key: key, PauseFor: pauseFor), policy, key,
+            cancellationToken);
 
     /// <summary>Connects to every silo and runs one health check and one (refused, uncharged) Check through each, then one through
     /// this client's own call path, so the first decisions pay neither for TCP and HTTP/2 set-up nor for compiling the call path
@@ -124,8 +127,8 @@ public sealed class GrainLimiterClient : IDisposable
         {
             try
             {
-                // An empty Check is refused (INVALID_ARGUMENT) and charges nothing.
-                await CallAsync(static (transport, request, ct) => transport.CheckAsync(request, ct), new Protocol.V1.CheckRequest(), cancellationToken).ConfigureAwait(false);
+                // An empty check is refused (INVALID_ARGUMENT) and charges nothing.
+                await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), Array.Empty<LimitCheck>(), cancellationToken).ConfigureAwait(false);
             }
             catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.InvalidArgument)
             {
@@ -139,7 +142,7 @@ public sealed class GrainLimiterClient : IDisposable
     // which the warm-up calls (refused, so answered without a message) do not reach.
     private static void WarmUpMessages()
     {
-        var request = new Protocol.V1.CheckRequest { Checks = { new Hit { Policy = "warm-up", Key = "warm-up", Cost = 1 } } };
+        var request = DecisionMapping.ToProto([new LimitCheck("warm-up", "warm-up")]);
         Protocol.V1.CheckRequest.Parser.ParseFrom(request.ToByteArray());
         var window = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
         var response = new CheckResponse
@@ -154,20 +157,19 @@ public sealed class GrainLimiterClient : IDisposable
                 },
             },
         };
-        DecisionMapping.ToDecision(CheckResponse.Parser.ParseFrom(response.ToByteArray()).Decisions[0]);
+        DecisionMapping.ToOutcome(CheckResponse.Parser.ParseFrom(response.ToByteArray()));
     }
 
-    private async ValueTask<ClusterDecision> DecideAsync<TRequest>(Func<IClusterTransport, TRequest, CancellationToken, ValueTask<DecisionResponse>> call, TRequest request,
+    private async ValueTask<ClusterDecision> DecideAsync<TCall>(Func<IClusterTransport, TCall, CancellationToken, ValueTask<ClusterDecision>> call, TCall arguments,
         string policy, string key, CancellationToken cancellationToken)
     {
-        var (response, outage) = await CallAsync(call, request, cancellationToken).ConfigureAwait(false);
-        return response?.Decision is { } decision ? DecisionMapping.ToDecision(decision) : Fallback(policy, key, outage);
+        var (decision, outage) = await CallAsync(call, arguments, cancellationToken).ConfigureAwait(false);
+        return outage is null ? decision : Fallback(policy, key, outage);
     }
 
     /// <summary>One call through the pipeline; an outage comes back as the exception, never thrown (the caller applies the failure mode).</summary>
     private async ValueTask<(TResponse? Response, Exception? Outage)> CallAsync<TRequest, TResponse>(Func<IClusterTransport, TRequest, CancellationToken, ValueTask<TResponse>> call,
         TRequest request, CancellationToken cancellationToken)
-        where TResponse : class
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
@@ -184,7 +186,7 @@ public sealed class GrainLimiterClient : IDisposable
         }
         catch (Exception e) when (ClusterCallPipeline.IsOutage(e, _transport.IsOutage))
         {
-            return (null, e);
+            return (default, e);
         }
         finally
         {

@@ -46,6 +46,17 @@ public sealed class GrainLimiterClientOptions
     /// <summary>Largest response message accepted.</summary>
     public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Concurrent checks to one silo travel together, each still decided and answered on its own: a check asked while
+    /// <see cref="MaxBatchesInFlight"/> batches are under way goes with the next batch (on the silo's CheckStream, or one CheckBatch
+    /// call). An idle client sends at once, so a lone caller waits no longer. Off: one call per check.</summary>
+    public bool BatchChecks { get; set; } = true;
+
+    /// <summary>Most checks in one batch.</summary>
+    public int MaxChecksPerBatch { get; set; } = 100;
+
+    /// <summary>Batches under way at once to one silo; checks asked meanwhile wait for the next.</summary>
+    public int MaxBatchesInFlight { get; set; } = 2;
+
     /// <summary>Every problem with these options, each naming the setting to fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -92,6 +103,17 @@ public sealed class GrainLimiterClientOptions
         if (MaxMessageBytes < 1024)
         {
             problems.Add($"{Section}:MaxMessageBytes: must be at least 1024.");
+        }
+
+        // The silo takes at most MaxChecksPerBatch (1000 by default) checks in one batch.
+        if (MaxChecksPerBatch is < 1 or > 1000)
+        {
+            problems.Add($"{Section}:MaxChecksPerBatch: {MaxChecksPerBatch} is outside 1 .. 1000.");
+        }
+
+        if (MaxBatchesInFlight is < 1 or > 64)
+        {
+            problems.Add($"{Section}:MaxBatchesInFlight: {MaxBatchesInFlight} is outside 1 .. 64.");
         }
 
         return problems;

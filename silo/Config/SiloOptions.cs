@@ -46,6 +46,9 @@ public sealed class SiloOptions
 
     public int MaxChecksPerRequest { get; set; } = 100;
 
+    /// <summary>Checks in one CheckBatch call or CheckStream message, each of at most <see cref="MaxChecksPerRequest"/> items.</summary>
+    public int MaxChecksPerBatch { get; set; } = 1000;
+
     public int MaxKeyBytes { get; set; } = 256;
 
     public long MaxCost { get; set; } = 1_000_000_000;

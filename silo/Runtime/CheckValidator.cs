@@ -12,6 +12,8 @@ public sealed class CheckValidator(PolicyRegistry policies, IOptions<SiloOptions
 
     public int MaxChecks => _options.MaxChecksPerRequest;
 
+    public int MaxChecksPerBatch => _options.MaxChecksPerBatch;
+
     /// <summary>The first problem with <paramref name="checks"/>, or null when they are valid.</summary>
     /// <param name="field">Prefix of the field names in messages, e.g. "checks".</param>
     public ValidationError? Validate(IReadOnlyList<CheckRequest> checks, string field = "checks")

@@ -10,6 +10,8 @@ internal sealed class ClientMetrics : IDisposable
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _circuitOpenings;
+    private readonly Histogram<int> _batchChecks;
+    private long _batches;
     private long _failOpen;
     private long _failClosed;
     private long _circuitOpened;
@@ -18,6 +20,17 @@ internal sealed class ClientMetrics : IDisposable
     {
         _fallbacks = _meter.CreateCounter<long>("grainlimiter_client_fallbacks_total", description: "Decisions answered by the failure mode because the cluster could not answer.");
         _circuitOpenings = _meter.CreateCounter<long>("grainlimiter_client_circuit_opened_total", description: "Times the circuit to the cluster opened.");
+        _batchChecks = _meter.CreateHistogram<int>("grainlimiter_client_batch_checks", description: "Checks per call to the cluster: concurrent checks travel together.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000] });
+    }
+
+    /// <summary>Calls that carried checks to the cluster (a batch, one CheckStream message, or one Check).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    public void BatchSent(int checks)
+    {
+        Interlocked.Increment(ref _batches);
+        _batchChecks.Record(checks);
     }
 
     public long FailOpen => Interlocked.Read(ref _failOpen);

@@ -1,32 +1,39 @@
+using GrainLimiter.Client.Decisions;
+using GrainLimiter.Client.Resilience;
+using GrainLimiter.Protocol.V1;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Health.V1;
-using GrainLimiter.Protocol.V1;
 
 namespace GrainLimiter.Client.Transport;
 
 /// <summary>The cluster over gRPC (Grpc.Net.Client): one channel per silo, failing over to the next silo when one cannot answer.</summary>
-/// <remarks>Every call carries the client's deadline (sent as <c>grpc-timeout</c>), counted once across the failover attempts.</remarks>
-internal sealed class GrpcClusterTransport(IEnumerable<Uri> endpoints, TimeSpan deadline, int maxMessageBytes) : IClusterTransport
+/// <remarks>Checks go through the silo's batcher (<see cref="SiloChannel.Checks"/>) unless batching is off; every other call carries the
+/// client's deadline (sent as <c>grpc-timeout</c>), counted once across the failover attempts.</remarks>
+internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, ClientMetrics metrics) : IClusterTransport
 {
-    private readonly SiloEndpointSet _silos = new(endpoints, maxMessageBytes);
+    private readonly SiloEndpointSet _silos = new(options.Endpoints, options, metrics);
 
-    public ValueTask<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken) =>
-        FailoverAsync(static (client, request, options) => client.CheckAsync(request, options), request, cancellationToken);
+    public ValueTask<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken) =>
+        FailoverAsync(static (silo, state, call) => silo.Checks is { } batcher
+            ? new ValueTask<ClusterCheckOutcome>(batcher.CheckAsync(state.Checks, call.CancellationToken).WaitAsync(call.CancellationToken))
+            : state.Transport.OneCheckAsync(silo, state.Checks, call), (Transport: this, Checks: checks), cancellationToken);
 
-    public ValueTask<DecisionResponse> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken) =>
-        FailoverAsync(static (client, request, options) => client.ReserveAsync(request, options), request, cancellationToken);
+    public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken) =>
+        DecideAsync(static (silo, request, call) => silo.Limiter.ReserveAsync(request, call), new ReserveRequest { Policy = policy, Key = key, Cost = cost }, cancellationToken);
 
-    public ValueTask<DecisionResponse> AcquireAsync(AcquireRequest request, CancellationToken cancellationToken) =>
-        FailoverAsync(static (client, request, options) => client.AcquireAsync(request, options), request, cancellationToken);
+    public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken) =>
+        DecideAsync(static (silo, request, call) => silo.Limiter.AcquireAsync(request, call), new AcquireRequest { Policy = policy, Key = key }, cancellationToken);
 
-    public ValueTask<DecisionResponse> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken) =>
-        FailoverAsync(static (client, request, options) => client.ReleaseAsync(request, options), request, cancellationToken);
+    public ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken) =>
+        DecideAsync(static (silo, request, call) => silo.Limiter.ReleaseAsync(request, call), new ReleaseRequest { Policy = policy, Key = key, LeaseId = leaseId }, cancellationToken);
 
-    public ValueTask<DecisionResponse> GetAsync(GetRequest request, CancellationToken cancellationToken) =>
-        FailoverAsync(static (client, request, options) => client.GetAsync(request, options), request, cancellationToken);
+    public ValueTask<ClusterDecision> GetAsync(string policy, string key, CancellationToken cancellationToken) =>
+        DecideAsync(static (silo, request, call) => silo.Limiter.GetAsync(request, call), new GetRequest { Policy = policy, Key = key }, cancellationToken);
 
-    public ValueTask<DecisionResponse> PauseAsync(PauseRequest request, CancellationToken cancellationToken) =>
-        FailoverAsync(static (client, request, options) => client.PauseAsync(request, options), request, cancellationToken);
+    public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken) =>
+        DecideAsync(static (silo, request, call) => silo.Limiter.PauseAsync(request, call),
+            new PauseRequest { Policy = policy, Key = key, PauseFor = Duration.FromTimeSpan(pauseFor) }, cancellationToken);
 
     public async Task<int> WarmUpAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -52,8 +59,15 @@ internal sealed class GrpcClusterTransport(IEnumerable<Uri> endpoints, TimeSpan 
             try
             {
                 // Runs the decision path once on both ends (an empty Check is refused and charges nothing), so the first
-                // real decision does not pay for it inside its short deadline.
-                await silo.Limiter.CheckAsync(new CheckRequest(), options).ConfigureAwait(false);
+                // real decision does not pay for it inside its short deadline; through the batcher, this opens the check stream.
+                if (silo.Checks is { } batcher)
+                {
+                    await batcher.CheckAsync([], cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await silo.Limiter.CheckAsync(new CheckRequest(), options).ResponseAsync.ConfigureAwait(false);
+                }
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
             {
@@ -61,28 +75,43 @@ internal sealed class GrpcClusterTransport(IEnumerable<Uri> endpoints, TimeSpan 
 
             return health.Status == HealthCheckResponse.Types.ServingStatus.Serving;
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException or HttpRequestException or IOException)
+        catch (Exception e) when (e is RpcException or OperationCanceledException or HttpRequestException or IOException or TimeoutException)
         {
             return false;
         }
     }
 
-    /// <summary>Tries each silo in turn, starting with the preferred one, until one answers or the deadline passes.</summary>
-    private async ValueTask<TResponse> FailoverAsync<TRequest, TResponse>(
-        Func<Limiter.LimiterClient, TRequest, CallOptions, AsyncUnaryCall<TResponse>> call, TRequest request, CancellationToken cancellationToken)
+    private async ValueTask<ClusterDecision> DecideAsync<TRequest>(Func<SiloChannel, TRequest, CallOptions, AsyncUnaryCall<DecisionResponse>> call, TRequest request,
+        CancellationToken cancellationToken)
     {
-        var options = new CallOptions(deadline: DateTime.UtcNow + deadline, cancellationToken: cancellationToken);
+        var response = await FailoverAsync(static async (silo, state, options) => await state.Call(silo, state.Request, options).ResponseAsync.ConfigureAwait(false),
+            (Call: call, Request: request), cancellationToken).ConfigureAwait(false);
+        return DecisionMapping.ToDecision(response.Decision);
+    }
+
+    // Batching off: one Check call per check.
+    private async ValueTask<ClusterCheckOutcome> OneCheckAsync(SiloChannel silo, LimitCheck[] checks, CallOptions call)
+    {
+        metrics.BatchSent(1);
+        return DecisionMapping.ToOutcome(await silo.Limiter.CheckAsync(DecisionMapping.ToProto(checks), call).ResponseAsync.ConfigureAwait(false));
+    }
+
+    /// <summary>Tries each silo in turn, starting with the preferred one, until one answers or the deadline passes.</summary>
+    private async ValueTask<TResponse> FailoverAsync<TRequest, TResponse>(Func<SiloChannel, TRequest, CallOptions, ValueTask<TResponse>> call, TRequest request,
+        CancellationToken cancellationToken)
+    {
+        var deadline = new CallOptions(deadline: DateTime.UtcNow + options.Deadline, cancellationToken: cancellationToken);
         var first = _silos.Preferred;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await call(_silos[first + attempt].Limiter, request, options).ResponseAsync.ConfigureAwait(false);
+                return await call(_silos[first + attempt], request, deadline).ConfigureAwait(false);
             }
             catch (Exception e) when (IsSiloFailure(e))
             {
                 _silos.MarkFailed(first + attempt);
-                if (attempt + 1 >= _silos.Count || cancellationToken.IsCancellationRequested || DateTime.UtcNow >= options.Deadline)
+                if (attempt + 1 >= _silos.Count || cancellationToken.IsCancellationRequested || DateTime.UtcNow >= deadline.Deadline)
                 {
                     throw;
                 }
@@ -92,7 +121,7 @@ internal sealed class GrpcClusterTransport(IEnumerable<Uri> endpoints, TimeSpan 
 
     // A failure of this silo (not of the request): another silo may answer. A timeout also demotes the silo that was slow.
     private static bool IsSiloFailure(Exception e) =>
-        e is HttpRequestException or IOException or OperationCanceledException
+        e is HttpRequestException or IOException or OperationCanceledException or TimeoutException
         || (e is RpcException status && status.StatusCode is StatusCode.Unavailable or StatusCode.Unimplemented or StatusCode.Unknown or StatusCode.DeadlineExceeded);
 
     public bool IsOutage(Exception exception) => exception switch
@@ -101,7 +130,7 @@ internal sealed class GrpcClusterTransport(IEnumerable<Uri> endpoints, TimeSpan 
             or StatusCode.Aborted or StatusCode.ResourceExhausted or StatusCode.Unimplemented or StatusCode.Cancelled,
         // With ThrowOperationCanceledOnCancellation, the call's own deadline passing surfaces as a cancellation too
         // (the caller's cancellations never get here: the client rethrows them first).
-        HttpRequestException or IOException or OperationCanceledException => true,
+        HttpRequestException or IOException or OperationCanceledException or TimeoutException => true,
         _ => false,
     };
 

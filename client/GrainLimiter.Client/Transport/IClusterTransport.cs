@@ -1,25 +1,27 @@
-using GrainLimiter.Protocol.V1;
+using GrainLimiter.Client.Decisions;
 
 namespace GrainLimiter.Client.Transport;
 
 /// <summary>How <see cref="GrainLimiterClient"/> reaches the cluster: the <c>grainlimiter.v1.Limiter</c> operations, whatever carries them.</summary>
 /// <remarks>
-/// The client wraps every call in its deadline, circuit breaker and failure modes; a transport only carries one call
-/// (failing over between silos if it has several) and says which of its failures mean the cluster could not answer.
+/// The client wraps every call in its deadline, circuit breaker and failure modes; a transport only carries one call (batching
+/// concurrent checks, failing over between silos if it has several) and says which of its failures mean the cluster could not
+/// answer. Bad input throws <see cref="Grpc.Core.RpcException"/> (INVALID_ARGUMENT naming the field) on every transport.
 /// </remarks>
 internal interface IClusterTransport : IDisposable
 {
-    ValueTask<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken);
+    /// <summary>One check, all or nothing across its items; concurrent checks may travel together, each still decided on its own.</summary>
+    ValueTask<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken);
 
-    ValueTask<DecisionResponse> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken);
+    ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken);
 
-    ValueTask<DecisionResponse> AcquireAsync(AcquireRequest request, CancellationToken cancellationToken);
+    ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken);
 
-    ValueTask<DecisionResponse> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken);
+    ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken);
 
-    ValueTask<DecisionResponse> GetAsync(GetRequest request, CancellationToken cancellationToken);
+    ValueTask<ClusterDecision> GetAsync(string policy, string key, CancellationToken cancellationToken);
 
-    ValueTask<DecisionResponse> PauseAsync(PauseRequest request, CancellationToken cancellationToken);
+    ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken);
 
     /// <summary>Connects to every silo and runs one call through each, so the first decisions fit in their deadline; answers how many serve.</summary>
     Task<int> WarmUpAsync(TimeSpan timeout, CancellationToken cancellationToken);

@@ -1,14 +1,18 @@
 using System.Net;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using GrainLimiter.Client.Resilience;
 using GrainLimiter.Protocol.V1;
 
 namespace GrainLimiter.Client.Transport;
 
-/// <summary>One silo: a <see cref="GrpcChannel"/> (HTTP/2, its connections pooled and kept alive) and the generated clients over it.</summary>
+/// <summary>One silo: a <see cref="GrpcChannel"/> (HTTP/2, its connections pooled and kept alive), the generated clients over it, and
+/// the batcher its checks travel through.</summary>
 internal sealed class SiloChannel : IDisposable
 {
-    public SiloChannel(Uri address, int maxMessageBytes)
+    private readonly SiloCheckSender? _sender;
+
+    public SiloChannel(Uri address, GrainLimiterClientOptions options, ClientMetrics metrics)
     {
         Address = address;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
@@ -19,7 +23,7 @@ internal sealed class SiloChannel : IDisposable
                 EnableMultipleHttp2Connections = true,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
-                // Keeps idle connections alive through NATs and detects dead silos between calls.
+                // Keeps idle connections alive through NATs and detects dead silos between calls (an open CheckStream too).
                 KeepAlivePingDelay = TimeSpan.FromSeconds(30),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
@@ -28,12 +32,17 @@ internal sealed class SiloChannel : IDisposable
                 AutomaticDecompression = DecompressionMethods.None,
             },
             DisposeHttpClient = true,
-            MaxReceiveMessageSize = maxMessageBytes,
+            MaxReceiveMessageSize = options.MaxMessageBytes,
             // The deadline is Polly's timeout too: its cancellation must surface as OperationCanceledException, not RpcException(Cancelled).
             ThrowOperationCanceledOnCancellation = true,
         });
         Limiter = new Limiter.LimiterClient(Channel);
         Health = new Health.HealthClient(Channel);
+        if (options.BatchChecks)
+        {
+            _sender = new SiloCheckSender(Limiter, options.Deadline);
+            Checks = new CheckBatcher(_sender.SendAsync, options.MaxChecksPerBatch, options.MaxBatchesInFlight, metrics);
+        }
     }
 
     public Uri Address { get; }
@@ -44,5 +53,12 @@ internal sealed class SiloChannel : IDisposable
 
     public Health.HealthClient Health { get; }
 
-    public void Dispose() => Channel.Dispose();
+    /// <summary>Where this silo's checks gather into batches; null when batching is off.</summary>
+    public CheckBatcher? Checks { get; }
+
+    public void Dispose()
+    {
+        _sender?.Dispose();
+        Channel.Dispose();
+    }
 }

@@ -1,3 +1,5 @@
+using GrainLimiter.Client.Resilience;
+
 namespace GrainLimiter.Client.Transport;
 
 /// <summary>The silos a client may call, starting with the one that last answered; a failure moves the start to the next.</summary>
@@ -7,9 +9,9 @@ internal sealed class SiloEndpointSet : IDisposable
     private readonly SiloChannel[] _silos;
     private int _preferred;
 
-    public SiloEndpointSet(IEnumerable<Uri> addresses, int maxMessageBytes)
+    public SiloEndpointSet(IEnumerable<Uri> addresses, GrainLimiterClientOptions options, ClientMetrics metrics)
     {
-        _silos = addresses.Select(a => new SiloChannel(a, maxMessageBytes)).ToArray();
+        _silos = addresses.Select(a => new SiloChannel(a, options, metrics)).ToArray();
         if (_silos.Length == 0)
         {
             throw new ArgumentException("At least one silo endpoint is required.", nameof(addresses));

@@ -1,6 +1,5 @@
 using GrainLimiter.Config;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
 using GrainLimiter.Silo.Runtime;
 using Microsoft.Extensions.Options;
@@ -41,7 +40,7 @@ internal static class AdminKeyEndpoints
         }
 
         AdminAudit.Target(context, body.Policy!, body.Key!);
-        if (!DurationParser.TryParse(body.For, out var pause) || pause < TimeSpan.FromMilliseconds(1) || pause > LimiterService.MaxPause)
+        if (!DurationParser.TryParse(body.For, out var pause) || pause < TimeSpan.FromMilliseconds(1) || pause > LimiterFront.MaxPause)
         {
             await Problem.BadRequestAsync(context, "for", $"must be a duration from 1ms to 1d such as 30s or 10m; got '{body.For}'.");
             return;

@@ -9,4 +9,10 @@ public sealed class GrpcFrontOptions
     /// <summary>Compress every response with gzip when the caller accepts it (Grpc.AspNetCore's <c>ResponseCompressionAlgorithm</c>).
     /// Off: responses are not compressed; requests may be gzip either way.</summary>
     public bool GzipResponses { get; set; }
+
+    /// <summary>A CheckStream without a message for this long is ended by the server (a caller reopens it when it has checks again).</summary>
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Batches of one CheckStream decided at once; the server reads the next message when one is answered.</summary>
+    public int MaxStreamBatchesInFlight { get; set; } = 8;
 }

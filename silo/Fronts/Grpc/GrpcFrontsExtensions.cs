@@ -16,7 +16,8 @@ public static class GrpcFrontsExtensions
     /// <summary>Registers the gRPC services, the Envoy descriptor configuration and their options.</summary>
     public static IServiceCollection AddGrpcFronts(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<GrpcFrontOptions>().Bind(configuration.GetSection(GrpcFrontOptions.Section));
+        services.AddOptions<GrpcFrontOptions>().Bind(configuration.GetSection(GrpcFrontOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GrpcFrontOptions>, GrpcFrontOptionsValidator>();
         services.AddOptions<EnvoyOptions>().Bind(configuration.GetSection(EnvoyOptions.Section));
         services.AddGrpc();
         GrpcCallHandlerLogging.Install(services);
@@ -35,6 +36,7 @@ public static class GrpcFrontsExtensions
         });
 
         services.AddSingleton(static provider => EnvoyConfigLoader.Load(provider.GetRequiredService<IOptions<EnvoyOptions>>().Value.ConfigPaths));
+        services.AddSingleton<LimiterFront>();
         services.AddSingleton<LimiterService>();
         services.AddSingleton<RateLimitService>();
         services.AddSingleton<IServiceMethodProvider<LimiterService>>(

@@ -1,7 +1,5 @@
 using GrainLimiter.Decisions;
-using GrainLimiter.Policies;
 using GrainLimiter.Protocol.V1;
-using GrainLimiter.Silo.Runtime;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using CheckRequest = GrainLimiter.Protocol.V1.CheckRequest;
@@ -9,35 +7,38 @@ using DecisionCheck = GrainLimiter.Decisions.CheckRequest;
 
 namespace GrainLimiter.Silo.Fronts.Grpc;
 
-/// <summary><c>grainlimiter.v1.Limiter</c> (Check, Reserve, Acquire, Release, Get, Pause) served by Grpc.AspNetCore, with the semantics of the HTTP front.</summary>
+/// <summary><c>grainlimiter.v1.Limiter</c> served by Grpc.AspNetCore: the protobuf form of <see cref="LimiterFront"/>, with the semantics of
+/// the HTTP front.</summary>
 /// <remarks>Bound to the generated <see cref="Limiter"/> methods by <see cref="StrictServiceMethodProvider{TService}"/>; bad input is INVALID_ARGUMENT naming the field.
-/// The attribute names the generated service for server reflection (its descriptor).</remarks>
+/// The attribute names the generated service for server reflection (its descriptor). CheckBatch and CheckStream are in <c>LimiterService.Batches.cs</c>.</remarks>
 [BindServiceMethod(typeof(Limiter), nameof(Limiter.BindService))]
-internal sealed class LimiterService(ILimitService limits, CheckValidator validator, PolicyRegistry policies, TimeProvider time)
+internal sealed partial class LimiterService(LimiterFront front, Microsoft.Extensions.Options.IOptions<GrpcFrontOptions> options)
 {
     public static string ServiceName => Limiter.Descriptor.FullName;
 
-    /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
-    public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);
-
-    // The gRPC entry points; the Orleans front (LimiterFrontGrain) calls the same methods below.
     public Task<CheckResponse> Check(CheckRequest request, ServerCallContext context) => CheckAsync(request, context.CancellationToken);
 
-    public Task<DecisionResponse> Reserve(ReserveRequest request, ServerCallContext context) => ReserveAsync(request, context.CancellationToken);
+    public async Task<DecisionResponse> Reserve(ReserveRequest request, ServerCallContext context) =>
+        Answer(await front.ReserveAsync(request.Policy, request.Key, request.HasCost ? request.Cost : 1, context.CancellationToken).ConfigureAwait(false));
 
-    public Task<DecisionResponse> Acquire(AcquireRequest request, ServerCallContext context) => AcquireAsync(request, context.CancellationToken);
+    public async Task<DecisionResponse> Acquire(AcquireRequest request, ServerCallContext context) =>
+        Answer(await front.AcquireAsync(request.Policy, request.Key, context.CancellationToken).ConfigureAwait(false));
 
-    public Task<DecisionResponse> Release(ReleaseRequest request, ServerCallContext context) => ReleaseAsync(request, context.CancellationToken);
+    public async Task<DecisionResponse> Release(ReleaseRequest request, ServerCallContext context) =>
+        Answer(await front.ReleaseAsync(request.Policy, request.Key, request.LeaseId, context.CancellationToken).ConfigureAwait(false));
 
-    public Task<DecisionResponse> Get(GetRequest request, ServerCallContext context) => GetAsync(request, context.CancellationToken);
+    public async Task<DecisionResponse> Get(GetRequest request, ServerCallContext context) =>
+        Answer(await front.GetAsync(request.Policy, request.Key, context.CancellationToken).ConfigureAwait(false));
 
-    public Task<DecisionResponse> Pause(PauseRequest request, ServerCallContext context) => PauseAsync(request, context.CancellationToken);
+    public async Task<DecisionResponse> Pause(PauseRequest request, ServerCallContext context) =>
+        Answer(await front.PauseAsync(request.Policy, request.Key, request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero, context.CancellationToken).ConfigureAwait(false));
 
-    public async Task<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken)
+    private async Task<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken)
     {
-        if (request.Checks.Count > validator.MaxChecks)
+        // Bounded before anything is allocated for the items.
+        if (request.Checks.Count > front.MaxChecks)
         {
-            throw Invalid(new ValidationError("checks", $"has {request.Checks.Count} checks; at most {validator.MaxChecks} are allowed in one request."));
+            throw LimiterFront.Invalid(new("checks", $"has {request.Checks.Count} checks; at most {front.MaxChecks} are allowed in one request."));
         }
 
         var checks = new DecisionCheck[request.Checks.Count];
@@ -47,79 +48,20 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
             checks[i] = new DecisionCheck(hit.Policy, hit.Key, hit.HasCost ? hit.Cost : 1);
         }
 
-        if (validator.Validate(checks) is { } error)
-        {
-            throw Invalid(error);
-        }
-
-        var outcome = await limits.CheckAsync(checks, cancellationToken).ConfigureAwait(false);
+        var outcome = await front.CheckAsync(checks, cancellationToken).ConfigureAwait(false);
         var response = new CheckResponse { Allowed = outcome.Allowed };
         foreach (var result in outcome.Results)
         {
-            response.Decisions.Add(WithWindow(ToProto(result), result));
+            response.Decisions.Add(ToProto(result, front.WindowOf(result)));
         }
 
         return response;
     }
 
-    public async Task<DecisionResponse> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
-    {
-        var check = new DecisionCheck(request.Policy, request.Key, request.HasCost ? request.Cost : 1);
-        if (validator.Validate([check]) is { } error)
-        {
-            throw Invalid(error with { Field = error.Field.Replace("checks[0].", "", StringComparison.Ordinal) });
-        }
+    private DecisionResponse Answer(in CheckResult result) => new() { Decision = ToProto(result, front.WindowOf(result)) };
 
-        var outcome = await limits.CheckAsync([check], cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
-    }
-
-    public async Task<DecisionResponse> AcquireAsync(AcquireRequest request, CancellationToken cancellationToken)
-    {
-        ValidateKey(request.Policy, request.Key);
-        if (!HasConcurrencyLimit(request.Policy))
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"policy '{request.Policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
-        }
-
-        var outcome = await limits.CheckAsync([new DecisionCheck(request.Policy, request.Key, 1)], cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = WithWindow(ToProto(outcome.Results[0]), outcome.Results[0]) };
-    }
-
-    public async Task<DecisionResponse> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken)
-    {
-        ValidateKey(request.Policy, request.Key);
-        if (request.LeaseId <= 0)
-        {
-            throw Invalid(new ValidationError("lease_id", "is required: the lease_id Acquire returned."));
-        }
-
-        var result = await limits.ReleaseAsync(request.Policy, request.Key, request.LeaseId, cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
-    }
-
-    public async Task<DecisionResponse> GetAsync(GetRequest request, CancellationToken cancellationToken)
-    {
-        ValidateKey(request.Policy, request.Key);
-        var result = await limits.GetAsync(request.Policy, request.Key, cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
-    }
-
-    public async Task<DecisionResponse> PauseAsync(PauseRequest request, CancellationToken cancellationToken)
-    {
-        ValidateKey(request.Policy, request.Key);
-        var pauseFor = request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (pauseFor < TimeSpan.FromMilliseconds(1) || pauseFor > MaxPause)
-        {
-            throw Invalid(new ValidationError("pause_for", $"is {pauseFor}; it must be between 1 ms and {MaxPause.TotalHours:0} hours."));
-        }
-
-        var result = await limits.PauseAsync(request.Policy, request.Key, time.GetUtcNow() + pauseFor, cancellationToken).ConfigureAwait(false);
-        return new DecisionResponse { Decision = WithWindow(ToProto(result), result) };
-    }
-
-    /// <summary>The protobuf form of a decision; the same fields as the HTTP front's JSON.</summary>
-    public static Decision ToProto(in CheckResult result)
+    /// <summary>The protobuf form of a decision; the same fields as the HTTP front's JSON. A zero <paramref name="window"/> is left unset.</summary>
+    public static Decision ToProto(in CheckResult result, TimeSpan window = default)
     {
         var decision = result.Decision;
         var proto = new Decision
@@ -145,30 +87,11 @@ internal sealed class LimiterService(ILimitService limits, CheckValidator valida
             proto.RetryAfter = Duration.FromTimeSpan(decision.RetryAfter);
         }
 
-        return proto;
-    }
-
-    // The window of the deciding limit, for the client's RateLimit-Policy header.
-    private Decision WithWindow(Decision proto, in CheckResult result)
-    {
-        if (policies.TryGet(result.Request.Policy, out var policy) && LimitWindow.Of(policy, result.Decision.LimitIndex) is var window && window > TimeSpan.Zero)
+        if (window > TimeSpan.Zero)
         {
             proto.Window = Duration.FromTimeSpan(window);
         }
 
         return proto;
     }
-
-    private void ValidateKey(string policy, string key)
-    {
-        if (validator.Validate(policy, key) is { } error)
-        {
-            throw Invalid(error);
-        }
-    }
-
-    private bool HasConcurrencyLimit(string policy) =>
-        policies.TryGet(policy, out var compiled) && compiled.Definition.Limits.Any(static l => l.Algorithm == LimitAlgorithmKind.Concurrency);
-
-    private static RpcException Invalid(ValidationError error) => new(new Status(StatusCode.InvalidArgument, error.ToString()));
 }

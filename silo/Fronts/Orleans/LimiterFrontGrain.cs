@@ -1,46 +1,93 @@
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Protocol.V1;
-using GrainLimiter.Silo.Fronts.Grpc;
-using Google.Protobuf;
 using Grpc.Core;
 using Orleans.Concurrency;
-using CheckRequest = GrainLimiter.Protocol.V1.CheckRequest;
 
 namespace GrainLimiter.Silo.Fronts.Orleans;
 
-/// <summary>The Limiter API for Orleans clients (<see cref="ILimiterFrontGrain"/>): each call runs the gRPC front's own
-/// <see cref="LimiterService"/> method, so validation, all-or-nothing checks, refunds, windows and metrics are the same code.</summary>
-/// <remarks>A stateless worker: activations are local to the silo the client's message reaches and hold no key state
-/// (one per core by default, as many turns in parallel).</remarks>
-[StatelessWorker]
-internal sealed class LimiterFrontGrain(LimiterService limiter) : Grain, ILimiterFrontGrain
+/// <summary>The Limiter API for Orleans clients (<see cref="ILimiterFrontGrain"/>): each call runs <see cref="LimiterFront"/>, the code of
+/// the gRPC front, so validation, all-or-nothing checks, refunds, windows and metrics are the same.</summary>
+/// <remarks>One stateless worker per silo, reentrant: it holds no state, so every call of every client runs at once, each awaiting its
+/// keys' grains (a non-reentrant worker served as many calls at a time as the silo has cores).</remarks>
+[StatelessWorker(1)]
+[Reentrant]
+internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFrontGrain
 {
-    private static readonly byte[] Empty = [];
+    private static readonly CheckResult[] NoResults = [];
+    private static readonly TimeSpan[] NoWindows = [];
 
-    public async ValueTask<FrontAnswer> CallAsync(LimiterMethod method, byte[] request)
+    public async ValueTask<FrontDecisions[]> CheckBatchAsync(CheckRequest[][] checks)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        var answers = new FrontDecisions[checks.Length];
+        if (checks.Length > front.MaxChecksPerBatch)
+        {
+            Array.Fill(answers, Error(StatusCode.InvalidArgument, $"checks has {checks.Length} checks; at most {front.MaxChecksPerBatch} are allowed in one batch."));
+            return answers;
+        }
+
+        // Every check is started before any is awaited: their grains decide in parallel.
+        var deciding = new ValueTask<FrontDecisions>[checks.Length];
+        for (var i = 0; i < checks.Length; i++)
+        {
+            deciding[i] = CheckAsync(checks[i] ?? []);
+        }
+
+        for (var i = 0; i < checks.Length; i++)
+        {
+            answers[i] = await deciding[i].ConfigureAwait(true);
+        }
+
+        return answers;
+    }
+
+    public ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost) => One(() => front.ReserveAsync(policy, key, cost, CancellationToken.None));
+
+    public ValueTask<FrontDecisions> AcquireAsync(string policy, string key) => One(() => front.AcquireAsync(policy, key, CancellationToken.None));
+
+    public ValueTask<FrontDecisions> ReleaseAsync(string policy, string key, long leaseId) => One(() => front.ReleaseAsync(policy, key, leaseId, CancellationToken.None));
+
+    public ValueTask<FrontDecisions> GetAsync(string policy, string key) => One(() => front.GetAsync(policy, key, CancellationToken.None));
+
+    public ValueTask<FrontDecisions> PauseAsync(string policy, string key, TimeSpan pauseFor) => One(() => front.PauseAsync(policy, key, pauseFor, CancellationToken.None));
+
+    private async ValueTask<FrontDecisions> CheckAsync(CheckRequest[] checks)
     {
         try
         {
-            IMessage response = method switch
-            {
-                LimiterMethod.Check => await limiter.CheckAsync(CheckRequest.Parser.ParseFrom(request), CancellationToken.None).ConfigureAwait(true),
-                LimiterMethod.Reserve => await limiter.ReserveAsync(ReserveRequest.Parser.ParseFrom(request), CancellationToken.None).ConfigureAwait(true),
-                LimiterMethod.Acquire => await limiter.AcquireAsync(AcquireRequest.Parser.ParseFrom(request), CancellationToken.None).ConfigureAwait(true),
-                LimiterMethod.Release => await limiter.ReleaseAsync(ReleaseRequest.Parser.ParseFrom(request), CancellationToken.None).ConfigureAwait(true),
-                LimiterMethod.Get => await limiter.GetAsync(GetRequest.Parser.ParseFrom(request), CancellationToken.None).ConfigureAwait(true),
-                LimiterMethod.Pause => await limiter.PauseAsync(PauseRequest.Parser.ParseFrom(request), CancellationToken.None).ConfigureAwait(true),
-                _ => throw new RpcException(new Status(StatusCode.Unimplemented, $"unknown Limiter method {(int)method}.")),
-            };
-            return new FrontAnswer((int)StatusCode.OK, response.ToByteArray());
+            var outcome = await front.CheckAsync(checks, CancellationToken.None).ConfigureAwait(true);
+            return Answer(outcome.Allowed, outcome.Results);
         }
         catch (RpcException e)
         {
-            return new FrontAnswer((int)e.StatusCode, Empty, e.Status.Detail);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            return new FrontAnswer((int)StatusCode.InvalidArgument, Empty, $"body: not a valid {method} request message ({e.Message}).");
+            return Error(e.StatusCode, e.Status.Detail);
         }
     }
+
+    // The call is made inside the try: validation may throw before it returns.
+    private async ValueTask<FrontDecisions> One(Func<ValueTask<CheckResult>> call)
+    {
+        try
+        {
+            var result = await call().ConfigureAwait(true);
+            return Answer(result.Decision.Allowed, [result]);
+        }
+        catch (RpcException e)
+        {
+            return Error(e.StatusCode, e.Status.Detail);
+        }
+    }
+
+    private FrontDecisions Answer(bool allowed, CheckResult[] results)
+    {
+        var windows = new TimeSpan[results.Length];
+        for (var i = 0; i < results.Length; i++)
+        {
+            windows[i] = front.WindowOf(results[i]);
+        }
+
+        return new FrontDecisions((int)StatusCode.OK, allowed, results, windows);
+    }
+
+    private static FrontDecisions Error(StatusCode status, string detail) => new((int)status, false, NoResults, NoWindows, detail);
 }

@@ -42,14 +42,17 @@ public sealed class SampleGatewayProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
+        process.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var gateway = new SampleGatewayProcess(process, address);
         try
         {
-            await Eventually.TrueAsync(async () => !process.HasExited ? await gateway.IsHealthyAsync() : throw new InvalidOperationException($"gateway exited with {process.ExitCode}"),
+            await Eventually.TrueAsync(async () => !process.HasExited
+                    ? await gateway.IsHealthyAsync()
+                    : throw new InvalidOperationException($"gateway exited with {process.ExitCode}:\n{string.Join('\n', output)}"),
                 StartTimeout, "the gateway answers /healthz");
             return gateway;
         }

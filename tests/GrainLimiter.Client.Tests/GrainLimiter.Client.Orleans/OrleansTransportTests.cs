@@ -43,6 +43,13 @@ public sealed class OrleansTransportTests(OrleansSiloFixture fixture)
     }
 
     [Fact]
+    public async Task ConcurrentCallersTravelTogetherAndEachGetsItsOwnDecision()
+    {
+        using var client = await fixture.NewClientAsync();
+        await ConcurrentCallers.AssertEachGetsItsOwnDecisionAsync(client);
+    }
+
+    [Fact]
     public async Task MultiKeyCheckIsAllOrNothing()
     {
         using var client = await fixture.NewClientAsync();

@@ -32,6 +32,25 @@ public sealed class GrainLimiterClientTests(SiloFixture fixture)
     }
 
     [Fact]
+    public async Task ConcurrentCallersTravelTogetherAndEachGetsItsOwnDecision()
+    {
+        using var client = fixture.NewClient();
+        await ConcurrentCallers.AssertEachGetsItsOwnDecisionAsync(client);
+    }
+
+    [Fact]
+    public async Task WithBatchingOffEveryCheckIsItsOwnCall()
+    {
+        using var client = fixture.NewClient(static o => o.BatchChecks = false);
+        var key = SiloFixture.UniqueKey("unbatched");
+
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.CheckAsync("three-per-hour", key).AsTask()));
+
+        Assert.Equal(3, decisions.Count(static d => d.Allowed));
+        Assert.Equal(8, client.BatchesSent);
+    }
+
+    [Fact]
     public async Task MultiKeyCheckIsAllOrNothing()
     {
         using var client = fixture.NewClient();

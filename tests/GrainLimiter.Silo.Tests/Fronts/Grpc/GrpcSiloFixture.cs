@@ -33,10 +33,18 @@ public sealed class GrpcSiloFixture : IAsyncLifetime
 
     public static string ExampleConfig => Path.Combine(AppContext.BaseDirectory, "Fronts", "Envoy", "ratelimit-example.yaml");
 
+    /// <summary>Most checks in one CheckBatch call or CheckStream message (GrainLimiter:MaxChecksPerBatch).</summary>
+    public const int MaxChecksPerBatch = 20;
+
+    /// <summary>How long a CheckStream may idle before the silo ends it; short, so a test sees it.</summary>
+    public static readonly TimeSpan StreamIdleTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>The settings of this silo, for tests that start one of their own like it.</summary>
     public static Dictionary<string, string?> Settings => new()
     {
         ["GrainLimiter:MaxRequestBodyBytes"] = MaxMessageBytes.ToString(CultureInfo.InvariantCulture),
+        ["GrainLimiter:MaxChecksPerBatch"] = MaxChecksPerBatch.ToString(CultureInfo.InvariantCulture),
+        ["GrainLimiter:Grpc:StreamIdleTimeout"] = StreamIdleTimeout.ToString("c", CultureInfo.InvariantCulture),
         [$"{EnvoyOptions.Section}:ConfigPaths:0"] = ExampleConfig,
         [$"{EnvoyOptions.Section}:ResponseHeaders"] = "true",
         // Responses in gzip to every caller that accepts it (grpc-js does), so gzip is exercised both ways.

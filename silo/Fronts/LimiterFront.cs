@@ -1,0 +1,82 @@
+using GrainLimiter.Decisions;
+using GrainLimiter.Policies;
+using GrainLimiter.Silo.Runtime;
+using Grpc.Core;
+
+namespace GrainLimiter.Silo.Fronts;
+
+/// <summary>The <c>grainlimiter.v1.Limiter</c> API in typed form: what its gRPC front (Check, CheckBatch, CheckStream and the rest)
+/// and its Orleans front both run, so validation, all-or-nothing checks, refunds and windows are one code.</summary>
+/// <remarks>Bad input throws <see cref="RpcException"/>: INVALID_ARGUMENT naming the field, FAILED_PRECONDITION for Acquire on a
+/// policy without a concurrency limit. The gRPC front answers that status; the Orleans front returns it.</remarks>
+internal sealed class LimiterFront(ILimitService limits, CheckValidator validator, PolicyRegistry policies, TimeProvider time)
+{
+    /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);
+
+    public int MaxChecks => validator.MaxChecks;
+
+    public int MaxChecksPerBatch => validator.MaxChecksPerBatch;
+
+    /// <summary>One check, all or nothing.</summary>
+    public ValueTask<CheckOutcome> CheckAsync(CheckRequest[] checks, CancellationToken cancellationToken) =>
+        validator.Validate(checks) is { } error ? throw Invalid(error) : limits.CheckAsync(checks, cancellationToken);
+
+    public async ValueTask<CheckResult> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken)
+    {
+        var check = new CheckRequest(policy, key, cost);
+        if (validator.Validate([check]) is { } error)
+        {
+            throw Invalid(error with { Field = error.Field.Replace("checks[0].", "", StringComparison.Ordinal) });
+        }
+
+        return (await limits.CheckAsync([check], cancellationToken).ConfigureAwait(false)).Results[0];
+    }
+
+    public async ValueTask<CheckResult> AcquireAsync(string policy, string key, CancellationToken cancellationToken)
+    {
+        ValidateKey(policy, key);
+        if (!policies.TryGet(policy, out var compiled) || !compiled.Definition.Limits.Any(static l => l.Algorithm == LimitAlgorithmKind.Concurrency))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"policy '{policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
+        }
+
+        return (await limits.CheckAsync([new CheckRequest(policy, key, 1)], cancellationToken).ConfigureAwait(false)).Results[0];
+    }
+
+    public ValueTask<CheckResult> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken)
+    {
+        ValidateKey(policy, key);
+        return leaseId > 0
+            ? limits.ReleaseAsync(policy, key, leaseId, cancellationToken)
+            : throw Invalid(new ValidationError("lease_id", "is required: the lease_id Acquire returned."));
+    }
+
+    public ValueTask<CheckResult> GetAsync(string policy, string key, CancellationToken cancellationToken)
+    {
+        ValidateKey(policy, key);
+        return limits.GetAsync(policy, key, cancellationToken);
+    }
+
+    public ValueTask<CheckResult> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken)
+    {
+        ValidateKey(policy, key);
+        return pauseFor >= TimeSpan.FromMilliseconds(1) && pauseFor <= MaxPause
+            ? limits.PauseAsync(policy, key, time.GetUtcNow() + pauseFor, cancellationToken)
+            : throw Invalid(new ValidationError("pause_for", $"is {pauseFor}; it must be between 1 ms and {MaxPause.TotalHours:0} hours."));
+    }
+
+    /// <summary>The window of the limit that decided <paramref name="result"/>, for the client's RateLimit-Policy header; zero when it has none.</summary>
+    public TimeSpan WindowOf(in CheckResult result) =>
+        policies.TryGet(result.Request.Policy, out var policy) ? LimitWindow.Of(policy, result.Decision.LimitIndex) : TimeSpan.Zero;
+
+    public static RpcException Invalid(ValidationError error) => new(new Status(StatusCode.InvalidArgument, error.ToString()));
+
+    private void ValidateKey(string policy, string key)
+    {
+        if (validator.Validate(policy, key) is { } error)
+        {
+            throw Invalid(error);
+        }
+    }
+}
