@@ -36,4 +36,8 @@ public static class MetricNames
 
     /// <summary>1 while a peer region answers its pushes, 0 while it does not, by <c>peer</c>.</summary>
     public const string RegionPeerUp = "grainlimiter_region_peer_up";
+
+    /// <summary>Envoy RLS hits by descriptor stats <c>key</c> (envoyproxy/ratelimit's, detailed_metric and value_to_metric
+    /// applied) and <c>result</c>: within_limit, near_limit (within, above 80 % of the limit), over_limit, shadow_mode.</summary>
+    public const string EnvoyDescriptorHits = "grainlimiter_envoy_descriptor_hits_total";
 }

@@ -33,8 +33,9 @@ public static class GrpcFrontsExtensions
             o.Services.Map(RateLimitService.ServiceName, static _ => true);
         });
 
-        services.AddSingleton(static provider => EnvoyConfigLoader.Load(provider.GetRequiredService<IOptions<EnvoyOptions>>().Value.ConfigPaths));
+        services.AddSingleton(static provider => EnvoyConfigLoader.Load(provider.GetRequiredService<IOptions<EnvoyOptions>>().Value.Sources()));
         services.AddSingleton<LimiterService>();
+        services.AddSingleton<DescriptorMetrics>();
         services.AddSingleton<RateLimitService>();
         services.AddSingleton<IServiceMethodProvider<LimiterService>>(
             new StrictServiceMethodProvider<LimiterService>(static binder => Limiter.BindService(binder, null)));

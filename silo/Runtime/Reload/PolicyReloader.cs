@@ -29,8 +29,10 @@ public sealed partial class PolicyReloader(
     /// <summary>The policy file: <c>GrainLimiter:PoliciesFile</c>, or the demo file beside the silo.</summary>
     public string PoliciesFile { get; } = PolicyFile(silo.Value);
 
-    /// <summary><c>GrainLimiter:Envoy:ConfigPaths</c>: files, or directories of YAML files.</summary>
-    public IReadOnlyList<string> EnvoyPaths { get; } = envoy.Value.ConfigPaths.Where(static p => !string.IsNullOrWhiteSpace(p)).ToArray();
+    private readonly EnvoyConfigSources _envoy = envoy.Value.Sources();
+
+    /// <summary>The Envoy descriptor files and directories to watch: <c>GrainLimiter:Envoy:ConfigPaths</c> and the runtime directory.</summary>
+    public IReadOnlyList<string> EnvoyPaths => [.. _envoy.Watched];
 
     /// <summary>The policy file of <paramref name="options"/>, as the silo loads it at start.</summary>
     public static string PolicyFile(SiloOptions options) =>
@@ -56,7 +58,7 @@ public sealed partial class PolicyReloader(
             EnvoyRateLimitConfig? descriptors = null;
             try
             {
-                descriptors = EnvoyConfigLoader.Load(EnvoyPaths);
+                descriptors = EnvoyConfigLoader.Load(_envoy);
             }
             catch (EnvoyConfigException e)
             {
