@@ -297,7 +297,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
     private ValueTask<GrainDecision> Answer(in LimitDecision decision, string? reason = null, bool charged = false)
     {
         AfterTurn();
-        return ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[decision.LimitIndex], reason, charged));
+        return ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[decision.LimitIndex], reason, charged, _limits.EachLimit(Now)));
     }
 
     // As the stand-in answered a store failure: denied for a second, reported under the first limit.

@@ -20,6 +20,9 @@ public sealed class HttpSiloFixture : IAsyncLifetime
           - name: alerting
             limits:
               - { algorithm: fixed_window, limit: 16, window: 1h, alertAt: 0.9375 }
+          - name: bursty
+            limits:
+              - { algorithm: token_bucket, limit: 10, window: 1s, burst: 15 }
           - name: shadow
             shadowMode: true
             limits:
