@@ -32,6 +32,12 @@ public sealed partial class QuotaBucketGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         gauges.Remove(this.GetPrimaryKeyString());
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+        {
+            // The silo is stopping: keep the horizon, so the activation that takes over waits out what this one assigned.
+            return;
+        }
+
         // No assignment of this activation is in force any more (nor, past the quarantine, any earlier one): forget the horizon.
         if (stored.RecordExists && (stored.State.HorizonTicks <= Now || (Now >= _ledger.QuarantinedUntil && _ledger.Reserved(Now) == 0)))
         {
@@ -51,9 +57,10 @@ public sealed partial class QuotaBucketGrain(
     {
         ArgumentNullException.ThrowIfNull(spec);
         var now = Now;
-        if (now + spec.AssignmentTtl.Ticks > stored.State.HorizonTicks && now >= _ledger.QuarantinedUntil)
+        var countsUntil = now + spec.AssignmentTtl.Ticks + QuotaLedger.TransitAllowance.Ticks;
+        if (countsUntil > stored.State.HorizonTicks && now >= _ledger.QuarantinedUntil)
         {
-            await ExtendHorizonAsync(now + (2 * spec.AssignmentTtl.Ticks)).ConfigureAwait(true);
+            await ExtendHorizonAsync(countsUntil + spec.AssignmentTtl.Ticks).ConfigureAwait(true);
             now = Now;
         }
 

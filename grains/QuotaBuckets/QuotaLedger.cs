@@ -15,6 +15,9 @@ namespace GrainLimiter.Grains.QuotaBuckets;
 /// </remarks>
 public sealed class QuotaLedger(long quarantinedUntil = 0)
 {
+    /// <summary>An assignment counts this much longer than its TTL: Envoy starts its TTL when the assignment arrives.</summary>
+    public static readonly TimeSpan TransitAllowance = TimeSpan.FromSeconds(1);
+
     // Assignments kept per stream; beyond, the two oldest merge into one that is as large and lasts as long as either.
     private const int MaxGrants = 8;
     // Demand is capped so sums of many streams never overflow.
@@ -31,8 +34,8 @@ public sealed class QuotaLedger(long quarantinedUntil = 0)
     public int StreamCount => _streams.Count;
 
     /// <summary>A stream's report (<paramref name="usage"/> null: a refresh); answers its assignment.</summary>
-    /// <param name="durableUntil">The latest expiry the grain has stored; an assignment never lasts beyond it, so a
-    /// re-activation always knows how long to wait.</param>
+    /// <param name="durableUntil">The horizon the grain has stored; no assignment counts beyond it (TTL and
+    /// <see cref="TransitAllowance"/>), so a re-activation always knows how long to wait.</param>
     public QuotaAnswer Report(string stream, QuotaBucketSpec spec, QuotaUsage? usage, long now, long durableUntil)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -60,7 +63,7 @@ public sealed class QuotaLedger(long quarantinedUntil = 0)
             return new QuotaAnswer(QuotaAction.Abandon);
         }
 
-        var expiresAt = Math.Min(now + spec.AssignmentTtl.Ticks, durableUntil);
+        var expiresAt = Math.Min(now + spec.AssignmentTtl.Ticks, durableUntil - TransitAllowance.Ticks);
         if (now < QuarantinedUntil || expiresAt <= now)
         {
             return new QuotaAnswer(QuotaAction.None);
@@ -69,7 +72,7 @@ public sealed class QuotaLedger(long quarantinedUntil = 0)
         var reservedBefore = Reserved(now);
         var others = reservedBefore - state.Reserved(now);
         var share = Math.Clamp(Target(stream, spec.Limit), 0, Math.Max(0, spec.Limit - others));
-        state.Add(new Grant(share, expiresAt));
+        state.Add(new Grant(share, expiresAt + TransitAllowance.Ticks));
         state.Share = share;
         Debug.Assert(Reserved(now) <= Math.Max(spec.Limit, reservedBefore), "assignments never add up to more than the limit");
         return new QuotaAnswer(QuotaAction.Assign, share, TimeSpan.FromTicks(expiresAt - now));

@@ -265,32 +265,14 @@ internal sealed class RateLimitService
     /// an entry matched by a <c>share_threshold</c> wildcard is counted under the pattern, so all its values share one key.</summary>
     private static string Key(string domain, RateLimitDescriptor descriptor, EnvoyMatch? match)
     {
-        var builder = new StringBuilder(domain.Length + 16 * descriptor.Entries.Count);
-        Escape(builder, domain);
+        var builder = EnvoyKeys.Append(new StringBuilder(domain.Length + 16 * descriptor.Entries.Count), domain);
         for (var i = 0; i < descriptor.Entries.Count; i++)
         {
             var entry = descriptor.Entries[i];
-            builder.Append('|');
-            Escape(builder, entry.Key);
-            builder.Append('=');
-            Escape(builder, match?.CountedValue(i, entry.Value) ?? entry.Value);
+            EnvoyKeys.AppendEntry(builder, entry.Key, match?.CountedValue(i, entry.Value) ?? entry.Value);
         }
 
         return builder.ToString();
-    }
-
-    private static void Escape(StringBuilder builder, string value)
-    {
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '%' => builder.Append("%25"),
-                '|' => builder.Append("%7C"),
-                '=' => builder.Append("%3D"),
-                _ => builder.Append(c),
-            };
-        }
     }
 
     private static RpcException Invalid(string field, string problem) => new(new Status(StatusCode.InvalidArgument, $"{field} {problem}"));

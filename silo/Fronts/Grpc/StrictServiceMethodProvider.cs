@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace GrainLimiter.Silo.Fronts.Grpc;
 
-/// <summary>Serves the unary methods of a Grpc.Tools-generated service (its <c>BindService</c>) from <typeparamref name="TService"/>'s
+/// <summary>Serves the unary and bidirectional streaming methods of a Grpc.Tools-generated service (its <c>BindService</c>) from <typeparamref name="TService"/>'s
 /// methods of the same names, answering a request that is not valid protobuf with INVALID_ARGUMENT.</summary>
 /// <remarks>
 /// Grpc.AspNetCore's own binding answers a parse failure with UNKNOWN ("Exception was thrown by handler"), and its interceptors
@@ -26,6 +26,14 @@ internal sealed class StrictServiceMethodProvider<TService>(Action<ServiceBinder
                 ?? throw new InvalidOperationException($"{typeof(TService).Name} has no method Task<{typeof(TResponse).Name}> {method.Name}({typeof(TRequest).Name}, ServerCallContext) for {method.FullName}.");
             var strict = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, Strict(method.RequestMarshaller), method.ResponseMarshaller);
             context.AddUnaryMethod(strict, [], implementation.CreateDelegate<UnaryServerMethod<TService, TRequest, TResponse>>());
+        }
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var implementation = typeof(TService).GetMethod(method.Name, [typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)])
+                ?? throw new InvalidOperationException($"{typeof(TService).Name} has no method Task {method.Name}(IAsyncStreamReader<{typeof(TRequest).Name}>, IServerStreamWriter<{typeof(TResponse).Name}>, ServerCallContext) for {method.FullName}.");
+            var strict = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, Strict(method.RequestMarshaller), method.ResponseMarshaller);
+            context.AddDuplexStreamingMethod(strict, [], implementation.CreateDelegate<DuplexStreamingServerMethod<TService, TRequest, TResponse>>());
         }
 
         private static Marshaller<TRequest> Strict<TRequest>(Marshaller<TRequest> marshaller) => new(

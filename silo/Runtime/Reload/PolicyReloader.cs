@@ -4,6 +4,7 @@ using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Envoy;
+using GrainLimiter.Silo.Fronts.Envoy.Rlqs;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Runtime.Reload;
@@ -46,9 +47,10 @@ public sealed partial class PolicyReloader(
         {
             var errors = new List<string>();
             IReadOnlyList<PolicyDefinition> file = [];
+            var quotaBuckets = QuotaBucketRules.None;
             try
             {
-                file = PolicyFileLoader.LoadFile(PoliciesFile);
+                (file, quotaBuckets) = PolicyFileLoader.ReadFile(PoliciesFile);
             }
             catch (PolicyFileException e)
             {
@@ -77,6 +79,7 @@ public sealed partial class PolicyReloader(
 
             var changed = registry.Replace([.. file, .. envoyPolicies]);
             services.GetRequiredService<RateLimitService>().Use(descriptors!);
+            services.GetRequiredService<QuotaBucketDirectory>().Use(quotaBuckets);
             if (changed)
             {
                 Log.Reloaded(logger, trigger, registry.Version, file.Count, envoyPolicies.Length);

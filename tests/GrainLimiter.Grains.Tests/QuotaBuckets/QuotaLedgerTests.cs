@@ -79,7 +79,7 @@ public sealed class QuotaLedgerTests
         // A's demand drops to 10: A is told 10 at once, B rises to 90 once A's assignment of 50 has expired.
         Assert.Equal(10, ledger.Report("a", Spec, new QuotaUsage(10, 0, TimeSpan.FromSeconds(1)), now, long.MaxValue).Share);
         Assert.Equal(50, ledger.Report("b", Spec, new QuotaUsage(150, 0, TimeSpan.FromSeconds(1)), now, long.MaxValue).Share);
-        now += Spec.AssignmentTtl.Ticks;
+        now += (Spec.AssignmentTtl + QuotaLedger.TransitAllowance).Ticks;
         Assert.Equal(90, ledger.Report("b", Spec, new QuotaUsage(150, 0, TimeSpan.FromSeconds(1)), now, long.MaxValue).Share);
     }
 
@@ -109,8 +109,11 @@ public sealed class QuotaLedgerTests
     public void NoAssignmentOutlivesTheStoredHorizon()
     {
         var ledger = new QuotaLedger();
-        var horizon = T0 + TimeSpan.FromSeconds(1).Ticks;
+        var horizon = T0 + TimeSpan.FromSeconds(2).Ticks;
+        // The TTL stops short of the horizon by the transit allowance, and the assignment counts until the horizon.
         Assert.Equal(TimeSpan.FromSeconds(1), ledger.Report("a", Spec, new QuotaUsage(1, 0, TimeSpan.FromSeconds(1)), T0, horizon).Ttl);
-        Assert.Equal(QuotaAction.None, ledger.Report("a", Spec, null, horizon, horizon).Action);
+        Assert.Equal(Spec.Limit, ledger.Reserved(horizon - 1));
+        Assert.Equal(0, ledger.Reserved(horizon));
+        Assert.Equal(QuotaAction.None, ledger.Report("a", Spec, null, horizon - QuotaLedger.TransitAllowance.Ticks, horizon).Action);
     }
 }
