@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -156,14 +155,9 @@ public sealed class QuotaStreamTests(RlqsSiloFixture fixture, ITestOutputHelper 
     // The fairness figures: each Envoy's assignments as they changed, with its demand at the time.
     private void Report(params SimulatedEnvoy[] envoys)
     {
-        var start = envoys.SelectMany(static e => e.Assignments).Min(static a => a.ReceivedAt);
-        var changes = envoys.SelectMany(static e => e.Assignments.Where((a, i) => i == 0 || a.Share != e.Assignments[i - 1].Share || a.Demand != e.Assignments[i - 1].Demand));
-        foreach (var assignment in changes.OrderBy(static a => a.ReceivedAt))
+        foreach (var line in SimulatedEnvoy.Timeline(envoys))
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"t={(assignment.ReceivedAt - start).TotalSeconds,6:F2}s {assignment.Envoy}: demand {assignment.Demand,3}/s share {assignment.Share,3}/s"));
+            output.WriteLine(line);
         }
-
-        output.WriteLine($"most in force at once: {SimulatedEnvoy.MostInForce(envoys)} of 100");
     }
 }

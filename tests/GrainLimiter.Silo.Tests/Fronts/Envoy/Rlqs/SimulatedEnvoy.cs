@@ -179,6 +179,20 @@ public sealed class SimulatedEnvoy(string name, string domain, IDictionary<strin
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>The fairness figures: each Envoy's assignments as they changed (and its demand then), and the most in force at once.</summary>
+    public static IEnumerable<string> Timeline(IReadOnlyList<SimulatedEnvoy> envoys)
+    {
+        var start = envoys.SelectMany(static e => e.Assignments).Min(static a => a.ReceivedAt);
+        var changes = envoys.SelectMany(static e => e.Assignments.Where((a, i) => i == 0 || a.Share != e.Assignments[i - 1].Share || a.Demand != e.Assignments[i - 1].Demand));
+        foreach (var a in changes.OrderBy(static a => a.ReceivedAt))
+        {
+            yield return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"t={(a.ReceivedAt - start).TotalSeconds,6:F2}s {a.Envoy}: demand {a.Demand,3}/s share {a.Share,3}/s");
+        }
+
+        yield return $"most in force at once: {MostInForce(envoys)}";
+    }
+
     /// <summary>The largest sum, at any moment, of the assignments in force in <paramref name="envoys"/> (each applying its latest).</summary>
     public static long MostInForce(IEnumerable<SimulatedEnvoy> envoys)
     {
