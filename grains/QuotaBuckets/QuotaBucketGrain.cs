@@ -82,7 +82,17 @@ public sealed partial class QuotaBucketGrain(
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<QuotaBucketView> InspectAsync() => ValueTask.FromResult(_ledger.View(Now));
+    public ValueTask<QuotaBucketView> InspectAsync()
+    {
+        var now = Now;
+        // Looking at a bucket no stream reports does not keep its grain.
+        if (_ledger.IsIdle(now) && now >= _ledger.QuarantinedUntil)
+        {
+            DeactivateOnIdle();
+        }
+
+        return ValueTask.FromResult(_ledger.View(now));
+    }
 
     // Written before any assignment relies on it; a failed write leaves assignments bounded by the old horizon.
     private async Task ExtendHorizonAsync(long horizon)
