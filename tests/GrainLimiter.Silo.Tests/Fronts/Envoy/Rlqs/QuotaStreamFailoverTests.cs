@@ -10,25 +10,12 @@ namespace GrainLimiter.Silo.Tests.Fronts.Envoy.Rlqs;
 [Collection(SiloProcessCollection.Name)]
 public sealed class QuotaStreamFailoverTests(RedisServerFixture redis, ITestOutputHelper output)
 {
-    private const string Policies = """
-        policies:
-          - name: unused
-            limits:
-              - { algorithm: fixed_window, limit: 1, window: 1m }
-        quotaBuckets:
-          - name: shared-api
-            match: { name: shared-api }
-            limit: 100
-            window: 1s
-            assignmentTtl: 2s
-        """;
-
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
     [Fact]
     public async Task A_stream_whose_silo_dies_reconnects_to_another_silo_and_gets_its_bucket_back()
     {
-        await using var cluster = await SiloProcessCluster.StartAsync(3, Policies, redis.Server);
+        await using var cluster = await SiloProcessCluster.StartAsync(3, RlqsSiloFixture.Policies, redis.Server);
         var bucket = new Dictionary<string, string> { ["name"] = "shared-api", ["test"] = Guid.NewGuid().ToString("N")[..12] };
         await using var a = new SimulatedEnvoy("envoy-a", "envoy", bucket, Interval) { Demand = 150 };
         await using var b = new SimulatedEnvoy("envoy-b", "envoy", bucket, Interval) { Demand = 150 };
