@@ -77,14 +77,14 @@ public static class EnvoyConfigLoader
     }
 
     /// <summary>Loads every file of <paramref name="paths"/>; throws with all problems when any file is invalid.</summary>
-    public static EnvoyRateLimitConfig Load(IEnumerable<string> paths) => Load(new EnvoyConfigSources { Paths = [.. paths] });
+    public static EnvoyRateLimitConfig Load(IEnumerable<string> paths) => Load(new EnvoyConfigSources { ConfigPaths = [.. paths] });
 
     /// <summary>Loads every listed file and every file of the runtime layout; throws with all problems when any is invalid.</summary>
     public static EnvoyRateLimitConfig Load(EnvoyConfigSources sources)
     {
         var errors = new List<string>();
         var texts = new List<(string Name, string Text)>();
-        foreach (var file in ResolveFiles(sources.Paths, errors).Concat(RuntimeFiles(sources, errors)))
+        foreach (var file in ResolveFiles(sources.ConfigPaths, errors).Concat(RuntimeFiles(sources, errors)))
         {
             try
             {
@@ -96,7 +96,7 @@ public static class EnvoyConfigLoader
             }
         }
 
-        return Parse(texts, errors, sources.MergeDomains);
+        return Parse(texts, errors, sources.MergeDomainConfig);
     }
 
     /// <summary>Parses configuration texts (name is what errors call the source); with <paramref name="mergeDomains"/>,

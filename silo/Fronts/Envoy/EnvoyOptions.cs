@@ -3,30 +3,12 @@ using GrainLimiter.Config.Envoy;
 namespace GrainLimiter.Silo.Fronts.Envoy;
 
 /// <summary>The <c>GrainLimiter:Envoy</c> configuration section (environment: <c>GrainLimiter__Envoy__Name</c>).</summary>
-/// <remarks>Each setting that envoyproxy/ratelimit has is named after its environment variable in the remarks.</remarks>
-public sealed class EnvoyOptions
+/// <remarks>Each setting that envoyproxy/ratelimit has names its environment variable; where the descriptor files are
+/// (<c>ConfigPaths</c>, the runtime layout, <c>MergeDomainConfig</c>) comes from <see cref="EnvoyConfigSources"/>.
+/// Empty: the Envoy service runs with no domain configured and answers OK to everything.</remarks>
+public sealed class EnvoyOptions : EnvoyConfigSources
 {
     public const string Section = "GrainLimiter:Envoy";
-
-    /// <summary>Descriptor configuration in envoyproxy/ratelimit's YAML format: files, or directories whose
-    /// <c>*.yaml</c>/<c>*.yml</c> files are all loaded (environment: <c>GrainLimiter__Envoy__ConfigPaths__0</c>, <c>__1</c>...).
-    /// Empty (and no <see cref="RuntimeRoot"/>): the Envoy service runs with no domain configured and answers OK to everything.</summary>
-    public List<string> ConfigPaths { get; set; } = [];
-
-    /// <summary><c>RUNTIME_ROOT</c>: every file under <c>RuntimeRoot/RuntimeSubdirectory/RuntimeAppDirectory</c> is a descriptor file.</summary>
-    public string? RuntimeRoot { get; set; }
-
-    /// <summary><c>RUNTIME_SUBDIRECTORY</c>.</summary>
-    public string? RuntimeSubdirectory { get; set; }
-
-    /// <summary><c>RUNTIME_APPDIRECTORY</c>.</summary>
-    public string RuntimeAppDirectory { get; set; } = "config";
-
-    /// <summary><c>RUNTIME_IGNOREDOTFILES</c>.</summary>
-    public bool RuntimeIgnoreDotFiles { get; set; }
-
-    /// <summary><c>MERGE_DOMAIN_CONFIG</c>: one domain may be spread over several files.</summary>
-    public bool MergeDomainConfig { get; set; }
 
     /// <summary>Add rate limit headers of the most constrained descriptor to <c>response_headers_to_add</c>
     /// (<c>LIMIT_RESPONSE_HEADERS_ENABLED</c>).</summary>
@@ -71,15 +53,4 @@ public sealed class EnvoyOptions
     /// <summary>Most distinct descriptor stats keys this silo counts (<c>detailed_metric</c> and <c>value_to_metric</c> put
     /// request values in them); beyond, hits are counted under <c>_other</c>.</summary>
     public int MaxMetricKeys { get; set; } = 10_000;
-
-    /// <summary>The descriptor files these settings name.</summary>
-    public EnvoyConfigSources Sources() => new()
-    {
-        Paths = ConfigPaths,
-        RuntimeRoot = RuntimeRoot,
-        RuntimeSubdirectory = RuntimeSubdirectory,
-        RuntimeAppDirectory = RuntimeAppDirectory,
-        RuntimeIgnoreDotFiles = RuntimeIgnoreDotFiles,
-        MergeDomains = MergeDomainConfig,
-    };
 }

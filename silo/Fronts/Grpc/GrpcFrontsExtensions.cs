@@ -38,7 +38,7 @@ public static class GrpcFrontsExtensions
             o.Services.Map(QuotaStreamService.ServiceName, static _ => true);
         });
 
-        services.AddSingleton(static provider => EnvoyConfigLoader.Load(provider.GetRequiredService<IOptions<EnvoyOptions>>().Value.Sources()));
+        services.AddSingleton(static provider => EnvoyConfigLoader.Load(provider.GetRequiredService<IOptions<EnvoyOptions>>().Value));
         services.AddSingleton<LimiterService>();
         services.AddSingleton<DescriptorMetrics>();
         services.AddSingleton<RateLimitService>();

@@ -30,7 +30,7 @@ public sealed partial class PolicyReloader(
     /// <summary>The policy file: <c>GrainLimiter:PoliciesFile</c>, or the demo file beside the silo.</summary>
     public string PoliciesFile { get; } = PolicyFile(silo.Value);
 
-    private readonly EnvoyConfigSources _envoy = envoy.Value.Sources();
+    private readonly EnvoyConfigSources _envoy = envoy.Value;
 
     /// <summary>The Envoy descriptor files and directories to watch: <c>GrainLimiter:Envoy:ConfigPaths</c> and the runtime directory.</summary>
     public IReadOnlyList<string> EnvoyPaths => [.. _envoy.Watched];

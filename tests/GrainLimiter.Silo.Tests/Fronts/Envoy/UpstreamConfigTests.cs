@@ -59,7 +59,7 @@ public sealed class UpstreamConfigTests
     [MemberData(nameof(InvalidCases))]
     public void Every_invalid_case_is_refused_naming_its_problem(string[] files, bool merge, string problem)
     {
-        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Load(new EnvoyConfigSources { Paths = [.. files.Select(Upstream)], MergeDomains = merge }));
+        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Load(new EnvoyConfigSources { ConfigPaths = [.. files.Select(Upstream)], MergeDomainConfig = merge }));
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
@@ -101,8 +101,8 @@ public sealed class UpstreamConfigTests
     {
         var config = EnvoyConfigLoader.Load(new EnvoyConfigSources
         {
-            Paths = [Upstream("test/config/merge_domain_key1.yaml"), Upstream("test/config/merge_domain_key2.yaml")],
-            MergeDomains = true,
+            ConfigPaths = [Upstream("test/config/merge_domain_key1.yaml"), Upstream("test/config/merge_domain_key2.yaml")],
+            MergeDomainConfig = true,
         });
         Assert.Equal(10u, Match(config, "test-domain", "key1=value1").Limit.RequestsPerUnit);
         Assert.Equal(20u, Match(config, "test-domain", "key2=value2").Limit.RequestsPerUnit);
