@@ -16,6 +16,9 @@ public static class MetricNames
 
     public const string ActiveGrains = "grainlimiter_active_grains";
 
+    /// <summary>Requests refused as the caller's fault, by <c>front</c> and <c>reason</c> (<see cref="Fronts.BadRequests"/>).</summary>
+    public const string BadRequests = "grainlimiter_bad_requests_total";
+
     /// <summary>Grains started fresh because the store failed and their policy fails open.</summary>
     public const string ProvisionalActivations = "grainlimiter_provisional_activations_total";
 

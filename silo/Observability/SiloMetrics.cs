@@ -11,6 +11,7 @@ public sealed class SiloMetrics
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _alerts;
     private readonly Histogram<double> _checkDuration;
+    private readonly Counter<long> _badRequests;
 
     public SiloMetrics(IMeterFactory meters, LimitGrainCounters catalog)
     {
@@ -18,6 +19,7 @@ public sealed class SiloMetrics
         _decisions = meter.CreateCounter<long>(MetricNames.Decisions, description: "Decisions by policy and result.");
         _alerts = meter.CreateCounter<long>(MetricNames.Alerts, description: "Decisions whose usage reached the limit's alertAt, by policy and limit.");
         _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
+        _badRequests = meter.CreateCounter<long>(MetricNames.BadRequests, description: "Requests refused as the caller's fault, by front and reason.");
         meter.CreateObservableGauge(MetricNames.ActiveGrains, () => catalog.Active, description: "Grains active in this silo.");
         meter.CreateObservableCounter(MetricNames.ProvisionalActivations, () => catalog.ProvisionalActivations,
             description: "Grains started fresh because the store failed (fail-open policies).");
@@ -55,6 +57,10 @@ public sealed class SiloMetrics
             AddDecisions(count, policy!, outcome!);
         }
     }
+
+    /// <summary>Counts one request refused as the caller's fault (labels from <see cref="Fronts.BadRequests"/>).</summary>
+    public void RecordBadRequest(string front, string reason) =>
+        _badRequests.Add(1, new KeyValuePair<string, object?>("front", front), new KeyValuePair<string, object?>("reason", reason));
 
     private void AddDecisions(int count, string policy, string outcome) =>
         _decisions.Add(count, new KeyValuePair<string, object?>("policy", policy), new KeyValuePair<string, object?>("result", outcome));

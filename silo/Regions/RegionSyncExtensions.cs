@@ -2,6 +2,7 @@ using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using GrainLimiter.Grains;
 using GrainLimiter.Protocol.Region.V1;
+using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Grpc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,7 @@ public static class RegionSyncExtensions
     /// <summary>Maps <c>grainlimiter.region.v1.RegionSync</c> on the gRPC port.</summary>
     public static IEndpointRouteBuilder MapRegionSync(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<RegionSyncService>();
+        endpoints.MapGrpcService<RegionSyncService>().CountBadRequests(BadRequests.Front.RegionSync);
         return endpoints;
     }
 }

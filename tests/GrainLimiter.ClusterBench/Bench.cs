@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using GrainLimiter.Benchmarks.Load.Processes;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.ClusterBench;
 
@@ -50,15 +51,15 @@ internal static class Bench
         var silos = new Cluster();
         for (var i = 0; i < count; i++)
         {
-            silos.Add(BenchSilo.Start(siloDll, BenchSilo.FreePort(), new Dictionary<string, string>
+            silos.Add(BenchSilo.Start(siloDll, FreePort.Next(), new Dictionary<string, string>
             {
                 ["GrainLimiter__PoliciesFile"] = policies,
                 ["GrainLimiter__Redis"] = redis.Endpoint,
                 ["GrainLimiter__Cluster__Membership"] = "redis",
                 ["GrainLimiter__Cluster__ClusterId"] = clusterId,
                 ["GrainLimiter__Cluster__AdvertisedIp"] = "127.0.0.1",
-                ["GrainLimiter__Cluster__SiloPort"] = BenchSilo.FreePort().ToString(CultureInfo.InvariantCulture),
-                ["GrainLimiter__Cluster__GatewayPort"] = BenchSilo.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["GrainLimiter__Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+                ["GrainLimiter__Cluster__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             }));
         }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.ClusterBench;
 
@@ -21,19 +20,12 @@ internal sealed class BenchSilo : IAsyncDisposable
 
     public string Name { get; }
 
-    public static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     public static BenchSilo Start(string siloDll, int httpPort, IReadOnlyDictionary<string, string> settings)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(siloDll);
         start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}";
-        start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{FreePort.Next()}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (name, value) in settings)
         {

@@ -18,13 +18,13 @@ public sealed partial class DashboardBrowserTests(Chromium chromium) : IClassFix
         policies:
           - name: login-attempts
             limits:
-              - { algorithm: fixed_window, limit: 3, window: 1h }
+              - { algorithm: token_bucket, limit: 3, window: 1h }
           - name: api
             limits:
               - { algorithm: token_bucket, limit: 100, window: 1m }
           - name: search
             limits:
-              - { algorithm: sliding_window, limit: 5, window: 1m }
+              - { algorithm: token_bucket, limit: 5, window: 1m }
         """;
 
     private RunningSilo _silo = null!;
@@ -62,7 +62,7 @@ public sealed partial class DashboardBrowserTests(Chromium chromium) : IClassFix
         // Look a key up and raise its limit for a while: its next checks are judged against the override.
         await page.Locator("#top tr[data-key='user:7']").GetByRole(AriaRole.Button, new() { Name = "Look up" }).ClickAsync();
         await Assertions.Expect(page.Locator("#key-title")).ToHaveTextAsync("login-attempts / user:7");
-        await Assertions.Expect(page.Locator("#key-limits tbody")).ToContainTextAsync("fixed_window");
+        await Assertions.Expect(page.Locator("#key-limits tbody")).ToContainTextAsync("token_bucket");
         await page.FillAsync("#override-value", "50");
         await page.FillAsync("#override-expires", DateTime.UtcNow.AddHours(2).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await page.ClickAsync("#override button[type=submit]");

@@ -1,5 +1,4 @@
 using GrainLimiter.Policies;
-using GrainLimiter.Tests;
 
 namespace GrainLimiter.Grains.Tests;
 
@@ -7,6 +6,8 @@ namespace GrainLimiter.Grains.Tests;
 public sealed class KeyLimitsOverrideTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 6, 10, 12, 0, 0, TimeSpan.Zero));
+
+    private long Now => _time.GetUtcNow().UtcTicks;
 
     public static TheoryData<LimitAlgorithmKind> Algorithms() => new(Enum.GetValues<LimitAlgorithmKind>());
 
@@ -32,7 +33,7 @@ public sealed class KeyLimitsOverrideTests
     private long Admit(KeyLimits key)
     {
         var admitted = 0;
-        while (admitted < 1000 && key.TryAcquire(_time.UtcTicks, 1).Allowed)
+        while (admitted < 1000 && key.TryAcquire(Now, 1).Allowed)
         {
             admitted++;
         }
@@ -45,13 +46,13 @@ public sealed class KeyLimitsOverrideTests
     public void RaisedLimitAdmitsMoreWithUsageKept(LimitAlgorithmKind algorithm)
     {
         var key = Key(Spec(algorithm));
-        Assert.Equal(2, Enumerable.Range(0, 2).Count(_ => key.TryAcquire(_time.UtcTicks, 1).Allowed));
+        Assert.Equal(2, Enumerable.Range(0, 2).Count(_ => key.TryAcquire(Now, 1).Allowed));
 
-        key.SetOverride(Override(limit: 8), _time.UtcTicks);
+        key.SetOverride(Override(limit: 8), Now);
 
         Assert.Equal(AtOnce(algorithm, 8) - 2, Admit(key));
-        Assert.Equal(8, key.Inspect(_time.UtcTicks).Limits[0].EffectiveLimit);
-        Assert.Equal(4, key.Inspect(_time.UtcTicks).Limits[0].Limit);
+        Assert.Equal(8, key.Inspect(Now).Limits[0].EffectiveLimit);
+        Assert.Equal(4, key.Inspect(Now).Limits[0].Limit);
     }
 
     [Theory]
@@ -59,9 +60,9 @@ public sealed class KeyLimitsOverrideTests
     public void LoweredLimitAdmitsLessWithUsageKept(LimitAlgorithmKind algorithm)
     {
         var key = Key(Spec(algorithm, limit: 10));
-        key.TryAcquire(_time.UtcTicks, 1);
+        key.TryAcquire(Now, 1);
 
-        key.SetOverride(Override(limit: 3), _time.UtcTicks);
+        key.SetOverride(Override(limit: 3), Now);
 
         Assert.Equal(AtOnce(algorithm, 3) - 1, Admit(key));
     }
@@ -71,9 +72,9 @@ public sealed class KeyLimitsOverrideTests
     public void LimitLoweredBelowTheUsageDeniesUntilItIsFreed(LimitAlgorithmKind algorithm)
     {
         var key = Key(Spec(algorithm, limit: 10));
-        Assert.Equal(AtOnce(algorithm, 10) - 5, Enumerable.Range(0, (int)AtOnce(algorithm, 10) - 5).Count(_ => key.TryAcquire(_time.UtcTicks, 1).Allowed));
+        Assert.Equal(AtOnce(algorithm, 10) - 5, Enumerable.Range(0, (int)AtOnce(algorithm, 10) - 5).Count(_ => key.TryAcquire(Now, 1).Allowed));
 
-        key.SetOverride(Override(limit: 2), _time.UtcTicks);
+        key.SetOverride(Override(limit: 2), Now);
 
         Assert.Equal(0, Admit(key));
         _time.Advance(algorithm == LimitAlgorithmKind.Quota ? TimeSpan.FromDays(1) : TimeSpan.FromMinutes(10));
@@ -86,7 +87,7 @@ public sealed class KeyLimitsOverrideTests
     {
         var key = Key(Spec(algorithm));
 
-        key.SetOverride(Override(multiplier: 2.5), _time.UtcTicks);
+        key.SetOverride(Override(multiplier: 2.5), Now);
 
         Assert.Equal(AtOnce(algorithm, 10), Admit(key));
     }
@@ -96,12 +97,12 @@ public sealed class KeyLimitsOverrideTests
     public void ExpiredOverrideStopsApplyingAtTheFirstDecisionAfterIt(LimitAlgorithmKind algorithm)
     {
         var key = Key(Spec(algorithm, limit: 10));
-        key.SetOverride(Override(limit: 1, expiresAt: _time.GetUtcNow().AddSeconds(1)), _time.UtcTicks);
+        key.SetOverride(Override(limit: 1, expiresAt: _time.GetUtcNow().AddSeconds(1)), Now);
         Assert.Equal(AtOnce(algorithm, 1), Admit(key));
 
         _time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Null(key.Inspect(_time.UtcTicks).Override);
+        Assert.Null(key.Inspect(Now).Override);
         Assert.Equal(AtOnce(algorithm, 10) - AtOnce(algorithm, 1), Admit(key));
     }
 
@@ -111,7 +112,7 @@ public sealed class KeyLimitsOverrideTests
         var spec = Spec(LimitAlgorithmKind.TokenBucket, limit: 10) with { Burst = 20 };
         var key = Key(spec);
 
-        key.SetOverride(Override(limit: 5), _time.UtcTicks);
+        key.SetOverride(Override(limit: 5), Now);
 
         Assert.Equal(10, Admit(key));
         Assert.Equal(10, KeyOverrides.Apply(spec, new LimitOverride("l", 5, null)).Capacity);
@@ -122,23 +123,23 @@ public sealed class KeyLimitsOverrideTests
     {
         var key = Key(Spec(LimitAlgorithmKind.FixedWindow) with { Name = "a" }, Spec(LimitAlgorithmKind.FixedWindow, 6) with { Name = "b" });
 
-        key.SetOverride(Override(limit: 100, name: "a"), _time.UtcTicks);
+        key.SetOverride(Override(limit: 100, name: "a"), Now);
 
         Assert.Equal(6, Admit(key));
-        Assert.Equal([100, 6], key.Inspect(_time.UtcTicks).Limits.Select(static l => l.EffectiveLimit));
+        Assert.Equal([100, 6], key.Inspect(Now).Limits.Select(static l => l.EffectiveLimit));
     }
 
     [Fact]
     public void ClearedOverrideGivesBackThePolicysLimit()
     {
         var key = Key(Spec(LimitAlgorithmKind.SlidingWindow));
-        key.SetOverride(Override(limit: 8), _time.UtcTicks);
+        key.SetOverride(Override(limit: 8), Now);
         Assert.Equal(8, Admit(key));
 
-        key.SetOverride(null, _time.UtcTicks);
+        key.SetOverride(null, Now);
 
         Assert.Equal(0, Admit(key));
-        Assert.Null(key.Inspect(_time.UtcTicks).Override);
+        Assert.Null(key.Inspect(Now).Override);
     }
 
     [Theory]
@@ -147,8 +148,8 @@ public sealed class KeyLimitsOverrideTests
     {
         var key = Key(Spec(algorithm));
         var value = Override(limit: 8, expiresAt: _time.GetUtcNow().AddHours(1));
-        key.SetOverride(value, _time.UtcTicks);
-        key.TryAcquire(_time.UtcTicks, 3);
+        key.SetOverride(value, Now);
+        key.TryAcquire(Now, 3);
         var restored = Key(Spec(algorithm));
 
         GrainStateCodec.Read(restored, GrainStateCodec.Write(key));
@@ -161,7 +162,7 @@ public sealed class KeyLimitsOverrideTests
     public void MultiplierSurvivesTheCodec()
     {
         var key = Key(Spec(LimitAlgorithmKind.FixedWindow));
-        key.SetOverride(Override(multiplier: 1.5), _time.UtcTicks);
+        key.SetOverride(Override(multiplier: 1.5), Now);
         var restored = Key(Spec(LimitAlgorithmKind.FixedWindow));
 
         GrainStateCodec.Read(restored, GrainStateCodec.Write(key));
@@ -175,14 +176,14 @@ public sealed class KeyLimitsOverrideTests
     {
         var policy = new CompiledPolicy(new PolicyDefinition { Name = "g", Limits = [Spec(LimitAlgorithmKind.FixedWindow)], Scope = LimitScope.Global });
         var key = new KeyLimits("k", policy, "eu");
-        key.SetOverride(Override(limit: 6), _time.UtcTicks);
-        key.TryAcquire(_time.UtcTicks, 2);
+        key.SetOverride(Override(limit: 6), Now);
+        key.TryAcquire(Now, 2);
         var restored = new KeyLimits("k", policy, "eu");
 
         GrainStateCodec.Read(restored, GrainStateCodec.Write(key));
 
         Assert.Equal(key.RegionCounts().Counts, restored.RegionCounts().Counts);
-        Assert.Equal(6, restored.Inspect(_time.UtcTicks).Limits[0].EffectiveLimit);
+        Assert.Equal(6, restored.Inspect(Now).Limits[0].EffectiveLimit);
         Assert.Equal(4, Admit(restored));
     }
 
@@ -190,10 +191,10 @@ public sealed class KeyLimitsOverrideTests
     public void KeyWithoutOverrideIsStillWrittenAsVersionOne()
     {
         var key = Key(Spec(LimitAlgorithmKind.FixedWindow));
-        key.TryAcquire(_time.UtcTicks, 1);
+        key.TryAcquire(Now, 1);
 
         Assert.Equal(1, GrainStateCodec.Write(key)[0]);
-        key.SetOverride(Override(limit: 5), _time.UtcTicks);
+        key.SetOverride(Override(limit: 5), Now);
         Assert.Equal(3, GrainStateCodec.Write(key)[0]);
     }
 
@@ -201,13 +202,13 @@ public sealed class KeyLimitsOverrideTests
     public void OverrideKeepsTheStateUntilItExpires()
     {
         var key = Key(Spec(LimitAlgorithmKind.FixedWindow));
-        Assert.Equal(TimeSpan.Zero, key.FreshAfter(_time.UtcTicks));
+        Assert.Equal(TimeSpan.Zero, key.FreshAfter(Now));
 
-        key.SetOverride(Override(limit: 5, expiresAt: _time.GetUtcNow().AddHours(3)), _time.UtcTicks);
+        key.SetOverride(Override(limit: 5, expiresAt: _time.GetUtcNow().AddHours(3)), Now);
 
-        Assert.Equal(TimeSpan.FromHours(3), key.FreshAfter(_time.UtcTicks));
-        key.SetOverride(Override(limit: 5), _time.UtcTicks);
-        Assert.Equal(TimeSpan.MaxValue, key.FreshAfter(_time.UtcTicks));
+        Assert.Equal(TimeSpan.FromHours(3), key.FreshAfter(Now));
+        key.SetOverride(Override(limit: 5), Now);
+        Assert.Equal(TimeSpan.MaxValue, key.FreshAfter(Now));
     }
 
     [Theory]
@@ -215,10 +216,10 @@ public sealed class KeyLimitsOverrideTests
     public void ReloadedLimitKeepsItsUsageAgainstTheNewLimit(LimitAlgorithmKind algorithm)
     {
         var key = Key(Spec(algorithm));
-        key.TryAcquire(_time.UtcTicks, 1);
-        key.TryAcquire(_time.UtcTicks, 1);
+        key.TryAcquire(Now, 1);
+        key.TryAcquire(Now, 1);
 
-        var reloaded = key.WithPolicy(new CompiledPolicy(new PolicyDefinition { Name = "p", Limits = [Spec(algorithm, limit: 6)] }), _time.UtcTicks);
+        var reloaded = key.WithPolicy(new CompiledPolicy(new PolicyDefinition { Name = "p", Limits = [Spec(algorithm, limit: 6)] }), Now);
 
         Assert.Equal(AtOnce(algorithm, 6) - 2, Admit(reloaded));
     }
@@ -229,7 +230,7 @@ public sealed class KeyLimitsOverrideTests
         var key = Key(Spec(LimitAlgorithmKind.FixedWindow));
         Assert.Equal(4, Admit(key));
 
-        var reloaded = key.WithPolicy(new CompiledPolicy(new PolicyDefinition { Name = "p", Limits = [Spec(LimitAlgorithmKind.SlidingLog)] }), _time.UtcTicks);
+        var reloaded = key.WithPolicy(new CompiledPolicy(new PolicyDefinition { Name = "p", Limits = [Spec(LimitAlgorithmKind.SlidingLog)] }), Now);
 
         Assert.Equal(4, Admit(reloaded));
     }
@@ -238,17 +239,17 @@ public sealed class KeyLimitsOverrideTests
     public void ReloadCarriesUsageByLimitNameAndTheOverride()
     {
         var key = Key(Spec(LimitAlgorithmKind.FixedWindow) with { Name = "a" }, Spec(LimitAlgorithmKind.FixedWindow, 100) with { Name = "b" });
-        key.SetOverride(Override(limit: 5, name: "a"), _time.UtcTicks);
-        key.TryAcquire(_time.UtcTicks, 3);
+        key.SetOverride(Override(limit: 5, name: "a"), Now);
+        key.TryAcquire(Now, 3);
 
         // Reordered, "b" gone, "c" new.
         var reloaded = key.WithPolicy(new CompiledPolicy(new PolicyDefinition
         {
             Name = "p",
             Limits = [Spec(LimitAlgorithmKind.FixedWindow, 50) with { Name = "c" }, Spec(LimitAlgorithmKind.FixedWindow, 4) with { Name = "a" }],
-        }), _time.UtcTicks);
+        }), Now);
 
-        var view = reloaded.Inspect(_time.UtcTicks);
+        var view = reloaded.Inspect(Now);
         Assert.Equal(["c", "a"], view.Limits.Select(static l => l.Name));
         Assert.Equal([0L, 3L], view.Limits.Select(static l => l.Used));
         Assert.Equal(5, view.Limits[1].EffectiveLimit);

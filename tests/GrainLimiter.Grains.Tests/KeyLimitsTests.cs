@@ -1,11 +1,12 @@
 using GrainLimiter.Policies;
-using GrainLimiter.Tests;
 
 namespace GrainLimiter.Grains.Tests;
 
 public sealed class KeyLimitsTests
 {
     private readonly FakeTimeProvider _time = new();
+
+    private long Now => _time.GetUtcNow().UtcTicks;
 
     private static KeyLimits Grain(params LimitSpec[] limits) =>
         new("k", new CompiledPolicy(new PolicyDefinition { Name = "p", Limits = limits }));
@@ -18,7 +19,7 @@ public sealed class KeyLimitsTests
     {
         var grain = Grain(Fixed(3, TimeSpan.FromMinutes(1)), Fixed(5, TimeSpan.FromHours(1)));
 
-        var admitted = Enumerable.Range(0, 10).Count(_ => grain.TryAcquire(_time.UtcTicks, 1).Allowed);
+        var admitted = Enumerable.Range(0, 10).Count(_ => grain.TryAcquire(Now, 1).Allowed);
 
         Assert.Equal(3, admitted);
     }
@@ -27,12 +28,12 @@ public sealed class KeyLimitsTests
     public void DeniedRequestIsChargedToNoLimit()
     {
         var grain = Grain(Fixed(3, TimeSpan.FromMinutes(1)), Fixed(5, TimeSpan.FromHours(1)));
-        grain.TryAcquire(_time.UtcTicks, 3);
-        grain.TryAcquire(_time.UtcTicks, 1);
-        grain.TryAcquire(_time.UtcTicks, 1);
+        grain.TryAcquire(Now, 3);
+        grain.TryAcquire(Now, 1);
+        grain.TryAcquire(Now, 1);
 
         _time.Advance(TimeSpan.FromMinutes(1));
-        var afterMinute = grain.TryAcquire(_time.UtcTicks, 2);
+        var afterMinute = grain.TryAcquire(Now, 2);
 
         // The hourly limit holds 3 + 2: the two denied requests were not charged to it.
         Assert.True(afterMinute.Allowed);
@@ -44,9 +45,9 @@ public sealed class KeyLimitsTests
     public void DenialReportsTheLimitThatLastsLongest()
     {
         var grain = Grain(Fixed(1, TimeSpan.FromMinutes(1)), Fixed(1, TimeSpan.FromHours(1)));
-        grain.TryAcquire(_time.UtcTicks, 1);
+        grain.TryAcquire(Now, 1);
 
-        var denied = grain.TryAcquire(_time.UtcTicks, 1);
+        var denied = grain.TryAcquire(Now, 1);
 
         Assert.False(denied.Allowed);
         Assert.Equal(1, denied.LimitIndex);
@@ -58,12 +59,12 @@ public sealed class KeyLimitsTests
         var grain = Grain(Fixed(2, TimeSpan.FromMinutes(1)), Fixed(16, TimeSpan.FromHours(1), alertAt: 0.9375));
         for (var i = 0; i < 7; i++)
         {
-            grain.TryAcquire(_time.UtcTicks, 2);
+            grain.TryAcquire(Now, 2);
             _time.Advance(TimeSpan.FromMinutes(1));
         }
 
-        var beforeThreshold = grain.Evaluate(_time.UtcTicks, 0);
-        var atThreshold = grain.TryAcquire(_time.UtcTicks, 1);
+        var beforeThreshold = grain.Evaluate(Now, 0);
+        var atThreshold = grain.TryAcquire(Now, 1);
 
         Assert.False(beforeThreshold.AlertReached);
         Assert.True(atThreshold.AlertReached);
@@ -74,31 +75,31 @@ public sealed class KeyLimitsTests
     public void RefundGivesBackToEveryLimit()
     {
         var grain = Grain(Fixed(3, TimeSpan.FromMinutes(1)), Fixed(5, TimeSpan.FromHours(1)));
-        grain.TryAcquire(_time.UtcTicks, 3);
+        grain.TryAcquire(Now, 3);
 
-        grain.Refund(_time.UtcTicks, 3, 0);
+        grain.Refund(Now, 3, 0);
 
-        Assert.Equal(3, grain.Evaluate(_time.UtcTicks, 0).Remaining);
+        Assert.Equal(3, grain.Evaluate(Now, 0).Remaining);
     }
 
     [Fact]
     public void StateSurvivesTheCodec()
     {
         var grain = Grain(Fixed(10, TimeSpan.FromMinutes(1)), Fixed(100, TimeSpan.FromHours(1)));
-        grain.TryAcquire(_time.UtcTicks, 4);
+        grain.TryAcquire(Now, 4);
         var copy = Grain(Fixed(10, TimeSpan.FromMinutes(1)), Fixed(100, TimeSpan.FromHours(1)));
 
         GrainStateCodec.Read(copy, GrainStateCodec.Write(grain));
 
-        Assert.Equal(grain.Evaluate(_time.UtcTicks, 0), copy.Evaluate(_time.UtcTicks, 0));
-        Assert.Equal(6, copy.TryAcquire(_time.UtcTicks, 0).Remaining);
+        Assert.Equal(grain.Evaluate(Now, 0), copy.Evaluate(Now, 0));
+        Assert.Equal(6, copy.TryAcquire(Now, 0).Remaining);
     }
 
     [Fact]
     public void LimitWhoseAlgorithmChangedRestoresFresh()
     {
         var grain = Grain(Fixed(10, TimeSpan.FromMinutes(1)));
-        grain.TryAcquire(_time.UtcTicks, 4);
+        grain.TryAcquire(Now, 4);
         var changed = Grain(new LimitSpec { Algorithm = LimitAlgorithmKind.SlidingWindow, Limit = 10, Window = TimeSpan.FromMinutes(1) });
 
         GrainStateCodec.Read(changed, GrainStateCodec.Write(grain));
@@ -122,8 +123,8 @@ public sealed class KeyLimitsTests
     {
         var grain = Grain(Fixed(10, TimeSpan.FromMinutes(1)), Fixed(100, TimeSpan.FromHours(1)));
         _time.SetUtcNow(new DateTimeOffset(2026, 1, 1, 10, 30, 0, TimeSpan.Zero));
-        grain.TryAcquire(_time.UtcTicks, 1);
+        grain.TryAcquire(Now, 1);
 
-        Assert.Equal(TimeSpan.FromMinutes(30), grain.FreshAfter(_time.UtcTicks));
+        Assert.Equal(TimeSpan.FromMinutes(30), grain.FreshAfter(Now));
     }
 }

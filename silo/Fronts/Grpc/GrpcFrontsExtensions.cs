@@ -23,6 +23,7 @@ public static class GrpcFrontsExtensions
         services.AddOptions<EnvoyOptions>().Bind(configuration.GetSection(EnvoyOptions.Section));
         services.AddOptions<RlqsOptions>().Bind(configuration.GetSection(RlqsOptions.Section));
         services.AddGrpc();
+        GrpcCallHandlerLogging.Install(services);
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<SiloOptions>, IOptions<GrpcFrontOptions>>(static (grpc, silo, front) =>
         {
             // The same bound as the HTTP front's body; Grpc.AspNetCore applies it after gzip inflation too.
@@ -59,10 +60,10 @@ public static class GrpcFrontsExtensions
     public static IEndpointRouteBuilder MapGrpcFronts(this IEndpointRouteBuilder endpoints)
     {
         endpoints.ServiceProvider.GetRequiredService<RateLimitService>();
-        endpoints.MapGrpcService<LimiterService>();
-        endpoints.MapGrpcService<RateLimitService>();
+        endpoints.MapGrpcService<LimiterService>().CountBadRequests(BadRequests.Front.Grpc);
+        endpoints.MapGrpcService<RateLimitService>().CountBadRequests(BadRequests.Front.Envoy);
         endpoints.ServiceProvider.GetRequiredService<RlqsMetrics>();
-        endpoints.MapGrpcService<QuotaStreamService>();
+        endpoints.MapGrpcService<QuotaStreamService>().CountBadRequests(BadRequests.Front.Envoy);
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

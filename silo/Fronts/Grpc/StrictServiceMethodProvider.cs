@@ -4,6 +4,13 @@ using Grpc.Core;
 
 namespace GrainLimiter.Silo.Fronts.Grpc;
 
+/// <summary>What every <see cref="StrictServiceMethodProvider{TService}"/> answers alike.</summary>
+internal static class StrictServiceMethodProvider
+{
+    /// <summary>How the INVALID_ARGUMENT answer to a payload that is not the method's protobuf message begins.</summary>
+    public const string UnparsableRequest = "request is not a valid ";
+}
+
 /// <summary>Serves the unary and bidirectional streaming methods of a Grpc.Tools-generated service (its <c>BindService</c>) from <typeparamref name="TService"/>'s
 /// methods of the same names, answering a request that is not valid protobuf with INVALID_ARGUMENT.</summary>
 /// <remarks>
@@ -46,7 +53,7 @@ internal sealed class StrictServiceMethodProvider<TService>(Action<ServiceBinder
                 }
                 catch (InvalidProtocolBufferException e)
                 {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"request is not a valid {typeof(TRequest).Name} protobuf message: {e.Message}"));
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"{StrictServiceMethodProvider.UnparsableRequest}{typeof(TRequest).Name} protobuf message: {e.Message}"));
                 }
             });
     }

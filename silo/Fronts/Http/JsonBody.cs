@@ -20,8 +20,7 @@ internal static class JsonBody
             if (read.Buffer.Length > maxBytes)
             {
                 reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, "Request body too large", "body",
-                    $"body is larger than {maxBytes} bytes.").ConfigureAwait(false);
+                await Problem.BodyTooLargeAsync(context, maxBytes).ConfigureAwait(false);
                 return null;
             }
 
@@ -38,14 +37,14 @@ internal static class JsonBody
             var value = Deserialize(read.Buffer, type);
             if (value is null)
             {
-                await Problem.BadRequestAsync(context, "body", "must be a JSON object.").ConfigureAwait(false);
+                await Problem.BadRequestAsync(context, "body", "must be a JSON object.", BadRequests.Reason.Unparsable).ConfigureAwait(false);
             }
 
             return value;
         }
         catch (JsonException e)
         {
-            await Problem.BadRequestAsync(context, FieldOf(e.Path), $"is not valid: {Describe(e)}").ConfigureAwait(false);
+            await Problem.BadRequestAsync(context, FieldOf(e.Path), $"is not valid: {Describe(e)}", BadRequests.Reason.Unparsable).ConfigureAwait(false);
             return null;
         }
         finally

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using GrainLimiter.Silo.Observability;
 
 namespace GrainLimiter.Silo.Fronts.Http;
 
@@ -25,6 +26,19 @@ internal static class Problem
         json.WriteEndObject();
     }
 
-    public static Task BadRequestAsync(HttpContext context, string field, string detail) =>
-        WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid request", field, $"{field} {detail}");
+    /// <summary>400 naming <paramref name="field"/>, counted as the caller's fault (<see cref="BadRequests"/>).</summary>
+    public static Task BadRequestAsync(HttpContext context, string field, string detail, string reason = BadRequests.Reason.InvalidArgument)
+    {
+        Count(context, reason);
+        return WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid request", field, $"{field} {detail}");
+    }
+
+    public static Task BodyTooLargeAsync(HttpContext context, int maxBytes)
+    {
+        Count(context, BadRequests.Reason.TooLarge);
+        return WriteAsync(context, StatusCodes.Status400BadRequest, "Request body too large", "body", $"body is larger than {maxBytes} bytes.");
+    }
+
+    private static void Count(HttpContext context, string reason) =>
+        context.RequestServices.GetRequiredService<SiloMetrics>().RecordBadRequest(BadRequests.Front.Http, reason);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using GrainLimiter.Benchmarks.Load.Processes;
 using GrainLimiter.Protocol.V1;
 using Grpc.Net.Client;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Benchmarks.Regions;
 
@@ -35,7 +36,7 @@ internal static class RegionsCommand
             "  - { name: open-regional, limits: [ { algorithm: fixed_window, limit: 1000000000, window: 1h } ] }",
         ]) + "\n", cancel.Token);
 
-        var ports = Names.Select(_ => (Http: ChildProcess.FreePort(), Grpc: ChildProcess.FreePort())).ToArray();
+        var ports = Names.Select(_ => (Http: FreePort.Next(), Grpc: FreePort.Next())).ToArray();
         var silos = new List<ChildProcess>();
         try
         {
@@ -103,8 +104,8 @@ internal static class RegionsCommand
             ["GrainLimiter__Regions__SyncInterval"] = syncInterval.ToString("c", CultureInfo.InvariantCulture),
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{ports[region].Http}",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{ports[region].Grpc}",
-            ["GrainLimiter__Cluster__SiloPort"] = ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["GrainLimiter__Cluster__GatewayPort"] = ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["GrainLimiter__Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["GrainLimiter__Cluster__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };

@@ -11,11 +11,11 @@ public sealed class CliSiloFixture : IAsyncLifetime
         policies:
           - name: two-per-hour
             limits:
-              - { algorithm: fixed_window, limit: 2, window: 1h }
+              - { algorithm: token_bucket, limit: 2, window: 1h }
           - name: layered
             limits:
               - { algorithm: token_bucket, limit: 10, window: 1s, name: per-second }
-              - { algorithm: fixed_window, limit: 100, window: 1h, name: per-hour }
+              - { algorithm: token_bucket, limit: 100, window: 1h, name: per-hour }
         """;
 
     public RunningSilo Silo { get; private set; } = null!;

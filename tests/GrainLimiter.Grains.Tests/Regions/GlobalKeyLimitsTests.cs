@@ -1,6 +1,5 @@
 using CsCheck;
 using GrainLimiter.Policies;
-using GrainLimiter.Tests;
 
 namespace GrainLimiter.Grains.Tests.Regions;
 
@@ -8,6 +7,8 @@ namespace GrainLimiter.Grains.Tests.Regions;
 public sealed class GlobalKeyLimitsTests
 {
     private readonly FakeTimeProvider _time = new();
+
+    private long Now => _time.GetUtcNow().UtcTicks;
 
     private static CompiledPolicy Global(LimitSpec limit) =>
         new(new PolicyDefinition { Name = "plan", Limits = [limit], Scope = LimitScope.Global });
@@ -17,8 +18,6 @@ public sealed class GlobalKeyLimitsTests
 
     public static TheoryData<LimitAlgorithmKind> GlobalAlgorithms =>
         [LimitAlgorithmKind.FixedWindow, LimitAlgorithmKind.SlidingWindow, LimitAlgorithmKind.Quota, LimitAlgorithmKind.TokenBucket, LimitAlgorithmKind.Gcra];
-
-    private long Now => _time.UtcTicks;
 
     [Theory]
     [MemberData(nameof(GlobalAlgorithms))]

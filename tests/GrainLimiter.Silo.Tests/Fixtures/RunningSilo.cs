@@ -47,6 +47,9 @@ public sealed class RunningSilo : IAsyncDisposable
             ["GrainLimiter:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GrainLimiter:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
+            // The product's 2 s fails a grain call fast; a test machine loaded by other builds can take that long, and a test
+            // answered by the failure mode instead of the grain would fail by bad luck. Tests of timeouts set their own.
+            ["GrainLimiter:Cluster:ResponseTimeout"] = "00:00:30",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

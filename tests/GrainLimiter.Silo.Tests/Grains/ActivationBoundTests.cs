@@ -11,7 +11,7 @@ public sealed class ActivationBoundTests
         policies:
           - name: two
             limits:
-              - { algorithm: fixed_window, limit: 2, window: 1h }
+              - { algorithm: token_bucket, limit: 2, window: 1h }
         """;
 
     [Fact]

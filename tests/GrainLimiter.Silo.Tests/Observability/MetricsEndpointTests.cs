@@ -15,14 +15,14 @@ public sealed class MetricsEndpointTests
         policies:
           - name: five
             limits:
-              - { algorithm: fixed_window, limit: 5, window: 1h }
+              - { algorithm: token_bucket, limit: 5, window: 1h }
           - name: half-alert
             limits:
-              - { algorithm: fixed_window, limit: 10, window: 1h, alertAt: 0.5, name: per-hour }
+              - { algorithm: token_bucket, limit: 10, window: 1h, alertAt: 0.5, name: per-hour }
           - name: "shadow \"quoted\""
             shadowMode: true
             limits:
-              - { algorithm: fixed_window, limit: 1, window: 1h }
+              - { algorithm: token_bucket, limit: 1, window: 1h }
         """;
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed partial class MonitoringFilesTests
         policies:
           - name: watched
             limits:
-              - { algorithm: fixed_window, limit: 2, window: 1h, alertAt: 0.5 }
+              - { algorithm: token_bucket, limit: 2, window: 1h, alertAt: 0.5 }
         """;
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class OtlpExportTests
             policies:
               - name: pushed
                 limits:
-                  - { algorithm: fixed_window, limit: 5, window: 1h }
+                  - { algorithm: token_bucket, limit: 5, window: 1h }
             """, new Dictionary<string, string?>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.ToString(),

@@ -14,8 +14,13 @@ public sealed class RegionSyncProcessTests(ITestOutputHelper output)
           - name: plan
             scope: global
             limits:
-              - { algorithm: fixed_window, limit: 1000, window: 1h }
+              - { algorithm: fixed_window, limit: 1000, window: 1d }
         """;
+
+    private static readonly TimeSpan Window = TimeSpan.FromDays(1);
+
+    // Longer than any of these tests takes, so none runs across the end of the window.
+    private static readonly TimeSpan LongestTest = TimeSpan.FromMinutes(5);
 
     private const long Limit = 1000;
     private static readonly TimeSpan SyncInterval = TimeSpan.FromMilliseconds(100);
@@ -30,6 +35,7 @@ public sealed class RegionSyncProcessTests(ITestOutputHelper output)
     [MemberData(nameof(Layouts))]
     public async Task AGlobalLimitHitFromEveryRegionAdmitsTheLimitWithinTheBoundAndConverges(int[] silosPerRegion)
     {
+        await WindowRoom.AwaitAsync(Window, LongestTest);
         await using var clusters = await RegionClusters.StartAsync(Policies, silosPerRegion, SyncInterval);
         var regions = clusters.Regions.Count;
         var load = new RegionLoad(clusters.Regions, "plan", "customer");
@@ -67,6 +73,7 @@ public sealed class RegionSyncProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task ARegionKilledUnderLoadLeavesTheOthersAnsweringWithinThePartitionBoundAndCountsConvergeAfterItsRestart()
     {
+        await WindowRoom.AwaitAsync(Window, LongestTest);
         await using var clusters = await RegionClusters.StartAsync(Policies, [1, 1, 1], SyncInterval);
         var load = new RegionLoad(clusters.Regions, "plan", "customer");
         using var stop = new CancellationTokenSource();

@@ -17,11 +17,14 @@ public sealed class TwoRegionsFixture : IAsyncLifetime
           - name: plan
             scope: global
             limits:
-              - { algorithm: fixed_window, limit: 1000, window: 1h }
+              - { algorithm: fixed_window, limit: 1000, window: 1d }
           - name: local
             limits:
-              - { algorithm: fixed_window, limit: 10, window: 1h }
+              - { algorithm: fixed_window, limit: 10, window: 1d }
         """;
+
+    /// <summary>The window of both policies: the tests push counts for the current one.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromDays(1);
 
     public const int MaxMessageBytes = 64 * 1024;
 
@@ -35,6 +38,8 @@ public sealed class TwoRegionsFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Every test of the class pushes to the current window; the class takes well under ten minutes.
+        await WindowRoom.AwaitAsync(Window, TimeSpan.FromMinutes(10));
         Clusters = await RegionClusters.StartAsync(Policies, [1, 1], TimeSpan.FromMilliseconds(100),
             new Dictionary<string, string> { ["GrainLimiter__Regions__MaxMessageBytes"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         EuChannel = GrpcChannel.ForAddress(Clusters.Regions[0].GrpcUrl);
@@ -54,19 +59,19 @@ public sealed class RegionSyncWireTests(TwoRegionsFixture regions) : IClassFixtu
 
     private RegionSync.RegionSyncClient Client => new(regions.EuChannel);
 
-    private static long CurrentHour
+    private static long CurrentWindow
     {
         get
         {
             var now = DateTime.UtcNow.Ticks;
-            return now - ((now - DateTime.UnixEpoch.Ticks) % TimeSpan.TicksPerHour);
+            return now - ((now - DateTime.UnixEpoch.Ticks) % TwoRegionsFixture.Window.Ticks);
         }
     }
 
     private static PushRequest Push(string key, long count, long window = 0, long epoch = 0, string policy = "plan", string region = "us") => new()
     {
         Region = "us",
-        Keys = { new KeyCounts { Policy = policy, Key = key, Epoch = epoch, Counts = { new WindowCount { Limit = 0, Window = window == 0 ? CurrentHour : window, Region = region, Count = count } } } },
+        Keys = { new KeyCounts { Policy = policy, Key = key, Epoch = epoch, Counts = { new WindowCount { Limit = 0, Window = window == 0 ? CurrentWindow : window, Region = region, Count = count } } } },
     };
 
     [Fact]
@@ -78,7 +83,7 @@ public sealed class RegionSyncWireTests(TwoRegionsFixture regions) : IClassFixtu
 
         await Client.PushAsync(Push(key, 5), Authenticated);
         await Client.PushAsync(Push(key, 3), Authenticated);
-        await Client.PushAsync(Push(key, 9, window: CurrentHour - (2 * TimeSpan.TicksPerHour)), Authenticated);
+        await Client.PushAsync(Push(key, 9, window: CurrentWindow - (2 * TwoRegionsFixture.Window.Ticks)), Authenticated);
         Assert.Equal(995, await RegionClusters.RemainingAsync(regions.Eu, "plan", key));
 
         // Reordered: 7 overtakes 6; the later-sent lower count is stale.

@@ -15,11 +15,11 @@ public abstract class RedisPersistenceTests
               - { algorithm: token_bucket, limit: 100, window: 1d }
           - name: open
             limits:
-              - { algorithm: fixed_window, limit: 1000000, window: 1h }
+              - { algorithm: token_bucket, limit: 1000000, window: 1h }
           - name: closed
             failureMode: closed
             limits:
-              - { algorithm: fixed_window, limit: 10, window: 1h }
+              - { algorithm: token_bucket, limit: 10, window: 1h }
         """;
 
     private static Dictionary<string, string?> RedisSettings(RedisServerProcess redis) => new()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
@@ -100,13 +98,6 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             child.Kill();
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Waits for the process to exit by itself, killing it after <paramref name="timeout"/>.</summary>

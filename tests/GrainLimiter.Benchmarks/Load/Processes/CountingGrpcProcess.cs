@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using GrainLimiter.Benchmarks.Load.Bare;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
@@ -24,7 +25,7 @@ internal sealed class CountingGrpcProcess : IAsyncDisposable
 
     public static async Task<CountingGrpcProcess> StartAsync(long accuracyLimit, CancellationToken cancellationToken)
     {
-        var port = ChildProcess.FreePort();
+        var port = FreePort.Next();
         var environment = new Dictionary<string, string>
         {
             ["DOTNET_gcServer"] = "1",

@@ -3,6 +3,7 @@ using GrainLimiter.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
@@ -36,7 +37,7 @@ internal sealed class InProcessSilo : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-inproc-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
         await File.WriteAllTextAsync(policies, policiesYaml, cancellationToken).ConfigureAwait(false);
-        string Port() => ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+        string Port() => FreePort.Next().ToString(CultureInfo.InvariantCulture);
         var settings = new Dictionary<string, string?>
         {
             ["GrainLimiter:PoliciesFile"] = policies,

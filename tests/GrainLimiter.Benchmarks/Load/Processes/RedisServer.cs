@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using StackExchange.Redis;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
@@ -36,7 +37,7 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         var executable = Find() ?? throw new InvalidOperationException(
             "redis-server is not installed; the Redis contenders need it. Install it with 'apt-get install -y redis-server' (./eng/test.sh does).");
-        var port = ChildProcess.FreePort();
+        var port = FreePort.Next();
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-redis-").FullName;
         var process = ChildProcess.Start("redis-server", executable,
         [

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
@@ -82,9 +83,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         var policies = Path.Combine(directory, "policies.yaml");
         await File.WriteAllTextAsync(policies, PoliciesYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
 
-        var httpPort = ChildProcess.FreePort();
-        var grpcPort = ChildProcess.FreePort();
-        var gatewayPort = ChildProcess.FreePort();
+        var httpPort = FreePort.Next();
+        var grpcPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
         var environment = new Dictionary<string, string>
         {
             ["GrainLimiter__PoliciesFile"] = policies,
@@ -92,7 +93,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
             // A single silo (localhost clustering) on free ports, so it never meets another silo on this machine.
-            ["GrainLimiter__Cluster__SiloPort"] = ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["GrainLimiter__Cluster__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["GrainLimiter__Cluster__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["GrainLimiter__Cluster__ClusterId"] = ClusterIdOf(gatewayPort),
             ["Kestrel__Endpoints__Http__Protocols"] = "Http1",

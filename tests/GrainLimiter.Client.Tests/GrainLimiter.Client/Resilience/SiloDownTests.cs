@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Tests.Fixtures;
+using Polly.CircuitBreaker;
 
 namespace GrainLimiter.Client.Tests.GrainLimiter.Client.Resilience;
 
@@ -10,8 +11,9 @@ namespace GrainLimiter.Client.Tests.GrainLimiter.Client.Resilience;
 public sealed class SiloDownTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(200);
-    // Scheduling slack on a shared 2-core machine; an answer that waited for a connect or read timeout would take seconds.
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(800);
+    // What a loaded 2-core machine may add to a deadline. An answer that waited for a connect or read timeout instead would take
+    // 30 s or more (a hung silo never answers at all); how close to the deadline a fallback comes is the benchmark's figure.
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
     private readonly TcpListener _blackHole = new(IPAddress.Loopback, 0);
     private readonly List<Socket> _accepted = [];
 
@@ -129,14 +131,31 @@ public sealed class SiloDownTests : IDisposable
         await client.CheckAsync("api-free", "user:1");
         await client.CheckAsync("api-free", "user:1");
 
-        var clock = Stopwatch.StartNew();
         var whileOpen = await client.CheckAsync("api-free", "user:1");
 
         Assert.Equal(1, client.CircuitOpenings);
         Assert.True(whileOpen.IsFallback);
-        // Open circuit: no call, no deadline spent.
-        Assert.True(clock.Elapsed < Deadline / 2, $"took {clock.Elapsed}");
         Assert.Equal(3, client.FailOpenCount);
+    }
+
+    [Fact]
+    public async Task AnOpenCircuitAnswersWithoutCallingTheCluster()
+    {
+        using var client = Client(BlackHole, o =>
+        {
+            o.CircuitBreakerMinimumThroughput = 2;
+            o.ThrowWhenUnavailable = true;
+        });
+        for (var i = 0; i < 2; i++)
+        {
+            var timedOut = await Assert.ThrowsAsync<ClusterUnavailableException>(async () => await client.CheckAsync("api-free", "user:1"));
+            Assert.IsNotType<BrokenCircuitException>(timedOut.InnerException);
+        }
+
+        // The breaker refuses the call itself: no call is sent, so no deadline is spent.
+        var whileOpen = await Assert.ThrowsAsync<ClusterUnavailableException>(async () => await client.CheckAsync("api-free", "user:1"));
+
+        Assert.IsType<BrokenCircuitException>(whileOpen.InnerException);
     }
 
     public void Dispose()

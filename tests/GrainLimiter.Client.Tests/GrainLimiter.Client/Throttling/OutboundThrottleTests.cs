@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using GrainLimiter.Client.Tests.Fixtures;
-using GrainLimiter.Tests;
 using GrainLimiter.Client.Throttling;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GrainLimiter.Client.Tests.GrainLimiter.Client.Throttling;
 
-/// <summary>Workers sharing the 30-per-minute image API through a real silo. Time is a <see cref="ManualClock"/> shared by the
+/// <summary>Workers sharing the 30-per-minute image API through a real silo. Time is a <see cref="SleepersClock"/> shared by the
 /// silo and the throttles: it moves to the next wake-up only when every worker sleeps, so a test of minutes of virtual time
 /// runs in about a second and every start time is exact.</summary>
 public sealed class OutboundThrottleTests
@@ -22,7 +21,7 @@ public sealed class OutboundThrottleTests
     [Fact]
     public async Task EightWorkersNeverExceedThirtyPerMinuteAndFinishAtTheTheoreticalMinimum()
     {
-        var clock = new ManualClock();
+        var clock = new SleepersClock();
         await using var silo = await StartSiloAsync(clock);
         var start = clock.GetUtcNow();
 
@@ -38,7 +37,7 @@ public sealed class OutboundThrottleTests
     [Fact]
     public async Task AnUpstreamTooManyRequestsPausesEveryWorker()
     {
-        var clock = new ManualClock();
+        var clock = new SleepersClock();
         await using var silo = await StartSiloAsync(clock);
         var pause = TimeSpan.FromSeconds(30);
         DateTimeOffset? reportedAt = null;
@@ -102,17 +101,19 @@ public sealed class OutboundThrottleTests
         await using var silo = await RunningSilo.StartAsync(TestPolicies.Yaml);
         using var client = NewClient(silo);
         var key = "image:" + Guid.NewGuid().ToString("N");
-        var throttle = new OutboundThrottle(client, new OutboundThrottleOptions { Keys = { [key] = "image-api" }, MaxWait = TimeSpan.FromSeconds(3) });
+        // The throttle's clock never moves: a throttle that waited before giving up would never return.
+        var throttle = new OutboundThrottle(client, new OutboundThrottleOptions { Keys = { [key] = "image-api" }, MaxWait = TimeSpan.FromSeconds(3) }, new FakeTimeProvider());
+        var first = TimeProvider.System.GetTimestamp();
         await throttle.WaitAsync(key);
         await client.ReserveAsync("image-api", key);
-        var clock = Stopwatch.StartNew();
 
-        // The next slot is 4 s away, beyond the 3 s maximum: no point waiting 3 s to fail.
-        var error = await Assert.ThrowsAsync<ThrottleWaitTimeoutException>(async () => await throttle.WaitAsync(key));
+        // The next slot is 4 s after the first (less the real time since, on the silo's clock), beyond the 3 s maximum:
+        // no point waiting 3 s to fail.
+        var error = await Assert.ThrowsAsync<ThrottleWaitTimeoutException>(async () => await throttle.WaitAsync(key).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var since = TimeProvider.System.GetElapsedTime(first);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         Assert.Equal(key, error.Key);
-        Assert.InRange(error.StillToWait, TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(4));
+        Assert.InRange(error.StillToWait, TimeSpan.FromSeconds(4) - since, TimeSpan.FromSeconds(4));
         Assert.Contains("OutboundThrottleOptions.MaxWait", error.Message, StringComparison.Ordinal);
     }
 
@@ -131,14 +132,17 @@ public sealed class OutboundThrottleTests
 
         var first = await throttle.ReportUpstreamLimitedAsync(key, retryAfter: null);
         var second = await throttle.ReportUpstreamLimitedAsync(key, retryAfter: null);
+        var reported = TimeProvider.System.GetTimestamp();
         var third = await throttle.ReportUpstreamLimitedAsync(key, retryAfter: null);
         var seenByOthers = await client.CheckAsync("roomy", key);
+        var since = TimeProvider.System.GetElapsedTime(reported);
 
         Assert.InRange(first, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         Assert.InRange(second, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20));
         Assert.InRange(third, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40));
         Assert.False(seenByOthers.Allowed);
-        Assert.InRange(seenByOthers.RetryAfter!.Value, third - TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(40));
+        // The longest pause is in force, less the real time since it was reported (on the silo's clock).
+        Assert.InRange(seenByOthers.RetryAfter!.Value, third - since, TimeSpan.FromSeconds(40));
     }
 
     [Fact]
@@ -152,14 +156,14 @@ public sealed class OutboundThrottleTests
         Assert.Contains("GrainLimiter:Throttle:Keys", error.Message, StringComparison.Ordinal);
     }
 
-    private static Task<RunningSilo> StartSiloAsync(ManualClock clock) =>
+    private static Task<RunningSilo> StartSiloAsync(SleepersClock clock) =>
         RunningSilo.StartAsync(TestPolicies.Yaml, configure: builder => builder.Services.AddSingleton(clock.ForSilo));
 
     private static GrainLimiterClient NewClient(RunningSilo silo) =>
         new(new GrainLimiterClientOptions { Endpoints = [silo.GrpcAddress], Deadline = TimeSpan.FromSeconds(5) });
 
     /// <summary>Eight workers, each its own client and throttle (as separate processes would be), take the jobs in turn.</summary>
-    private static async Task<List<DateTimeOffset>> RunWorkersAsync(RunningSilo silo, ManualClock clock, Func<OutboundThrottle, int, Task>? onStart)
+    private static async Task<List<DateTimeOffset>> RunWorkersAsync(RunningSilo silo, SleepersClock clock, Func<OutboundThrottle, int, Task>? onStart)
     {
         var jobs = new ConcurrentQueue<int>(Enumerable.Range(0, Jobs));
         var starts = new List<DateTimeOffset>();
@@ -190,9 +194,9 @@ public sealed class OutboundThrottleTests
             Assert.True(realTime.Elapsed < TimeSpan.FromSeconds(60), $"workers stuck at {clock.GetUtcNow():T} with {starts.Count} jobs started");
             var running = workers.Count(static w => !w.IsCompleted);
             // Every running worker sleeps on the clock: nothing else can happen until it moves.
-            if (clock.PendingTimers >= running && clock.NextDue is { } next)
+            if (clock.Sleepers >= running && clock.NextDue is { } next)
             {
-                clock.AdvanceTo(next);
+                clock.SetUtcNow(next);
             }
             else
             {

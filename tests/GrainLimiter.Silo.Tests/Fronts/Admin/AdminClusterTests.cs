@@ -14,7 +14,7 @@ public sealed class AdminClusterTests(RedisServerFixture redis)
         policies:
           - name: per-hour
             limits:
-              - { algorithm: fixed_window, limit: 10, window: 1h }
+              - { algorithm: token_bucket, limit: 10, window: 1h }
         """;
 
     private static Task<HttpResponseMessage> SendAsync(SiloProcess silo, string method, string path, string? body = null) =>

@@ -14,7 +14,7 @@ public sealed class TopEndpointTests(RedisServerFixture redis) : IAsyncLifetime
         policies:
           - name: two-per-hour
             limits:
-              - { algorithm: fixed_window, limit: 2, window: 1h }
+              - { algorithm: token_bucket, limit: 2, window: 1h }
         """;
 
     private RunningSilo _first = null!;

@@ -11,10 +11,10 @@ public sealed class GrpcSiloFixture : IAsyncLifetime
         policies:
           - name: grpc-demo
             limits:
-              - { algorithm: fixed_window, limit: 3, window: 1h }
+              - { algorithm: token_bucket, limit: 3, window: 1h }
           - name: grpc-big
             limits:
-              - { algorithm: fixed_window, limit: 1000000000, window: 1h }
+              - { algorithm: token_bucket, limit: 1000000000, window: 1h }
           - name: grpc-queue
             limits:
               - { algorithm: leaky_bucket, limit: 10, window: 1h, maxWait: 1h }
@@ -33,19 +33,19 @@ public sealed class GrpcSiloFixture : IAsyncLifetime
 
     public static string ExampleConfig => Path.Combine(AppContext.BaseDirectory, "Fronts", "Envoy", "ratelimit-example.yaml");
 
-    public async Task InitializeAsync()
+    /// <summary>The settings of this silo, for tests that start one of their own like it.</summary>
+    public static Dictionary<string, string?> Settings => new()
     {
-        Silo = await RunningSilo.StartAsync(Policies, new Dictionary<string, string?>
-        {
-            ["GrainLimiter:MaxRequestBodyBytes"] = MaxMessageBytes.ToString(CultureInfo.InvariantCulture),
-            [$"{EnvoyOptions.Section}:ConfigPaths:0"] = ExampleConfig,
-            [$"{EnvoyOptions.Section}:ResponseHeaders"] = "true",
-            [$"{EnvoyOptions.Section}:AllDescriptorHeaders"] = "true",
-            [$"{EnvoyOptions.Section}:ResponseDynamicMetadata"] = "true",
-            // Responses in gzip to every caller that accepts it (grpc-js does), so gzip is exercised both ways.
-            ["GrainLimiter:Grpc:GzipResponses"] = "true",
-        });
-    }
+        ["GrainLimiter:MaxRequestBodyBytes"] = MaxMessageBytes.ToString(CultureInfo.InvariantCulture),
+        [$"{EnvoyOptions.Section}:ConfigPaths:0"] = ExampleConfig,
+        [$"{EnvoyOptions.Section}:ResponseHeaders"] = "true",
+        [$"{EnvoyOptions.Section}:AllDescriptorHeaders"] = "true",
+        [$"{EnvoyOptions.Section}:ResponseDynamicMetadata"] = "true",
+        // Responses in gzip to every caller that accepts it (grpc-js does), so gzip is exercised both ways.
+        ["GrainLimiter:Grpc:GzipResponses"] = "true",
+    };
+
+    public async Task InitializeAsync() => Silo = await RunningSilo.StartAsync(Policies, Settings);
 
     public async Task DisposeAsync() => await Silo.DisposeAsync();
 }

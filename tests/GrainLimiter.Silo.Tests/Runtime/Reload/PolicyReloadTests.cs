@@ -13,13 +13,13 @@ public sealed class PolicyReloadTests
         policies:
           - name: per-minute
             limits:
-              - { algorithm: fixed_window, limit: 10, window: 1m }
+              - { algorithm: sliding_log, limit: 10, window: 1m }
           - name: changing-algorithm
             limits:
-              - { algorithm: fixed_window, limit: 3, window: 1h }
+              - { algorithm: token_bucket, limit: 3, window: 1h }
           - name: doomed
             limits:
-              - { algorithm: fixed_window, limit: 3, window: 1h }
+              - { algorithm: token_bucket, limit: 3, window: 1h }
         """;
 
     private static Task<RunningSilo> StartAsync(bool watch) => RunningSilo.StartAsync(Policies, new Dictionary<string, string?>
@@ -44,8 +44,8 @@ public sealed class PolicyReloadTests
 
         await File.WriteAllTextAsync(silo.PoliciesFile, Policies
             .Replace("limit: 10, window: 1m", "limit: 6, window: 1m", StringComparison.Ordinal)
-            .Replace("{ algorithm: fixed_window, limit: 3, window: 1h }\n  - name: doomed", "{ algorithm: sliding_log, limit: 3, window: 1h }\n  - name: doomed", StringComparison.Ordinal)
-            .Replace("{ algorithm: fixed_window, limit: 3, window: 1h }\r\n  - name: doomed", "{ algorithm: sliding_log, limit: 3, window: 1h }\r\n  - name: doomed", StringComparison.Ordinal));
+            .Replace("{ algorithm: token_bucket, limit: 3, window: 1h }\n  - name: doomed", "{ algorithm: sliding_log, limit: 3, window: 1h }\n  - name: doomed", StringComparison.Ordinal)
+            .Replace("{ algorithm: token_bucket, limit: 3, window: 1h }\r\n  - name: doomed", "{ algorithm: sliding_log, limit: 3, window: 1h }\r\n  - name: doomed", StringComparison.Ordinal));
         var reload = await ReloadAsync(silo);
 
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
@@ -103,7 +103,7 @@ public sealed class PolicyReloadTests
             policies:
               - name: per-minute
                 limits:
-                  - { algorithm: fixed_window, limit: 1, window: 1m }
+                  - { algorithm: sliding_log, limit: 1, window: 1m }
             """);
 
         await Eventually.TrueAsync(async () => await VersionAsync(silo) > before, TimeSpan.FromSeconds(20), "the changed file is reloaded");

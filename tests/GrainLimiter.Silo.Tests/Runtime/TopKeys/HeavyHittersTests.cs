@@ -1,7 +1,6 @@
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
 using GrainLimiter.Silo.Runtime.TopKeys;
-using GrainLimiter.Tests;
 
 namespace GrainLimiter.Silo.Tests.Runtime.TopKeys;
 
