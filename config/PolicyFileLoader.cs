@@ -27,7 +27,14 @@ public static class PolicyFileLoader
         ["quota"] = LimitAlgorithmKind.Quota,
     };
 
-    public static IReadOnlyList<PolicyDefinition> LoadFile(string path)
+    /// <summary>The policies of the file at <paramref name="path"/>.</summary>
+    public static IReadOnlyList<PolicyDefinition> LoadFile(string path) => ReadFile(path).Policies;
+
+    /// <summary>Validates policy-file YAML and returns its policies; <paramref name="source"/> is what problems call the file.</summary>
+    public static IReadOnlyList<PolicyDefinition> Parse(string yaml, string source) => ParseFile(yaml, source).Policies;
+
+    /// <summary>Every section of the file at <paramref name="path"/>: its policies and its quota buckets.</summary>
+    public static PolicyFile ReadFile(string path)
     {
         string text;
         try
@@ -39,21 +46,23 @@ public static class PolicyFileLoader
             throw new PolicyFileException($"{path}: cannot be read: {e.Message}", e);
         }
 
-        return Parse(text, path);
+        return ParseFile(text, path);
     }
 
-    /// <summary>Validates policy-file YAML; <paramref name="source"/> is what problems call the file.</summary>
-    public static IReadOnlyList<PolicyDefinition> Parse(string yaml, string source)
+    /// <summary>Validates every section of policy-file YAML; <paramref name="source"/> is what problems call the file.</summary>
+    public static PolicyFile ParseFile(string yaml, string source)
     {
         var errors = new List<string>();
         var model = PolicyFileReader.Read(yaml, source, errors);
         var policies = new List<PolicyDefinition>();
+        var buckets = Envoy.QuotaBucketRules.None;
         if (model is not null)
         {
-            new Validator(source, errors).Policies(model, policies);
+            buckets = Envoy.QuotaBucketRulesReader.Read(model.QuotaBuckets, source, errors);
+            new Validator(source, errors).Policies(model, policies, quotaBucketsOnly: buckets.Rules.Count > 0 && model.Policies is null);
         }
 
-        return errors.Count > 0 ? throw new PolicyFileException(source, errors) : policies;
+        return errors.Count > 0 ? throw new PolicyFileException(source, errors) : new PolicyFile(policies, buckets);
     }
 
     /// <summary>Whether refilling <paramref name="capacity"/> at <paramref name="limit"/> per <paramref name="window"/> takes longer than <see cref="MaxRefill"/>.</summary>
@@ -62,8 +71,13 @@ public static class PolicyFileLoader
 
     private sealed class Validator(string source, List<string> errors)
     {
-        public void Policies(PolicyFileModel model, List<PolicyDefinition> policies)
+        public void Policies(PolicyFileModel model, List<PolicyDefinition> policies, bool quotaBucketsOnly)
         {
+            if (quotaBucketsOnly)
+            {
+                return;
+            }
+
             if (model.Policies is not { Count: > 0 })
             {
                 Error(model.At("policies"), "policies: at least one policy is required.");

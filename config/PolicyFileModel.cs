@@ -18,9 +18,12 @@ internal abstract class WrittenNode
 
 internal sealed class PolicyFileModel : WrittenNode
 {
-    public static readonly string[] Fields = ["policies"];
+    public static readonly string[] Fields = ["policies", "quotaBuckets"];
 
     public List<PolicyModel?>? Policies { get; set; }
+
+    /// <summary>The <c>quotaBuckets</c> section as written, read by <see cref="Envoy.QuotaBucketRulesReader"/>.</summary>
+    public YamlDotNet.RepresentationModel.YamlNode? QuotaBuckets { get; set; }
 }
 
 internal sealed class PolicyModel : WrittenNode

@@ -34,6 +34,7 @@ internal sealed class PolicyFileReader(string file, List<string> errors)
             model.Policies = List(policies, "policies", "policies", (node, path) => Policy(node, path));
         }
 
+        model.QuotaBuckets = Child(map, "quotaBuckets");
         return model;
     }
 

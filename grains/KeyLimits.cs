@@ -135,6 +135,24 @@ public sealed class KeyLimits
         return now < _pausedUntil ? Paused(result, now) : result;
     }
 
+    /// <summary>A policy of several limits: each one's state now, without charging (cost 0), in policy order; null for one limit.</summary>
+    public LimitDecision[]? EachLimit(long now)
+    {
+        if (LimitCount == 1)
+        {
+            return null;
+        }
+
+        var limits = new LimitDecision[LimitCount];
+        for (var i = 0; i < limits.Length; i++)
+        {
+            var decision = _regions is null ? Algorithm(i).Check(ref State(i), now, 0) : CheckGlobal(i, now, 0);
+            limits[i] = (now < _pausedUntil ? Paused(decision, now) : decision) with { LimitIndex = i };
+        }
+
+        return limits;
+    }
+
     /// <summary>Denies every request until <paramref name="untilTicks"/> (UTC); a pause already in force is never shortened.</summary>
     public void PauseUntil(long untilTicks) => _pausedUntil = Math.Max(_pausedUntil, untilTicks);
 

@@ -297,7 +297,9 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
     private ValueTask<GrainDecision> Answer(in LimitDecision decision, string? reason = null, bool charged = false)
     {
         AfterTurn();
-        return ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[decision.LimitIndex], reason, charged));
+        // Each limit's state only for a policy of several (headers list them all); a one-limit policy pays nothing for it.
+        var limits = _limits.LimitCount > 1 ? _limits.EachLimit(Now) : null;
+        return ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[decision.LimitIndex], reason, charged, limits));
     }
 
     // As the stand-in answered a store failure: denied for a second, reported under the first limit.

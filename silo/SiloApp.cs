@@ -84,7 +84,9 @@ public static class SiloApp
         services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System); // TryAdd: tests may run the silo on their own clock.
-        services.AddSingleton(static provider => new PolicyRegistry(PolicyFileLoader.LoadFile(PolicyReloader.PolicyFile(provider.GetRequiredService<IOptions<SiloOptions>>().Value))));
+        // The policy file as loaded at start: its policies and its quota buckets (a reload replaces both where they are used).
+        services.AddSingleton(static provider => PolicyFileLoader.ReadFile(PolicyReloader.PolicyFile(provider.GetRequiredService<IOptions<SiloOptions>>().Value)));
+        services.AddSingleton(static provider => new PolicyRegistry(provider.GetRequiredService<PolicyFile>().Policies));
         services.AddSingleton<PolicyReloader>();
         services.AddHostedService<PolicyFileWatcher>();
         services.AddHostedService<PolicyReloadFollower>();

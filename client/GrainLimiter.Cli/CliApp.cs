@@ -20,6 +20,7 @@ public static class CliApp
         root.Add(KeyCommands.Pause(verb));
         root.Add(PolicyCommands.Policies(verb, stderr));
         root.Add(ClusterCommand.Cluster(verb));
+        root.Add(QuotaBucketCommand.QuotaBucket(verb));
         root.Add(TopCommand.Top(verb));
         return root;
     }

@@ -6,10 +6,11 @@ using YamlDotNet.RepresentationModel;
 namespace GrainLimiter.Config.Envoy;
 
 /// <summary>
-/// Loads descriptor configuration in envoyproxy/ratelimit's YAML format: <c>domain</c>, nested <c>descriptors</c>
-/// with <c>key</c>, optional <c>value</c> (a trailing <c>*</c> is a prefix wildcard), <c>rate_limit</c>
+/// Loads descriptor configuration in envoyproxy/ratelimit's YAML format, every field of its schema: <c>domain</c>, nested
+/// <c>descriptors</c> with <c>key</c>, optional <c>value</c> (<c>*</c> anywhere is a wildcard), <c>rate_limit</c>
 /// {<c>unit</c>, <c>requests_per_unit</c>, <c>unlimited</c>, <c>name</c>, <c>replaces</c>}, <c>shadow_mode</c>,
-/// <c>detailed_metric</c>. Extensions: <c>rate_limit.algorithm</c> (default <c>fixed_window</c>, as envoyproxy/ratelimit counts) and
+/// <c>quota_mode</c>, <c>detailed_metric</c>, <c>value_to_metric</c>, <c>share_threshold</c>, <c>metadata</c>.
+/// Extensions: <c>rate_limit.algorithm</c> (default <c>fixed_window</c>, as envoyproxy/ratelimit counts), <c>burst</c> and
 /// <c>rate_limit.scope</c> (<c>region</c>, the default, or <c>global</c>: counted across every region).
 /// </summary>
 /// <remarks>Every problem of every file is collected and reported at once as "file (line L, column C): path: problem".</remarks>
@@ -19,7 +20,8 @@ public static class EnvoyConfigLoader
     public const string PolicyPrefix = "envoy:";
 
     private static readonly string[] RootKeys = ["domain", "descriptors"];
-    private static readonly string[] DescriptorKeys = ["key", "value", "rate_limit", "descriptors", "shadow_mode", "detailed_metric"];
+    private static readonly string[] DescriptorKeys =
+        ["key", "value", "rate_limit", "descriptors", "shadow_mode", "quota_mode", "detailed_metric", "value_to_metric", "share_threshold", "metadata"];
     private static readonly string[] RateLimitKeys = ["unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm", "burst", "scope"];
 
     // A descriptor's requests_per_unit is a rate: only the window and bucket algorithms read it as one.
@@ -53,16 +55,40 @@ public static class EnvoyConfigLoader
         return files;
     }
 
+    /// <summary>Every file of envoyproxy/ratelimit's runtime layout, in any subdirectory, ordered by path.</summary>
+    public static IReadOnlyList<string> RuntimeFiles(EnvoyConfigSources sources, List<string> errors)
+    {
+        if (sources.RuntimeDirectory is not { } directory)
+        {
+            return [];
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            errors.Add($"{directory}: GrainLimiter:Envoy:RuntimeRoot, RuntimeSubdirectory and RuntimeAppDirectory name a directory that does not exist.");
+            return [];
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
+        return Directory.EnumerateFiles(directory, "*", options)
+            .Where(f => !sources.RuntimeIgnoreDotFiles || !Path.GetRelativePath(directory, f).Split(Path.DirectorySeparatorChar).Any(static part => part.StartsWith('.')))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
     /// <summary>Loads every file of <paramref name="paths"/>; throws with all problems when any file is invalid.</summary>
-    public static EnvoyRateLimitConfig Load(IEnumerable<string> paths)
+    public static EnvoyRateLimitConfig Load(IEnumerable<string> paths) => Load(new EnvoyConfigSources { ConfigPaths = [.. paths] });
+
+    /// <summary>Loads every listed file and every file of the runtime layout; throws with all problems when any is invalid.</summary>
+    public static EnvoyRateLimitConfig Load(EnvoyConfigSources sources)
     {
         var errors = new List<string>();
-        var sources = new List<(string Name, string Text)>();
-        foreach (var file in ResolveFiles(paths, errors))
+        var texts = new List<(string Name, string Text)>();
+        foreach (var file in ResolveFiles(sources.ConfigPaths, errors).Concat(RuntimeFiles(sources, errors)))
         {
             try
             {
-                sources.Add((file, File.ReadAllText(file)));
+                texts.Add((file, File.ReadAllText(file)));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -70,18 +96,19 @@ public static class EnvoyConfigLoader
             }
         }
 
-        return Parse(sources, errors);
+        return Parse(texts, errors, sources.MergeDomainConfig);
     }
 
-    /// <summary>Parses configuration texts (name is what errors call the source).</summary>
-    public static EnvoyRateLimitConfig Parse(IEnumerable<(string Name, string Text)> sources, List<string>? errors = null)
+    /// <summary>Parses configuration texts (name is what errors call the source); with <paramref name="mergeDomains"/>,
+    /// texts naming the same domain add to it (a descriptor defined twice is still refused).</summary>
+    public static EnvoyRateLimitConfig Parse(IEnumerable<(string Name, string Text)> sources, List<string>? errors = null, bool mergeDomains = false)
     {
         errors ??= [];
         var domains = new Dictionary<string, EnvoyDescriptorNode>(StringComparer.Ordinal);
         var domainFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, text) in sources)
         {
-            new FileParser(name, errors).Parse(text, domains, domainFiles);
+            new FileParser(name, errors, mergeDomains).Parse(text, domains, domainFiles);
         }
 
         if (errors.Count > 0)
@@ -92,7 +119,7 @@ public static class EnvoyConfigLoader
         return new EnvoyRateLimitConfig(domains);
     }
 
-    private sealed class FileParser(string file, List<string> errors)
+    private sealed class FileParser(string file, List<string> errors, bool mergeDomains)
     {
         public void Parse(string text, Dictionary<string, EnvoyDescriptorNode> domains, Dictionary<string, string> domainFiles)
         {
@@ -115,16 +142,20 @@ public static class EnvoyConfigLoader
                 return;
             }
 
-            if (domainFiles.TryGetValue(domain, out var other))
+            if (domainFiles.TryGetValue(domain, out var other) && !mergeDomains)
             {
-                Error(At(root, "domain"), "domain", $"'{domain}' is already defined in {other}; each domain is configured in one file.");
+                Error(At(root, "domain"), "domain", $"'{domain}' is already defined in {other}; each domain is configured in one file " +
+                    "unless GrainLimiter:Envoy:MergeDomainConfig is true (envoyproxy/ratelimit's MERGE_DOMAIN_CONFIG).");
                 return;
             }
 
-            domainFiles[domain] = file;
-            var tree = new EnvoyDescriptorNode();
+            domainFiles.TryAdd(domain, file);
+            if (!domains.TryGetValue(domain, out var tree))
+            {
+                domains[domain] = tree = new EnvoyDescriptorNode();
+            }
+
             LoadDescriptors(YamlNodes.Child(root, "descriptors"), "descriptors", domain, domain + ".", tree);
-            domains[domain] = tree;
         }
 
         private void LoadDescriptors(YamlNode? node, string path, string domain, string parentKey, EnvoyDescriptorNode parent)
@@ -166,25 +197,62 @@ public static class EnvoyConfigLoader
                     continue;
                 }
 
-                var child = new EnvoyDescriptorNode();
-                parent.Children[childKey] = child;
-                if (value is { Length: > 0 } && value.EndsWith('*'))
+                var shareThreshold = Bool(item, "share_threshold", itemPath + ".share_threshold");
+                var wildcard = WildcardPattern.HasWildcard(childKey);
+                if (shareThreshold && !wildcard)
                 {
-                    parent.Wildcards.Add((key, value[..^1], child));
+                    Error(At(item, "share_threshold"), itemPath + ".share_threshold",
+                        $"applies only to a wildcard value (one holding '*'); '{childKey}' has none.");
                 }
 
-                var shadowMode = Bool(item, "shadow_mode", itemPath + ".shadow_mode");
-                var detailedMetric = Bool(item, "detailed_metric", itemPath + ".detailed_metric");
+                var child = new EnvoyDescriptorNode { ValueToMetric = Bool(item, "value_to_metric", itemPath + ".value_to_metric"), ShareThreshold = shareThreshold };
+                parent.Children[childKey] = child;
+                if (wildcard)
+                {
+                    parent.Wildcards.Add((new WildcardPattern(childKey), child));
+                }
+
+                var options = new DescriptorOptions(
+                    Bool(item, "shadow_mode", itemPath + ".shadow_mode"),
+                    Bool(item, "quota_mode", itemPath + ".quota_mode"),
+                    Bool(item, "detailed_metric", itemPath + ".detailed_metric"),
+                    Metadata(item, itemPath + ".metadata"));
                 if (YamlNodes.Child(item, "rate_limit") is { } rateLimit)
                 {
-                    child.Limit = LoadLimit(rateLimit, itemPath + ".rate_limit", domain, fullKey, shadowMode, detailedMetric);
+                    child.Limit = LoadLimit(rateLimit, itemPath + ".rate_limit", domain, fullKey, options);
                 }
 
                 LoadDescriptors(YamlNodes.Child(item, "descriptors"), itemPath + ".descriptors", domain, fullKey + ".", child);
             }
         }
 
-        private EnvoyLimit? LoadLimit(YamlNode node, string path, string domain, string fullKey, bool shadowMode, bool detailedMetric)
+        /// <summary>What a descriptor says about its limit besides <c>rate_limit</c>.</summary>
+        private readonly record struct DescriptorOptions(bool ShadowMode, bool QuotaMode, bool DetailedMetric, Google.Protobuf.WellKnownTypes.Struct? Metadata);
+
+        private Google.Protobuf.WellKnownTypes.Struct? Metadata(YamlMappingNode item, string path)
+        {
+            var node = YamlNodes.Child(item, "metadata");
+            if (YamlNodes.IsEmpty(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlMappingNode map)
+            {
+                Error(node!, path, "must be a mapping (it is returned to Envoy as dynamic metadata).");
+                return null;
+            }
+
+            var metadata = EnvoyMetadata.ToStruct(map, out var problem);
+            if (problem is not null)
+            {
+                Error(map, path, problem);
+            }
+
+            return metadata;
+        }
+
+        private EnvoyLimit? LoadLimit(YamlNode node, string path, string domain, string fullKey, DescriptorOptions options)
         {
             if (node is not YamlMappingNode map)
             {
@@ -287,8 +355,10 @@ public static class EnvoyConfigLoader
                 Unlimited = unlimited,
                 Name = string.IsNullOrEmpty(name) ? null : name,
                 Replaces = replaces,
-                ShadowMode = shadowMode,
-                DetailedMetric = detailedMetric,
+                ShadowMode = options.ShadowMode,
+                QuotaMode = options.QuotaMode,
+                DetailedMetric = options.DetailedMetric,
+                Metadata = options.Metadata,
                 Algorithm = algorithm,
             };
             if (unlimited || !validUnit)
@@ -299,7 +369,7 @@ public static class EnvoyConfigLoader
             var policy = new PolicyDefinition
             {
                 Name = PolicyPrefix + fullKey,
-                ShadowMode = shadowMode,
+                ShadowMode = options.ShadowMode,
                 Scope = scope,
                 Limits =
                 [
@@ -362,9 +432,11 @@ public static class EnvoyConfigLoader
                 return false;
             }
 
-            if (!bool.TryParse(value, out var result))
+            // YAML 1.1 booleans, as envoyproxy/ratelimit's parser reads them (true, yes, on...).
+            if (EnvoyMetadata.Boolean(value) is not { } result)
             {
                 Error(At(map, key), path, $"'{value}' is not true or false.");
+                return false;
             }
 
             return result;

@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.Envoy.RateLimit;
 
@@ -25,7 +26,14 @@ public sealed record EnvoyLimit
 
     public bool ShadowMode { get; init; }
 
+    /// <summary><c>quota_mode</c>: over its limit, this descriptor fails the request only when every quota descriptor of it does.</summary>
+    public bool QuotaMode { get; init; }
+
+    /// <summary><c>detailed_metric</c>: metrics go under the request's values (<see cref="EnvoyMatch.StatsKey"/>).</summary>
     public bool DetailedMetric { get; init; }
+
+    /// <summary>The descriptor's <c>metadata</c>: merged into the response's dynamic metadata when this limit passes.</summary>
+    public Struct? Metadata { get; init; }
 
     public LimitAlgorithmKind Algorithm { get; init; } = LimitAlgorithmKind.FixedWindow;
 

@@ -3,7 +3,7 @@ using GrainLimiter.Policies;
 
 namespace GrainLimiter.Silo.Fronts;
 
-/// <summary>The window a limit counts over, as the <c>w</c> of the <c>RateLimit-Policy</c> header reports it.</summary>
+/// <summary>The window a limit counts over, and how the <c>RateLimit-Policy</c> header states it.</summary>
 internal static class LimitWindow
 {
     /// <summary>The window of a policy's limit; zero for a concurrency limit, which has none. A month counts as 30 days.</summary>
@@ -21,5 +21,25 @@ internal static class LimitWindow
             },
             _ => spec.Window,
         };
+    }
+
+    /// <summary>The draft's quota and window of a limit whose decision reported <paramref name="decidedLimit"/>, stated so
+    /// that <c>remaining</c> never exceeds the quota: a bucket (token bucket, GCRA) as its burst per the time a whole burst
+    /// takes to refill, a leaky bucket as its queue per <c>maxWait</c>; any other limit as its limit per window.</summary>
+    public static (long Quota, TimeSpan Window) Quota(CompiledPolicy policy, int limitIndex, long decidedLimit)
+    {
+        var spec = policy.Definition.Limits[limitIndex];
+        switch (spec.Algorithm)
+        {
+            case LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra:
+                // An override changes the rate and scales the burst with it, as the grain does.
+                var effective = decidedLimit == spec.Limit ? spec : KeyOverrides.Apply(spec, new LimitOverride("", decidedLimit, null));
+                var refill = (Int128)effective.Capacity * spec.Window.Ticks;
+                return (effective.Capacity, TimeSpan.FromTicks((long)((refill + effective.Limit - 1) / effective.Limit)));
+            case LimitAlgorithmKind.LeakyBucket:
+                return (decidedLimit, spec.MaxWait);
+            default:
+                return (decidedLimit, Of(policy, limitIndex));
+        }
     }
 }

@@ -7,7 +7,7 @@ using Orleans.Configuration;
 
 namespace GrainLimiter.Silo.Hosting;
 
-/// <summary>The limit grains: their shared services, the silo's state writer and its interval, idle collection and the activation bound.</summary>
+/// <summary>The limit grains (and the RLQS bucket grains' gauges): their shared services, the silo's state writer and its interval, idle collection and the activation bound.</summary>
 public static class GrainsSiloBuilderExtensions
 {
     public static ISiloBuilder AddLimitGrains(this ISiloBuilder silo, SiloOptions options)
@@ -16,6 +16,7 @@ public static class GrainsSiloBuilderExtensions
         silo.Services.AddSingleton<LimitGrainCounters>();
         silo.Services.AddSingleton<LimitGrainServices>();
         silo.Services.AddSingleton<LimitStateWriter>();
+        silo.Services.AddSingleton<Grains.QuotaBuckets.QuotaBucketGauges>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(static p => p.GetRequiredService<LimitStateWriter>());
         // Region sync replaces it when peer regions are configured.
         silo.Services.TryAddSingleton<IRegionLink, NoRegionLink>();

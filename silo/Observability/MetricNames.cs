@@ -39,4 +39,27 @@ public static class MetricNames
 
     /// <summary>1 while a peer region answers its pushes, 0 while it does not, by <c>peer</c>.</summary>
     public const string RegionPeerUp = "grainlimiter_region_peer_up";
+
+    /// <summary>Envoy RLS hits by descriptor stats <c>key</c> (envoyproxy/ratelimit's, detailed_metric and value_to_metric
+    /// applied) and <c>result</c>: within_limit, near_limit (within, above 80 % of the limit), over_limit, shadow_mode.</summary>
+    public const string EnvoyDescriptorHits = "grainlimiter_envoy_descriptor_hits_total";
+
+    /// <summary>Rate Limit Quota Service streams open on this silo.</summary>
+    public const string RlqsStreams = "grainlimiter_rlqs_streams";
+
+    /// <summary>Requests Envoys reported for RLQS buckets, by <c>bucket</c> (the quotaBuckets entry) and <c>result</c> (allowed, denied).</summary>
+    public const string RlqsReportedRequests = "grainlimiter_rlqs_reported_requests_total";
+
+    /// <summary>Per quotaBuckets entry (<c>bucket</c>), summed over its buckets active on this silo: the limit, the streams'
+    /// demand per window, the live assignments, the streams.</summary>
+    public const string RlqsBucketLimit = "grainlimiter_rlqs_bucket_limit";
+
+    public const string RlqsBucketDemand = "grainlimiter_rlqs_bucket_demand";
+
+    public const string RlqsBucketAssigned = "grainlimiter_rlqs_bucket_assigned";
+
+    public const string RlqsBucketStreams = "grainlimiter_rlqs_bucket_streams";
+
+    /// <summary>Streams told to abandon a bucket they reported no request for.</summary>
+    public const string RlqsAbandoned = "grainlimiter_rlqs_abandoned_total";
 }

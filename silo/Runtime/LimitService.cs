@@ -54,7 +54,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         for (var i = 0; i < checks.Count; i++)
         {
             allowed &= answers[i].Decision.Allowed;
-            results[i] = new CheckResult(checks[i], answers[i].Decision, answers[i].LimitName, answers[i].Reason);
+            results[i] = new CheckResult(checks[i], answers[i].Decision, answers[i].LimitName, answers[i].Reason, answers[i].Limits);
         }
 
         if (!allowed)
@@ -145,7 +145,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         Result(policy, key, 0, await CallAsync(policy, key, g => g.PauseAsync(until)).ConfigureAwait(false));
 
     private static CheckResult Result(string policy, string key, long cost, in GrainDecision answer) =>
-        new(new CheckRequest(policy, key, cost), answer.Decision, answer.LimitName, answer.Reason);
+        new(new CheckRequest(policy, key, cost), answer.Decision, answer.LimitName, answer.Reason, answer.Limits);
 
     private ValueTask<GrainDecision> AcquireAsync(CheckRequest request) =>
         CallAsync(request.Policy, request.Key, request.Cost, static (g, cost) => g.AcquireAsync(cost));

@@ -43,6 +43,22 @@ public sealed class RealSiloVerbTests(CliSiloFixture fixture) : IClassFixture<Cl
     }
 
     [Fact]
+    public async Task QuotaBucketShowsTheBucketAndRefusesAnEntryWithoutValue()
+    {
+        var bucket = await Run("quota-bucket", "envoy", $"name=api-{Guid.NewGuid():N}", "--json");
+        var table = await Run("quota-bucket", "envoy", "name=api", "tenant=acme");
+        var malformed = await Run("quota-bucket", "envoy", "name");
+
+        Assert.True(bucket.ExitCode == 0, bucket.ToString());
+        Assert.Equal("envoy", bucket.Json.GetProperty("domain").GetString());
+        Assert.Equal(0, bucket.Json.GetProperty("streams").GetArrayLength());
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("demand", table.Stdout, StringComparison.Ordinal);
+        Assert.True(malformed.ExitCode == 2, malformed.ToString());
+        Assert.Contains("KEY=VALUE", malformed.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnknownPolicyIsNamed()
     {
         var run = await Run("check", "no-such-policy", "k");

@@ -19,7 +19,7 @@ internal static class AdminEndpoints
 
         var admin = endpoints.MapGroup("/admin/v1").RequireAuthorization(AdminAuthentication.ReadPolicy);
         admin.MapPost("/reset", ResetAsync).RequireAuthorization(AdminAuthentication.WritePolicy);
-        admin.MapKeys().MapOverrides().MapPolicies();
+        admin.MapKeys().MapOverrides().MapPolicies().MapQuotaBuckets();
         return admin;
     }
 

@@ -80,7 +80,7 @@ internal static class AdminJson
         Time(json, "expiresAt", value.ExpiresAt);
     }
 
-    private static void Time(Utf8JsonWriter json, string name, DateTimeOffset? value)
+    public static void Time(Utf8JsonWriter json, string name, DateTimeOffset? value)
     {
         if (value is { } time)
         {

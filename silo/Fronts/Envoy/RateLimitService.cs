@@ -1,10 +1,9 @@
 using GrainLimiter.Config.Envoy;
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
+using GrainLimiter.Decisions;
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.Envoy.Common;
-using GrainLimiter.Protocol.Envoy.Core;
 using GrainLimiter.Protocol.Envoy.RateLimit;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Runtime;
@@ -34,10 +33,13 @@ internal sealed class RateLimitService
     private readonly PolicyRegistry _policies;
     private readonly SiloOptions _silo;
     private readonly EnvoyOptions _options;
+    private readonly DescriptorMetrics _metrics;
     private readonly ConcurrentDictionary<(uint RequestsPerUnit, Unit Unit), EnvoyLimit> _overrides = new();
 
-    public RateLimitService(EnvoyRateLimitConfig config, ILimitService limits, PolicyRegistry policies, IOptions<SiloOptions> silo, IOptions<EnvoyOptions> options)
+    public RateLimitService(EnvoyRateLimitConfig config, ILimitService limits, PolicyRegistry policies, IOptions<SiloOptions> silo, IOptions<EnvoyOptions> options,
+        DescriptorMetrics metrics)
     {
+        _metrics = metrics;
         _config = config;
         _limits = limits;
         _policies = policies;
@@ -63,9 +65,12 @@ internal sealed class RateLimitService
     {
         var plan = Plan(request);
         var response = new RateLimitResponse { OverallCode = RateLimitResponse.Types.Code.Ok };
+        var limits = new EnvoyLimit?[plan.Length];
+        var (failedRateLimits, failedQuotas, quotas) = (0, 0, 0);
         for (var i = 0; i < plan.Length; i++)
         {
-            var (limit, key, hits) = plan[i];
+            var (match, key, hits) = plan[i];
+            var limit = limits[i] = match?.Limit;
             var status = new RateLimitResponse.Types.DescriptorStatus { Code = RateLimitResponse.Types.Code.Ok };
             if (limit is { Unlimited: true })
             {
@@ -75,30 +80,81 @@ internal sealed class RateLimitService
             {
                 // One check per descriptor: descriptors are independent, each is charged whatever the others answer.
                 var outcome = await _limits.CheckAsync([new DecisionCheck(limit.Policy!.Name, key, hits)], context.CancellationToken).ConfigureAwait(false);
-                var decision = outcome.Results[0].Decision;
+                var result = outcome.Results[0];
+                var decision = result.Decision;
                 status.Code = decision.Allowed ? RateLimitResponse.Types.Code.Ok : RateLimitResponse.Types.Code.OverLimit;
                 status.CurrentLimit = limit.ToProto();
                 status.LimitRemaining = (uint)Math.Clamp(decision.Remaining, 0, uint.MaxValue);
                 status.DurationUntilReset = Duration.FromTimeSpan(decision.ResetAfter);
-                if (!decision.Allowed)
-                {
-                    response.OverallCode = RateLimitResponse.Types.Code.OverLimit;
-                }
+                _metrics.Record(match!.StatsKey, hits, decision.Allowed, result.Reason == DecisionReasons.ShadowMode, decision.Limit, decision.Remaining);
+            }
+
+            // Quota mode (the descriptor's quota_mode, or GrainLimiter:Envoy:QuotaMode for all): over its limit, a quota
+            // descriptor fails the request only when every quota descriptor of it does.
+            var quota = _options.QuotaMode || limit is { QuotaMode: true };
+            quotas += quota ? 1 : 0;
+            if (status.Code == RateLimitResponse.Types.Code.OverLimit)
+            {
+                _ = quota ? failedQuotas++ : failedRateLimits++;
             }
 
             response.Statuses.Add(status);
         }
 
-        if (_options.ResponseHeaders)
+        if ((failedRateLimits > 0 || (quotas > 0 && failedQuotas == quotas)) && !_options.ShadowMode)
         {
-            AddHeaders(response);
+            response.OverallCode = RateLimitResponse.Types.Code.OverLimit;
+        }
+
+        var decider = Decider(response, limits);
+        if (_options.ResponseHeaders || _options.AllDescriptorHeaders)
+        {
+            EnvoyResponseHeaders.Add(response, limits, decider, _options);
+        }
+
+        if (_options.ResponseDynamicMetadata)
+        {
+            response.DynamicMetadata = EnvoyDynamicMetadata.Build(request, response, limits, decider);
         }
 
         return response;
     }
 
+    /// <summary>The descriptor that decided: the first over its limit that made the answer OVER_LIMIT (a rate limit, or a
+    /// quota when all quotas failed), otherwise the one with a limit closest to it; -1 when none has a limit.</summary>
+    private int Decider(RateLimitResponse response, EnvoyLimit?[] limits)
+    {
+        var closest = -1;
+        var firstQuotaOver = -1;
+        for (var i = 0; i < limits.Length; i++)
+        {
+            var status = response.Statuses[i];
+            if (status.CurrentLimit is null)
+            {
+                continue;
+            }
+
+            if (status.Code == RateLimitResponse.Types.Code.OverLimit)
+            {
+                if (!_options.QuotaMode && limits[i] is { QuotaMode: false })
+                {
+                    return i;
+                }
+
+                firstQuotaOver = firstQuotaOver < 0 ? i : firstQuotaOver;
+            }
+
+            if (closest < 0 || status.LimitRemaining < response.Statuses[closest].LimitRemaining)
+            {
+                closest = i;
+            }
+        }
+
+        return response.OverallCode == RateLimitResponse.Types.Code.OverLimit && firstQuotaOver >= 0 ? firstQuotaOver : closest;
+    }
+
     /// <summary>Validates the whole request and resolves each descriptor's limit, key and hits before anything is charged.</summary>
-    private (EnvoyLimit? Limit, string Key, long Hits)[] Plan(RateLimitRequest request)
+    private (EnvoyMatch? Match, string Key, long Hits)[] Plan(RateLimitRequest request)
     {
         if (request.Domain.Length == 0)
         {
@@ -111,7 +167,7 @@ internal sealed class RateLimitService
             throw Invalid("descriptors", $"has {request.Descriptors.Count} descriptors; between 1 and {maxDescriptors} are allowed.");
         }
 
-        var plan = new (EnvoyLimit? Limit, string Key, long Hits)[request.Descriptors.Count];
+        var plan = new (EnvoyMatch? Match, string Key, long Hits)[request.Descriptors.Count];
         var knownDomain = _config.Domains.ContainsKey(request.Domain);
         for (var i = 0; i < plan.Length; i++)
         {
@@ -137,29 +193,29 @@ internal sealed class RateLimitService
                 throw Invalid(descriptor.HitsAddend is null ? "hits_addend" : field + ".hits_addend", $"is {hits}; at most {_silo.MaxCost} is allowed.");
             }
 
-            var key = Key(request.Domain, descriptor);
+            // As envoyproxy/ratelimit: an unknown domain has no limits, not even overrides.
+            var match = !knownDomain ? null
+                : descriptor.Limit is { } limitOverride ? Override(limitOverride, request.Domain, descriptor, field)
+                : _config.Match(request.Domain, descriptor.Entries);
+            var key = Key(request.Domain, descriptor, match);
             var keyBytes = Encoding.UTF8.GetByteCount(key);
             if (keyBytes > _silo.MaxKeyBytes)
             {
                 throw Invalid(field + ".entries", $"make a {keyBytes}-byte key (domain and every key and value); at most {_silo.MaxKeyBytes} bytes are allowed.");
             }
 
-            // As envoyproxy/ratelimit: an unknown domain has no limits, not even overrides.
-            var limit = !knownDomain ? null
-                : descriptor.Limit is { } limitOverride ? Override(limitOverride, request.Domain, descriptor, field)
-                : _config.Match(request.Domain, descriptor.Entries);
-            plan[i] = (limit, key, (long)hits);
+            plan[i] = (match, key, (long)hits);
         }
 
         // A matched limit named in another matched limit's `replaces` does not apply.
-        var replaced = plan.Where(static p => p.Limit is not null).SelectMany(static p => p.Limit!.Replaces).ToHashSet(StringComparer.Ordinal);
+        var replaced = plan.Where(static p => p.Match is not null).SelectMany(static p => p.Match!.Limit.Replaces).ToHashSet(StringComparer.Ordinal);
         if (replaced.Count > 0)
         {
             for (var i = 0; i < plan.Length; i++)
             {
-                if (plan[i].Limit?.Name is { } name && replaced.Contains(name))
+                if (plan[i].Match?.Limit.Name is { } name && replaced.Contains(name))
                 {
-                    plan[i].Limit = null;
+                    plan[i].Match = null;
                 }
             }
         }
@@ -168,7 +224,7 @@ internal sealed class RateLimitService
     }
 
     /// <summary>The run-time policy for a limit Envoy sent with the descriptor; one per distinct (requests, unit), bounded.</summary>
-    private EnvoyLimit Override(RateLimitDescriptor.Types.RateLimitOverride limitOverride, string domain, RateLimitDescriptor descriptor, string field)
+    private EnvoyMatch Override(RateLimitDescriptor.Types.RateLimitOverride limitOverride, string domain, RateLimitDescriptor descriptor, string field)
     {
         var unit = (Unit)(int)limitOverride.Unit;
         if (EnvoyUnit.Window(unit) is not { } window)
@@ -201,59 +257,22 @@ internal sealed class RateLimitService
             });
         }
 
-        return limit;
+        // Counted and reported under the descriptor's own entries, as envoyproxy/ratelimit does.
+        return new EnvoyMatch(limit, domain + "." + string.Join('.', descriptor.Entries.Select(static e => EnvoyDescriptorNode.ChildKey(e.Key, e.Value))));
     }
 
-    /// <summary>The grain key of a descriptor: its domain and every entry, escaped so different descriptors never share a key.</summary>
-    private static string Key(string domain, RateLimitDescriptor descriptor)
+    /// <summary>The grain key of a descriptor: its domain and every entry, escaped so different descriptors never share a key;
+    /// an entry matched by a <c>share_threshold</c> wildcard is counted under the pattern, so all its values share one key.</summary>
+    private static string Key(string domain, RateLimitDescriptor descriptor, EnvoyMatch? match)
     {
-        var builder = new StringBuilder(domain.Length + 16 * descriptor.Entries.Count);
-        Escape(builder, domain);
-        foreach (var entry in descriptor.Entries)
+        var builder = EnvoyKeys.Append(new StringBuilder(domain.Length + 16 * descriptor.Entries.Count), domain);
+        for (var i = 0; i < descriptor.Entries.Count; i++)
         {
-            builder.Append('|');
-            Escape(builder, entry.Key);
-            builder.Append('=');
-            Escape(builder, entry.Value);
+            var entry = descriptor.Entries[i];
+            EnvoyKeys.AppendEntry(builder, entry.Key, match?.CountedValue(i, entry.Value) ?? entry.Value);
         }
 
         return builder.ToString();
-    }
-
-    private static void Escape(StringBuilder builder, string value)
-    {
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '%' => builder.Append("%25"),
-                '|' => builder.Append("%7C"),
-                '=' => builder.Append("%3D"),
-                _ => builder.Append(c),
-            };
-        }
-    }
-
-    /// <summary>The headers of the descriptor closest to its limit, as envoyproxy/ratelimit adds them.</summary>
-    private void AddHeaders(RateLimitResponse response)
-    {
-        RateLimitResponse.Types.DescriptorStatus? tightest = null;
-        foreach (var status in response.Statuses)
-        {
-            if (status.CurrentLimit is not null && (tightest is null || status.LimitRemaining < tightest.LimitRemaining))
-            {
-                tightest = status;
-            }
-        }
-
-        if (tightest is null)
-        {
-            return;
-        }
-
-        response.ResponseHeadersToAdd.Add(new HeaderValue { Key = _options.LimitHeader, Value = tightest.CurrentLimit.RequestsPerUnit.ToString(CultureInfo.InvariantCulture) });
-        response.ResponseHeadersToAdd.Add(new HeaderValue { Key = _options.RemainingHeader, Value = tightest.LimitRemaining.ToString(CultureInfo.InvariantCulture) });
-        response.ResponseHeadersToAdd.Add(new HeaderValue { Key = _options.ResetHeader, Value = (tightest.DurationUntilReset?.Seconds ?? 0).ToString(CultureInfo.InvariantCulture) });
     }
 
     private static RpcException Invalid(string field, string problem) => new(new Status(StatusCode.InvalidArgument, $"{field} {problem}"));

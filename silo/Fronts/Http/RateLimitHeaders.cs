@@ -20,20 +20,28 @@ internal static class RateLimitHeaders
         CheckResult? tightest = null;
         foreach (var result in outcome.Results)
         {
-            var decision = result.Decision;
-            if (tightest is null || Tighter(decision, tightest.Value.Decision))
+            if (tightest is null || Tighter(result.Decision, tightest.Value.Decision))
             {
                 tightest = result;
             }
 
-            var name = result.LimitName ?? result.Request.Policy;
-            if (!seen.Add(name) || !policies.TryGet(result.Request.Policy, out var policy))
+            if (!policies.TryGet(result.Request.Policy, out var policy))
             {
                 continue;
             }
 
-            Append(policyHeader, $"\"{name}\";q={decision.Limit}{Window(policy, decision.LimitIndex)}");
-            Append(stateHeader, $"\"{name}\";r={decision.Remaining};t={Seconds(decision.ResetAfter)}");
+            // Every limit of a policy of several; the deciding one otherwise (or when the grain could not be asked).
+            if (result.Limits is { } limits)
+            {
+                foreach (var limit in limits)
+                {
+                    Append(policyHeader, stateHeader, seen, policy, policy.LimitNames[limit.LimitIndex], limit);
+                }
+            }
+            else
+            {
+                Append(policyHeader, stateHeader, seen, policy, result.LimitName ?? result.Request.Policy, result.Decision);
+            }
         }
 
         var headers = response.Headers;
@@ -61,17 +69,20 @@ internal static class RateLimitHeaders
     }
 
     /// <summary>Whole seconds, rounded up: a client that waits this long is never early.</summary>
-    public static long Seconds(TimeSpan span) => (span.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
+    public static long Seconds(TimeSpan span) => RateLimitHeaderItems.Seconds(span);
 
     private static bool Tighter(in LimitDecision candidate, in LimitDecision current) =>
         candidate.Allowed != current.Allowed ? !candidate.Allowed : candidate.Remaining < current.Remaining;
 
-    // The draft's w: the window in seconds; a concurrency limit has none.
-    private static string Window(CompiledPolicy policy, int limitIndex)
+    private static void Append(StringBuilder policyHeader, StringBuilder stateHeader, HashSet<string> seen, CompiledPolicy policy, string name, in LimitDecision decision)
     {
-        var window = LimitWindow.Of(policy, limitIndex);
-        return window == TimeSpan.Zero ? "" : $";w={Seconds(window)}";
-    }
+        if (!seen.Add(name))
+        {
+            return;
+        }
 
-    private static void Append(StringBuilder header, string item) => header.Append(header.Length == 0 ? "" : ", ").Append(item);
+        var (quota, window) = LimitWindow.Quota(policy, decision.LimitIndex, decision.Limit);
+        RateLimitHeaderItems.AppendPolicy(policyHeader, name, quota, Seconds(window));
+        RateLimitHeaderItems.AppendState(stateHeader, name, decision.Remaining, Seconds(decision.ResetAfter));
+    }
 }

@@ -4,6 +4,7 @@ using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Envoy;
+using GrainLimiter.Silo.Fronts.Envoy.Rlqs;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Runtime.Reload;
@@ -29,8 +30,10 @@ public sealed partial class PolicyReloader(
     /// <summary>The policy file: <c>GrainLimiter:PoliciesFile</c>, or the demo file beside the silo.</summary>
     public string PoliciesFile { get; } = PolicyFile(silo.Value);
 
-    /// <summary><c>GrainLimiter:Envoy:ConfigPaths</c>: files, or directories of YAML files.</summary>
-    public IReadOnlyList<string> EnvoyPaths { get; } = envoy.Value.ConfigPaths.Where(static p => !string.IsNullOrWhiteSpace(p)).ToArray();
+    private readonly EnvoyConfigSources _envoy = envoy.Value;
+
+    /// <summary>The Envoy descriptor files and directories to watch: <c>GrainLimiter:Envoy:ConfigPaths</c> and the runtime directory.</summary>
+    public IReadOnlyList<string> EnvoyPaths => [.. _envoy.Watched];
 
     /// <summary>The policy file of <paramref name="options"/>, as the silo loads it at start.</summary>
     public static string PolicyFile(SiloOptions options) =>
@@ -44,9 +47,10 @@ public sealed partial class PolicyReloader(
         {
             var errors = new List<string>();
             IReadOnlyList<PolicyDefinition> file = [];
+            var quotaBuckets = QuotaBucketRules.None;
             try
             {
-                file = PolicyFileLoader.LoadFile(PoliciesFile);
+                (file, quotaBuckets) = PolicyFileLoader.ReadFile(PoliciesFile);
             }
             catch (PolicyFileException e)
             {
@@ -56,7 +60,7 @@ public sealed partial class PolicyReloader(
             EnvoyRateLimitConfig? descriptors = null;
             try
             {
-                descriptors = EnvoyConfigLoader.Load(EnvoyPaths);
+                descriptors = EnvoyConfigLoader.Load(_envoy);
             }
             catch (EnvoyConfigException e)
             {
@@ -75,6 +79,7 @@ public sealed partial class PolicyReloader(
 
             var changed = registry.Replace([.. file, .. envoyPolicies]);
             services.GetRequiredService<RateLimitService>().Use(descriptors!);
+            services.GetRequiredService<QuotaBucketDirectory>().Use(quotaBuckets);
             if (changed)
             {
                 Log.Reloaded(logger, trigger, registry.Version, file.Count, envoyPolicies.Length);

@@ -22,6 +22,9 @@ public sealed class HttpSiloFixture : IAsyncLifetime
           - name: alerting
             limits:
               - { algorithm: token_bucket, limit: 16, window: 1h, alertAt: 0.9375 }
+          - name: bursty
+            limits:
+              - { algorithm: token_bucket, limit: 10, window: 1s, burst: 15 }
           - name: shadow
             shadowMode: true
             limits:

@@ -14,15 +14,19 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, int httpPort, int siloPort)
+    private SiloProcess(Process process, int httpPort, int grpcPort, int siloPort)
     {
         _process = process;
         HttpPort = httpPort;
+        GrpcPort = grpcPort;
         SiloPort = siloPort;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public int HttpPort { get; }
+
+    /// <summary>The gRPC port (HTTP/2 cleartext).</summary>
+    public int GrpcPort { get; }
 
     /// <summary>The Orleans silo-to-silo port.</summary>
     public int SiloPort { get; }
@@ -76,7 +80,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var silo = new SiloProcess(process, ports.Http, ports.Silo);
+        var silo = new SiloProcess(process, ports.Http, ports.Grpc, ports.Silo);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         process.Start();

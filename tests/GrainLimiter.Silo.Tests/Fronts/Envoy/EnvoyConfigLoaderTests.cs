@@ -19,7 +19,7 @@ public sealed class EnvoyConfigLoaderTests
     [InlineData("bucket=b", "gl-test.bucket", 2u)]
     public void Descriptor_matches_the_most_specific_configured_limit(string entries, string fullKey, uint requestsPerUnit)
     {
-        var limit = Example.Match("gl-test", Entries(entries));
+        var limit = Example.Match("gl-test", Entries(entries))?.Limit;
         Assert.NotNull(limit);
         Assert.Equal(fullKey, limit.FullKey);
         Assert.Equal(requestsPerUnit, limit.RequestsPerUnit);
@@ -39,12 +39,12 @@ public sealed class EnvoyConfigLoaderTests
     [Fact]
     public void Example_options_load_as_written()
     {
-        var trial = Example.Match("gl-test", Entries("trial=x"))!;
+        var trial = Example.Match("gl-test", Entries("trial=x"))!.Limit;
         Assert.True(trial.ShadowMode && trial.Policy!.ShadowMode);
-        var internalLimit = Example.Match("gl-test", Entries("internal=x"))!;
+        var internalLimit = Example.Match("gl-test", Entries("internal=x"))!.Limit;
         Assert.True(internalLimit.Unlimited);
         Assert.Null(internalLimit.Policy);
-        var promo = Example.Match("gl-test", Entries("promo=spring"))!;
+        var promo = Example.Match("gl-test", Entries("promo=spring"))!.Limit;
         Assert.Equal(["free-tier"], promo.Replaces);
         Assert.Equal("spring-promo", promo.Name);
         Assert.Equal(TimeSpan.FromDays(1), promo.Policy!.Limits[0].Window);
@@ -80,7 +80,7 @@ public sealed class EnvoyConfigLoaderTests
         Assert.Contains("descriptors[3].rate_limit.replaces[0].name: 'd' is this limit's own name", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[4]: duplicate descriptor 'bad.a'", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[5].key: is required", error.Message, StringComparison.Ordinal);
-        Assert.Contains("(line 14, column 5): descriptors[6]: 'colour' is not a field of a descriptor (fields: key, value, rate_limit, descriptors, shadow_mode, detailed_metric).", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(line 14, column 5): descriptors[6]: 'colour' is not a field of a descriptor (fields: key, value, rate_limit, descriptors, shadow_mode, quota_mode, detailed_metric, value_to_metric, share_threshold, metadata).", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[6].rate_limit.algorithm: 'leaky_bucket' is not supported", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[7].shadow_mode: 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
     }
@@ -115,6 +115,7 @@ public sealed class EnvoyConfigLoaderTests
         ]));
 
         Assert.Contains("two.yaml (line 1, column 9): domain: 'shared' is already defined in one.yaml", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MergeDomainConfig", error.Message, StringComparison.Ordinal);
         Assert.Contains("three.yaml (line 1, column 1): domain: is required", error.Message, StringComparison.Ordinal);
         Assert.Contains("four.yaml (line", error.Message, StringComparison.Ordinal);
         Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);

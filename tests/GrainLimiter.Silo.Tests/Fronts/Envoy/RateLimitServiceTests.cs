@@ -134,10 +134,77 @@ public sealed class RateLimitServiceTests(GrpcSiloFixture silo)
     {
         var results = await ShouldRateLimitAsync(Request(D(("remote_address", Unique())), D(("bucket", Unique()))));
 
-        var headers = results[0]!["response_headers_to_add"]!.AsArray().ToDictionary(h => (string)h!["key"]!, h => (string)h!["value"]!);
+        var headers = Headers(results[0]);
         Assert.Equal("2", headers["RateLimit-Limit"]);
         Assert.Equal("1", headers["RateLimit-Remaining"]);
         Assert.InRange(int.Parse(headers["RateLimit-Reset"], CultureInfo.InvariantCulture), 0, 3600);
+    }
+
+    [Fact]
+    public async Task Every_descriptor_with_a_limit_is_listed_in_the_draft_headers()
+    {
+        var results = await ShouldRateLimitAsync(Request(D(("remote_address", Unique())), D(("internal", "x")), D(("promo", "spring"))));
+
+        var headers = Headers(results[0]);
+        // Named by the limit's name, or its descriptor's full key; the unlimited descriptor has no limit to list.
+        Assert.Equal("\"gl-test.remote_address\";q=3;w=3600, \"spring-promo\";q=100;w=86400", headers["RateLimit-Policy"]);
+        Assert.Matches("^\"gl-test.remote_address\";r=2;t=\\d+, \"spring-promo\";r=\\d+;t=\\d+$", headers["RateLimit"]);
+    }
+
+    [Fact]
+    public async Task Quota_descriptors_fail_the_request_only_when_every_quota_descriptor_is_over()
+    {
+        var (a, b) = (Unique(), Unique());
+        var results = await ShouldRateLimitAsync(
+            Request(D(("quota_a", a)), D(("quota_b", b))),
+            Request(D(("quota_a", a)), D(("quota_b", Unique()))),
+            Request(D(("quota_a", a)), D(("quota_b", b))),
+            Request(D(("quota_a", Unique())), D(("bucket", Unique())), D(("bucket", "x" + a)), D(("remote_address", a)), D(("remote_address", a)), D(("remote_address", a)), D(("remote_address", a))));
+
+        Assert.Equal("OK", (string)results[0]!["overall_code"]!);
+        // quota_a is over, quota_b passes: the request passes, the descriptor still says OVER_LIMIT.
+        Assert.Equal("OK", (string)results[1]!["overall_code"]!);
+        Assert.Equal(["OVER_LIMIT", "OK"], results[1]!["statuses"]!.AsArray().Select(s => (string)s!["code"]!));
+        Assert.Equal("OVER_LIMIT", (string)results[2]!["overall_code"]!);
+        // A rate-limit descriptor over its limit fails the request whatever the quotas say.
+        Assert.Equal("OVER_LIMIT", (string)results[3]!["overall_code"]!);
+    }
+
+    [Fact]
+    public async Task Dynamic_metadata_names_the_deciding_descriptor_and_carries_the_metadata_of_those_that_passed()
+    {
+        var (a, b) = (Unique(), Unique());
+        var results = await ShouldRateLimitAsync(
+            Request(2, D(("quota_a", a)), D(("quota_b", b))),
+            Request(D(("quota_a", a)), D(("remote_address", b)), D(("quota_b", b))));
+
+        var first = Struct(results[0]!["dynamic_metadata"]);
+        Assert.Equal("gl-test", (string)first["domain"]!["stringValue"]!);
+        Assert.Equal(2, (double)first["hitsAddend"]!["numberValue"]!);
+        Assert.Equal("quota_a=" + a, (string)Struct(first["descriptors"]!["listValue"]!["values"]![0]!["structValue"])["entries"]!["listValue"]!["values"]![0]!["stringValue"]!);
+        // Both quotas are over (hits 2 of a limit of 1): the first decided, and no metadata passed.
+        var decided = Struct(first["decidedBy"]!["structValue"]);
+        Assert.Equal(("gl-test.quota_a", "OVER_LIMIT", 0d), ((string)decided["key"]!["stringValue"]!, (string)decided["code"]!["stringValue"]!, (double)decided["index"]!["numberValue"]!));
+        Assert.Null(first["metadata"]);
+
+        var second = Struct(results[1]!["dynamic_metadata"]);
+        Assert.Equal("OK", (string)results[1]!["overall_code"]!);
+        var service = Struct(Struct(second["metadata"]!["structValue"])["service"]!["structValue"]);
+        Assert.Equal(("quota-a", "gold"), ((string)service["name"]!["stringValue"]!, (string)service["tier"]!["stringValue"]!));
+        // Nothing over: the descriptor closest to its limit (quota_a, none left) is named.
+        var closest = Struct(second["decidedBy"]!["structValue"]);
+        Assert.Equal(("gl-test.quota_a", "OK"), ((string)closest["key"]!["stringValue"]!, (string)closest["code"]!["stringValue"]!));
+    }
+
+    [Fact]
+    public async Task Share_threshold_values_count_against_one_limit()
+    {
+        var results = await ShouldRateLimitAsync(
+            Request(D(("file", "/shared/" + Unique()))),
+            Request(D(("file", "/shared/" + Unique()))),
+            Request(D(("file", "/shared/" + Unique()))));
+
+        Assert.Equal(["OK", "OK", "OVER_LIMIT"], results.Select(r => (string)r!["overall_code"]!));
     }
 
     [Fact]
@@ -180,6 +247,12 @@ public sealed class RateLimitServiceTests(GrpcSiloFixture silo)
         new { entries = new[] { new { key = entry.Key, value = entry.Value } }, hits_addend = new { value = hits.ToString(CultureInfo.InvariantCulture) } };
 
     private static JsonNode Status(JsonNode? response, int index) => response!["statuses"]![index]!;
+
+    private static Dictionary<string, string> Headers(JsonNode? response) =>
+        response!["response_headers_to_add"]!.AsArray().ToDictionary(h => (string)h!["key"]!, h => (string)h!["value"]!);
+
+    // A google.protobuf.Struct as @grpc/proto-loader decodes it: { fields: { name: { kind, stringValue | structValue ... } } }.
+    private static JsonNode Struct(JsonNode? value) => value!["fields"]!;
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..12];
 }

@@ -47,6 +47,8 @@ public sealed class GrpcSiloFixture : IAsyncLifetime
         ["GrainLimiter:Grpc:StreamIdleTimeout"] = StreamIdleTimeout.ToString("c", CultureInfo.InvariantCulture),
         [$"{EnvoyOptions.Section}:ConfigPaths:0"] = ExampleConfig,
         [$"{EnvoyOptions.Section}:ResponseHeaders"] = "true",
+        [$"{EnvoyOptions.Section}:AllDescriptorHeaders"] = "true",
+        [$"{EnvoyOptions.Section}:ResponseDynamicMetadata"] = "true",
         // Responses in gzip to every caller that accepts it (grpc-js does), so gzip is exercised both ways.
         ["GrainLimiter:Grpc:GzipResponses"] = "true",
     };

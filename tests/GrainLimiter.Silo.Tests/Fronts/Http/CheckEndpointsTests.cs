@@ -43,6 +43,29 @@ public sealed class CheckEndpointsTests(HttpSiloFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task EveryLimitOfAPolicyIsListedInTheDraftHeaders()
+    {
+        var key = Guid.NewGuid().ToString();
+        var response = await _http.CheckAsync("two-limits", key);
+        await _http.CheckAsync("two-limits", key);
+        var peek = await _http.GetAsync($"/v1/limits/two-limits/{key}");
+
+        Assert.Equal("\"per-minute\";q=3;w=60, \"per-hour\";q=5;w=3600", response.Header("RateLimit-Policy"));
+        Assert.Matches("^\"per-minute\";r=2;t=\\d+, \"per-hour\";r=4;t=\\d+$", response.Header("RateLimit"));
+        Assert.Matches("^\"per-minute\";r=1;t=\\d+, \"per-hour\";r=3;t=\\d+$", peek.Header("RateLimit"));
+    }
+
+    [Fact]
+    public async Task TokenBucketIsStatedAsItsBurstSoRemainingNeverExceedsTheQuota()
+    {
+        var response = await _http.CheckAsync("bursty", Guid.NewGuid().ToString());
+
+        // 15 tokens, refilled at 10 per second: a whole burst per 1.5 s, stated as 15 per 2 s (rounded up, never more than allowed).
+        Assert.Equal("\"bursty\";q=15;w=2", response.Header("RateLimit-Policy"));
+        Assert.StartsWith("\"bursty\";r=14;", response.Header("RateLimit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DeniedMultiKeyCheckIsChargedToNoKey()
     {
         var user = Guid.NewGuid().ToString();
