@@ -73,6 +73,22 @@ public sealed class KeyLimits
 
     public int LimitCount => Policy.Algorithms.Count;
 
+    /// <summary>Whether this key's grain may lease units to holders (the policy's <see cref="PolicyDefinition.LeasesApply"/>).</summary>
+    public bool CanLease => Policy.Definition.LeasesApply;
+
+    /// <summary>When the first of the windows that a charge at <paramref name="now"/> counts in ends: a lease charged now must end by then.</summary>
+    public long LeaseWindowEnd(long now)
+    {
+        ExpireOverride(now);
+        var end = long.MaxValue;
+        for (var i = 0; i < LimitCount; i++)
+        {
+            end = Math.Min(end, Algorithm(i).LeaseWindowEnd(ref State(i), now));
+        }
+
+        return end;
+    }
+
     /// <summary>Admits <paramref name="cost"/> if every limit admits it, charging all of them; otherwise charges none.</summary>
     public LimitDecision TryAcquire(long now, long cost)
     {

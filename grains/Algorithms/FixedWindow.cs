@@ -38,6 +38,8 @@ public sealed class FixedWindow : WindowedCounter
     public override TimeSpan FreshAfter(in LimitState state, long now) =>
         state.Count == 0 ? TimeSpan.Zero : Until(state.Stamp + _windowTicks, now);
 
+    protected override long WindowEnd(in LimitState state) => state.Stamp + _windowTicks;
+
     protected override void Roll(ref LimitState state, long now)
     {
         var windowStart = WindowStart(now, _windowTicks);

@@ -44,6 +44,11 @@ public abstract class LimitAlgorithm
     /// <summary>How long until the state is equivalent to a fresh one; the persistence TTL.</summary>
     public abstract TimeSpan FreshAfter(in LimitState state, long now);
 
+    /// <summary>When the window or period that a charge at <paramref name="now"/> counts in ends (UTC ticks); moves the state to now.
+    /// A lease charged now expires no later: a return after it would credit a window that never held the charge.</summary>
+    /// <remarks>Buckets (token bucket, GCRA) have no window: a refund never exceeds what was charged, so any time will do.</remarks>
+    public virtual long LeaseWindowEnd(ref LimitState state, long now) => long.MaxValue;
+
     /// <summary>Global scope: the window whose hits regions exchange at <paramref name="now"/>; moves the state to now.</summary>
     public virtual long GlobalWindow(ref LimitState state, long now) =>
         throw new NotSupportedException($"{Spec.Algorithm} cannot be global.");

@@ -62,6 +62,8 @@ public sealed class Quota : WindowedCounter
         return next is { } value ? ToUtc(value) : long.MaxValue;
     }
 
+    protected override long WindowEnd(in LimitState state) => state.Previous;
+
     protected override void Roll(ref LimitState state, long now)
     {
         // Only move forward: a clock stepping back stays in the period it already counted.

@@ -100,6 +100,8 @@ public sealed class SlidingWindow : WindowedCounter
     protected override void WithPrevious(ref LimitState view, long countedPrevious) =>
         view.Previous = Math.Max(view.Previous, countedPrevious);
 
+    protected override long WindowEnd(in LimitState state) => state.Stamp + _windowTicks;
+
     protected override void Roll(ref LimitState state, long now)
     {
         var windowStart = FixedWindow.WindowStart(now, _windowTicks);

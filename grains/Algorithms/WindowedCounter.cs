@@ -28,6 +28,16 @@ public abstract class WindowedCounter(LimitSpec spec) : LimitAlgorithm(spec)
         Debug.Assert(state.Count >= 0);
     }
 
+    public sealed override long LeaseWindowEnd(ref LimitState state, long now)
+    {
+        Validate(now, 0);
+        Roll(ref state, now);
+        return WindowEnd(in state);
+    }
+
+    /// <summary>The end of the window or period the state is in (after <see cref="Roll"/>).</summary>
+    protected abstract long WindowEnd(in LimitState state);
+
     public sealed override long GlobalWindow(ref LimitState state, long now)
     {
         Validate(now, 0);
