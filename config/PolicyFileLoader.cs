@@ -136,6 +136,13 @@ public static class PolicyFileLoader
                 _ => Fail(model.At("scope"), $"{path}: scope: must be 'region' or 'global', not '{model.Scope}'{Suggestion.EndWithDidYouMean(model.Scope, ["region", "global"])}", LimitScope.Region),
             };
 
+            var leases = model.Leases switch
+            {
+                null or "auto" => LeaseMode.Auto,
+                "off" => LeaseMode.Off,
+                _ => Fail(model.At("leases"), $"{path}: leases: must be 'auto' or 'off', not '{model.Leases}'{Suggestion.EndWithDidYouMean(model.Leases, ["auto", "off"])}", LeaseMode.Auto),
+            };
+
             if (model.Limits is not { Count: > 0 })
             {
                 if (model.Limits is null && !model.Marks.ContainsKey("limits") || model.Limits is { Count: 0 })
@@ -171,7 +178,7 @@ public static class PolicyFileLoader
 
             return errors.Count > errorCount || limits.Contains(null)
                 ? null
-                : new PolicyDefinition { Name = model.Name!, Limits = limits!, ShadowMode = shadowMode, FailureMode = failureMode, Scope = scope };
+                : new PolicyDefinition { Name = model.Name!, Limits = limits!, ShadowMode = shadowMode, FailureMode = failureMode, Scope = scope, Leases = leases };
         }
 
         private LimitSpec? Limit(LimitModel model, string path)

@@ -28,13 +28,14 @@ internal sealed class PolicyFileModel : WrittenNode
 
 internal sealed class PolicyModel : WrittenNode
 {
-    public static readonly string[] Fields = ["name", "shadowMode", "failureMode", "scope", "limits"];
+    public static readonly string[] Fields = ["name", "shadowMode", "failureMode", "scope", "leases", "limits"];
 
     public string? Name { get; set; }
     public List<LimitModel?>? Limits { get; set; }
     public string? ShadowMode { get; set; }
     public string? FailureMode { get; set; }
     public string? Scope { get; set; }
+    public string? Leases { get; set; }
 }
 
 internal sealed class LimitModel : WrittenNode

@@ -53,6 +53,7 @@ internal sealed class PolicyFileReader(string file, List<string> errors)
         policy.ShadowMode = Scalar(map, "shadowMode", named + ":", policy);
         policy.FailureMode = Scalar(map, "failureMode", named + ":", policy);
         policy.Scope = Scalar(map, "scope", named + ":", policy);
+        policy.Leases = Scalar(map, "leases", named + ":", policy);
         if (Child(map, "limits") is { } limits && !IsEmpty(limits))
         {
             policy.Marks["limits"] = limits.Start;

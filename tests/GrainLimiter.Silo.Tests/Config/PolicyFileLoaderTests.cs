@@ -50,6 +50,33 @@ public sealed class PolicyFileLoaderTests
     }
 
     [Fact]
+    public void LeasesAreAutoUnlessTurnedOffAndAnythingElseIsRefusedNamingTheField()
+    {
+        var policies = PolicyFileLoader.Parse("""
+            policies:
+              - name: hot
+                limits: [ { algorithm: fixed_window, limit: 10, window: 1s } ]
+              - name: exact
+                leases: off
+                limits: [ { algorithm: fixed_window, limit: 10, window: 1s } ]
+              - name: logged
+                leases: auto
+                limits: [ { algorithm: sliding_log, limit: 10, window: 1s } ]
+            """, "p.yaml");
+        Assert.Equal([LeaseMode.Auto, LeaseMode.Off, LeaseMode.Auto], policies.Select(p => p.Leases));
+        // Auto where every limit supports it: a sliding log's calls always reach its grain.
+        Assert.Equal([true, false, false], policies.Select(p => p.LeasesApply));
+
+        var error = Assert.Throws<PolicyFileException>(() => PolicyFileLoader.Parse("""
+            policies:
+              - name: odd
+                leases: Off
+                limits: [ { algorithm: fixed_window, limit: 10, window: 1s } ]
+            """, "p.yaml"));
+        Assert.Contains("(line 3, column 13): policies[0] 'odd': leases: must be 'auto' or 'off', not 'Off'; did you mean 'off'?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryFieldOfALimitIsRead()
     {
         var policy = PolicyFileLoader.Parse("""

@@ -16,7 +16,7 @@ public sealed class PolicyFileProblemsTests
             """, "policies.yaml"));
 
         Assert.Contains(
-            "policies.yaml (line 3, column 5): policies[0] 'demo': 'limts' is not a field of a policy (fields: name, shadowMode, failureMode, scope, limits); did you mean 'limits'?",
+            "policies.yaml (line 3, column 5): policies[0] 'demo': 'limts' is not a field of a policy (fields: name, shadowMode, failureMode, scope, leases, limits); did you mean 'limits'?",
             error.Errors);
         Assert.StartsWith("policies.yaml is invalid:" + Environment.NewLine + "  policies.yaml (line 3, column 5): ", error.Message, StringComparison.Ordinal);
     }
@@ -40,7 +40,7 @@ public sealed class PolicyFileProblemsTests
         Assert.Equal(
         [
             "p.yaml (line 1, column 1): 'polices' is not a field of the policy file (fields: policies, quotaBuckets); did you mean 'policies'?",
-            "p.yaml (line 4, column 5): policies[0] 'a': 'shadowmode' is not a field of a policy (fields: name, shadowMode, failureMode, scope, limits); did you mean 'shadowMode'?",
+            "p.yaml (line 4, column 5): policies[0] 'a': 'shadowmode' is not a field of a policy (fields: name, shadowMode, failureMode, scope, leases, limits); did you mean 'shadowMode'?",
             "p.yaml (line 6, column 46): policies[0] 'a': limits[0]: 'windw' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, name); did you mean 'window'?",
             "p.yaml (line 6, column 57): policies[0] 'a': limits[0]: 'brust' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, name); did you mean 'burst'?",
             "p.yaml (line 10, column 9): policies[0] 'a': limits[1]: 'colour' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, name).",
