@@ -21,7 +21,11 @@ public sealed class CompiledPolicy
             .Select((limit, index) => limit.Name ?? (definition.Limits.Count == 1 ? definition.Name : $"{definition.Name}#{index}"))
             .ToArray();
         StateLifetime = definition.Limits.Max(Lifetime);
+        LeasesApply = definition.LeasesApply;
     }
+
+    /// <summary>Whether this policy's keys may lease units to holders (<see cref="PolicyDefinition.LeasesApply"/>), worked out once.</summary>
+    public bool LeasesApply { get; }
 
     /// <summary>How long after its last change a key's state may still differ from a fresh one: bounds the store's expiry.</summary>
     public TimeSpan StateLifetime { get; }

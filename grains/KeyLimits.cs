@@ -73,8 +73,8 @@ public sealed class KeyLimits
 
     public int LimitCount => Policy.Algorithms.Count;
 
-    /// <summary>Whether this key's grain may lease units to holders (the policy's <see cref="PolicyDefinition.LeasesApply"/>).</summary>
-    public bool CanLease => Policy.Definition.LeasesApply;
+    /// <summary>Whether this key's grain may lease units to holders (the policy's <see cref="CompiledPolicy.LeasesApply"/>).</summary>
+    public bool CanLease => Policy.LeasesApply;
 
     /// <summary>When the first of the windows that a charge at <paramref name="now"/> counts in ends: a lease charged now must end by then.</summary>
     public long LeaseWindowEnd(long now)

@@ -40,6 +40,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         }
 
         _policyVersion = services.Policies.Version;
+        _activatedAt = Now;
         _limits = new KeyLimits(key, policy, services.Regions.Region);
         _record = new LimitStateRecord(GrainContext.GrainId, this, services.Writer);
         try
@@ -112,8 +113,15 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             return Unavailable(shadow: true);
         }
 
+        var (decision, reason, charged) = Decide(Now, cost);
+        return Answer(decision, reason, charged);
+    }
+
+    // The decision of one call, charged when admitted; a shadow-mode denial comes back admitted with its reason.
+    private (LimitDecision Decision, string? Reason, bool Charged) Decide(long now, long cost)
+    {
         _limits.Health = services.Regions.Health;
-        var decision = _limits.TryAcquire(Now, cost);
+        var decision = _limits.TryAcquire(now, cost);
         var charged = decision.Allowed && cost > 0;
         if (charged && _limits.IsGlobal)
         {
@@ -126,7 +134,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             (decision, reason) = (decision with { Allowed = true, RetryAfter = TimeSpan.Zero }, DecisionReasons.ShadowMode);
         }
 
-        return Answer(decision, reason, charged);
+        return (decision, reason, charged);
     }
 
     public ValueTask<GrainDecision> EvaluateAsync(long cost)
@@ -182,14 +190,17 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         return Answer(_limits.Evaluate(now, 0));
     }
 
-    public ValueTask<GrainDecision> ResetAsync()
+    public async ValueTask<GrainDecision> ResetAsync()
     {
         FollowPolicy();
         if (_unavailable)
         {
-            return Unavailable(shadow: false);
+            return await Unavailable(shadow: false).ConfigureAwait(true);
         }
 
+        // What the holders give back is not credited: the reset forgets every charge anyway.
+        await RevokeLeasesAsync(credit: false).ConfigureAwait(true);
+        ForgetLeases();
         _limits.Reset();
         if (_limits.IsGlobal)
         {
@@ -197,19 +208,20 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
             PublishRegionCounts();
         }
 
-        return Answer(_limits.Evaluate(Now, 0));
+        return await Answer(_limits.Evaluate(Now, 0)).ConfigureAwait(true);
     }
 
-    public ValueTask<GrainDecision> PauseAsync(DateTimeOffset until)
+    public async ValueTask<GrainDecision> PauseAsync(DateTimeOffset until)
     {
         FollowPolicy();
         if (_unavailable)
         {
-            return Unavailable(shadow: false);
+            return await Unavailable(shadow: false).ConfigureAwait(true);
         }
 
+        await RevokeLeasesAsync(credit: true).ConfigureAwait(true);
         _limits.PauseUntil(until.UtcTicks);
-        return Answer(_limits.Evaluate(Now, 0));
+        return await Answer(_limits.Evaluate(Now, 0)).ConfigureAwait(true);
     }
 
     public ValueTask<KeyView> InspectAsync()
@@ -225,6 +237,8 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         ArgumentNullException.ThrowIfNull(value);
         FollowPolicy();
         UsableForAdmin();
+        // Units given back are credited under the limits they were charged with, before the override applies.
+        await RevokeLeasesAsync(credit: true).ConfigureAwait(true);
         _limits.SetOverride(value, Now);
         await WriteThroughAsync().ConfigureAwait(true);
         return _limits.Inspect(Now);
@@ -237,6 +251,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         var had = _limits.Override?.InForceAt(Now) == true;
         if (_limits.Override is not null)
         {
+            await RevokeLeasesAsync(credit: true).ConfigureAwait(true);
             _limits.SetOverride(null, Now);
             await WriteThroughAsync().ConfigureAwait(true);
         }
@@ -286,10 +301,13 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         _policyVersion = version;
         if (!services.Policies.TryResolve(Policy.Name, out var policy))
         {
+            ForgetLeases();
             DeactivateOnIdle();
         }
         else if (!ReferenceEquals(policy, Policy))
         {
+            // The holders drop their leases of the old policy themselves (each silo sees the reload); none is credited.
+            ForgetLeases();
             _limits = _limits.WithPolicy(policy, Now);
         }
     }
@@ -355,6 +373,7 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         try
         {
             await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _record!.Stored).ConfigureAwait(true);
+            ForgetLeases();
             _limits = limits;
             Restore();
             return true;

@@ -7,6 +7,10 @@ public sealed class LimitGrainCounters
     private long _provisional;
     private long _failedWrites;
     private long _conflicts;
+    private long _leasesGranted;
+    private long _unitsLeased;
+    private long _unitsReturned;
+    private long _unitsStranded;
 
     /// <summary>Limit grains active in this silo.</summary>
     public long Active => Interlocked.Read(ref _active);
@@ -19,6 +23,37 @@ public sealed class LimitGrainCounters
 
     /// <summary>Writes refused because another activation wrote the key since (ETag conflict).</summary>
     public long StateConflicts => Interlocked.Read(ref _conflicts);
+
+    /// <summary>Leases granted to holders.</summary>
+    public long LeasesGranted => Interlocked.Read(ref _leasesGranted);
+
+    /// <summary>Units charged to keys for leases.</summary>
+    public long UnitsLeased => Interlocked.Read(ref _unitsLeased);
+
+    /// <summary>Unused lease units given back and credited to their key.</summary>
+    public long UnitsReturned => Interlocked.Read(ref _unitsReturned);
+
+    /// <summary>Unused lease units not credited: given back after their window ended, or never (a holder that died).</summary>
+    public long UnitsStranded => Interlocked.Read(ref _unitsStranded);
+
+    internal void Leased(long units)
+    {
+        Interlocked.Increment(ref _leasesGranted);
+        Interlocked.Add(ref _unitsLeased, units);
+    }
+
+    internal void Settled(long returned, long stranded)
+    {
+        if (returned > 0)
+        {
+            Interlocked.Add(ref _unitsReturned, returned);
+        }
+
+        if (stranded > 0)
+        {
+            Interlocked.Add(ref _unitsStranded, stranded);
+        }
+    }
 
     internal long Activated() => Interlocked.Increment(ref _active);
 

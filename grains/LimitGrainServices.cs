@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using GrainLimiter.Grains.Leases;
 using Orleans.Storage;
 
 namespace GrainLimiter.Grains;
@@ -14,7 +15,8 @@ public sealed class LimitGrainServices(
     LimitGrainCounters counters,
     ILogger<LimitGrain> logger,
     IRegionLink regions,
-    LimitStateWriter writer)
+    LimitStateWriter writer,
+    IOptions<LeaseOptions> leases)
 {
     private const long StoreLogIntervalMs = 10_000;
     private IGrainStorage? _storage;
@@ -36,6 +38,9 @@ public sealed class LimitGrainServices(
     public LimitGrainOptions Options { get; } = options.Value;
 
     public LimitGrainCounters Counters { get; } = counters;
+
+    /// <summary>How keys lease units to holders.</summary>
+    public LeaseOptions Leases { get; } = leases.Value;
 
     public ILogger<LimitGrain> Logger { get; } = logger;
 

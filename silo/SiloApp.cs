@@ -40,6 +40,7 @@ public static class SiloApp
             .UseGrainLimiterClustering(cluster, silo.Redis)
             .UseGrainLimiterStorage(silo, cluster.IsMultiSilo)
             .AddLimitGrains(silo)
+            .AddLeases(builder.Configuration)
             .AddTopSummaries()
             .AddAdminDashboard(silo));
         AddSilo(builder.Services, builder.Configuration);

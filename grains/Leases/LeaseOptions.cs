@@ -1,6 +1,6 @@
 namespace GrainLimiter.Grains.Leases;
 
-/// <summary>How key grains lease units to the fronts (configuration section <c>GrainLimiter:Leases</c>).</summary>
+/// <summary>How key grains lease units to the fronts (configuration section <c>GrainLimiter:Leases</c>, environment <c>GrainLimiter__Leases__*</c>).</summary>
 public sealed class LeaseOptions
 {
     /// <summary>How long a holder may use a lease; also the period over which a holder's asks are counted. Clamped to the end
@@ -24,36 +24,36 @@ public sealed class LeaseOptions
     public TimeSpan RevokeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The problems of these settings, each naming the setting to fix; empty when valid.</summary>
-    public IEnumerable<string> Problems(string section = "GrainLimiter:Leases")
+    public IEnumerable<string> Problems(string section = "GrainLimiter__Leases")
     {
         if (Ttl < TimeSpan.FromMilliseconds(1) || Ttl > TimeSpan.FromMinutes(1))
         {
-            yield return $"{section}:Ttl is {Ttl}; it must be between 1 ms and 1 minute.";
+            yield return $"{section}__Ttl is {Ttl}; it must be between 1 ms and 1 minute.";
         }
 
         if (MinAsks < 1)
         {
-            yield return $"{section}:MinAsks is {MinAsks}; it must be at least 1.";
+            yield return $"{section}__MinAsks is {MinAsks}; it must be at least 1.";
         }
 
         if (MinUnits < 1)
         {
-            yield return $"{section}:MinUnits is {MinUnits}; it must be at least 1.";
+            yield return $"{section}__MinUnits is {MinUnits}; it must be at least 1.";
         }
 
         if (MaxHolders is < 0 or > 10_000)
         {
-            yield return $"{section}:MaxHolders is {MaxHolders}; it must be between 0 (no leases) and 10000.";
+            yield return $"{section}__MaxHolders is {MaxHolders}; it must be between 0 (no leases) and 10000.";
         }
 
         if (MaxCachedDenial < TimeSpan.Zero || MaxCachedDenial > TimeSpan.FromMinutes(1))
         {
-            yield return $"{section}:MaxCachedDenial is {MaxCachedDenial}; it must be between 0 (no cached denials) and 1 minute.";
+            yield return $"{section}__MaxCachedDenial is {MaxCachedDenial}; it must be between 0 (no cached denials) and 1 minute.";
         }
 
         if (RevokeTimeout < TimeSpan.FromMilliseconds(1) || RevokeTimeout > TimeSpan.FromSeconds(30))
         {
-            yield return $"{section}:RevokeTimeout is {RevokeTimeout}; it must be between 1 ms and 30 seconds.";
+            yield return $"{section}__RevokeTimeout is {RevokeTimeout}; it must be between 1 ms and 30 seconds.";
         }
     }
 }

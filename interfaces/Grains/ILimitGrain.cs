@@ -1,4 +1,5 @@
 using GrainLimiter.Decisions;
+using GrainLimiter.Leases;
 
 namespace GrainLimiter.Grains;
 
@@ -14,6 +15,16 @@ public interface ILimitGrain : IGrainWithStringKey
     /// <remarks>A shadow-mode policy's denial comes back admitted, uncharged, with reason <see cref="DecisionReasons.ShadowMode"/>.</remarks>
     [Alias("Acquire")]
     ValueTask<GrainDecision> AcquireAsync(long cost);
+
+    /// <summary>As <see cref="AcquireAsync"/> for a lease holder: settles the lease it returns first, then decides; a holder that
+    /// asks often may also be granted a lease (its units charged now) and told it may answer a denial itself for a while.</summary>
+    [Alias("AcquireLeased")]
+    ValueTask<LeasedDecision> AcquireLeasedAsync(long cost, [Immutable] LeaseAsk ask);
+
+    /// <summary>A holder gives back the unused units of a lease (expired, or the holder stopping); credited only while the window
+    /// they were charged in lasts. Answers the units credited.</summary>
+    [Alias("ReturnLease")]
+    ValueTask<long> ReturnLeaseAsync(string holderId, LeaseReturn returned);
 
     /// <summary>Several items of one check on this key, in one turn: each cost decided in order exactly as one
     /// <see cref="AcquireAsync"/> call per item would answer (a denied item charges nothing; the later ones are still decided).</summary>

@@ -16,6 +16,21 @@ public static class MetricNames
 
     public const string ActiveGrains = "grainlimiter_active_grains";
 
+    /// <summary>Calls decided at this silo's front without an Orleans call, by <c>by</c> (<see cref="FrontDecidedByLease"/>,
+    /// <see cref="FrontDecidedByDenial"/>).</summary>
+    public const string FrontDecisions = "grainlimiter_front_decisions_total";
+
+    public const string FrontDecidedByLease = "lease";
+
+    public const string FrontDecidedByDenial = "cached_denial";
+
+    /// <summary>Leases the keys of this silo granted to holders.</summary>
+    public const string LeasesGranted = "grainlimiter_leases_granted_total";
+
+    /// <summary>Lease units of this silo's keys by <c>outcome</c>: leased (charged at grant), returned (unused, credited back),
+    /// stranded (unused, not credited: given back after their window, or never).</summary>
+    public const string LeaseUnits = "grainlimiter_lease_units_total";
+
     /// <summary>Requests refused as the caller's fault, by <c>front</c> and <c>reason</c> (<see cref="Fronts.BadRequests"/>).</summary>
     public const string BadRequests = "grainlimiter_bad_requests_total";
 

@@ -12,6 +12,7 @@ public sealed class SiloMetrics
     private readonly Counter<long> _alerts;
     private readonly Histogram<double> _checkDuration;
     private readonly Counter<long> _badRequests;
+    private readonly Counter<long> _frontDecisions;
 
     public SiloMetrics(IMeterFactory meters, LimitGrainCounters catalog)
     {
@@ -20,6 +21,14 @@ public sealed class SiloMetrics
         _alerts = meter.CreateCounter<long>(MetricNames.Alerts, description: "Decisions whose usage reached the limit's alertAt, by policy and limit.");
         _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
         _badRequests = meter.CreateCounter<long>(MetricNames.BadRequests, description: "Requests refused as the caller's fault, by front and reason.");
+        _frontDecisions = meter.CreateCounter<long>(MetricNames.FrontDecisions, description: "Calls decided at this silo's front from a lease or a cached denial, without an Orleans call.");
+        meter.CreateObservableCounter(MetricNames.LeasesGranted, () => catalog.LeasesGranted, description: "Leases this silo's keys granted to holders.");
+        meter.CreateObservableCounter(MetricNames.LeaseUnits, () => new Measurement<long>[]
+        {
+            new(catalog.UnitsLeased, new KeyValuePair<string, object?>("outcome", "leased")),
+            new(catalog.UnitsReturned, new KeyValuePair<string, object?>("outcome", "returned")),
+            new(catalog.UnitsStranded, new KeyValuePair<string, object?>("outcome", "stranded")),
+        }, description: "Lease units of this silo's keys: leased, returned unused and credited, stranded (not credited).");
         meter.CreateObservableGauge(MetricNames.ActiveGrains, () => catalog.Active, description: "Grains active in this silo.");
         meter.CreateObservableCounter(MetricNames.ProvisionalActivations, () => catalog.ProvisionalActivations,
             description: "Grains started fresh because the store failed (fail-open policies).");
@@ -57,6 +66,9 @@ public sealed class SiloMetrics
             AddDecisions(count, policy!, outcome!);
         }
     }
+
+    /// <summary>Counts one call decided at the front, <paramref name="by"/> a lease or a cached denial.</summary>
+    public void RecordFrontDecision(string by) => _frontDecisions.Add(1, new KeyValuePair<string, object?>("by", by));
 
     /// <summary>Counts one request refused as the caller's fault (labels from <see cref="Fronts.BadRequests"/>).</summary>
     public void RecordBadRequest(string front, string reason) =>

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Leases;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Runtime.Leases;
 using GrainLimiter.Silo.Runtime.TopKeys;
 
 namespace GrainLimiter.Silo.Runtime;
@@ -15,7 +17,7 @@ namespace GrainLimiter.Silo.Runtime;
 /// cannot be reached (its silo crashed, the call timed out) is answered by the policy's failure mode with reason
 /// <see cref="OwnerUnreachableReason"/>.
 /// </remarks>
-public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, ILogger<LimitService> logger) : ILimitService
+public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, LeaseHolder leases, ILogger<LimitService> logger) : ILimitService
 {
     public const string ShadowModeReason = DecisionReasons.ShadowMode;
     public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;
@@ -26,9 +28,11 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     {
         var started = Stopwatch.GetTimestamp();
         var answers = new GrainDecision[checks.Count];
+        // Lease units taken by items decided here: put back, not refunded to a grain, when another item is denied.
+        HeldLease?[]? taken = null;
         if (checks.Count == 1)
         {
-            answers[0] = await AcquireAsync(checks[0]).ConfigureAwait(false);
+            answers[0] = await DecideAsync(checks[0], out _).ConfigureAwait(false);
         }
         else if (RepeatedKeys.Find(checks) is { } repeats)
         {
@@ -38,9 +42,10 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         {
             // Start every call before awaiting any: the grains decide in parallel on their silos.
             var pending = new ValueTask<GrainDecision>[checks.Count];
+            taken = new HeldLease?[checks.Count];
             for (var i = 0; i < checks.Count; i++)
             {
-                pending[i] = AcquireAsync(checks[i]);
+                pending[i] = DecideAsync(checks[i], out taken[i]);
             }
 
             for (var i = 0; i < checks.Count; i++)
@@ -59,7 +64,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
         if (!allowed)
         {
-            await RefundAsync(checks, answers).ConfigureAwait(false);
+            await RefundAsync(checks, answers, taken).ConfigureAwait(false);
         }
 
         metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
@@ -147,6 +152,27 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     private static CheckResult Result(string policy, string key, long cost, in GrainDecision answer) =>
         new(new CheckRequest(policy, key, cost), answer.Decision, answer.LimitName, answer.Reason, answer.Limits);
 
+    // A hot key is decided here from its lease or cached denial, without an Orleans call; otherwise its grain decides, and may
+    // lease units of it to this silo (LeaseHolder).
+    private ValueTask<GrainDecision> DecideAsync(CheckRequest request, out HeldLease? taken)
+    {
+        taken = null;
+        var compiled = Policy(request.Policy);
+        if (!compiled.LeasesApply)
+        {
+            return AcquireAsync(request);
+        }
+
+        if (leases.TryDecide(request, compiled, out var answer, out taken))
+        {
+            return ValueTask.FromResult(answer);
+        }
+
+        return leases.ShouldAsk(request, compiled)
+            ? CallAsync(request.Policy, request.Key, (leases, request, compiled), static (g, ask) => ask.leases.AskAsync(g, ask.request, ask.compiled))
+            : AcquireAsync(request);
+    }
+
     private ValueTask<GrainDecision> AcquireAsync(CheckRequest request) =>
         CallAsync(request.Policy, request.Key, request.Cost, static (g, cost) => g.AcquireAsync(cost));
 
@@ -180,12 +206,17 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         }
     }
 
-    private async ValueTask RefundAsync(IReadOnlyList<CheckRequest> checks, GrainDecision[] answers)
+    private async ValueTask RefundAsync(IReadOnlyList<CheckRequest> checks, GrainDecision[] answers, HeldLease?[]? taken)
     {
         var refunds = new List<Task>();
         for (var i = 0; i < checks.Count; i++)
         {
-            if (answers[i].Charged)
+            if (taken?[i] is { } lease)
+            {
+                // Back into the lease it came from; a lease closed meanwhile loses them (under-admission, never over).
+                lease.PutBack(checks[i].Cost);
+            }
+            else if (answers[i].Charged)
             {
                 var request = checks[i];
                 refunds.Add(RefundOneAsync(request, answers[i].Decision.LeaseId));

@@ -50,6 +50,35 @@ public sealed class OrleansTransportTests(OrleansSiloFixture fixture)
     }
 
     [Fact]
+    public async Task AHotKeyIsDecidedFromLeasesAtTheSilosFrontAndNeverBeyondItsLimit()
+    {
+        using var client = await fixture.NewClientAsync();
+        var key = SiloFixture.UniqueKey("hot");
+        var counters = fixture.Silo.Get<global::GrainLimiter.Grains.LimitGrainCounters>();
+        var granted = counters.LeasesGranted;
+        var clock = Stopwatch.StartNew();
+
+        long admitted = 0;
+        var sent = 0;
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref sent) <= 2000)
+            {
+                if ((await client.CheckAsync("api-paid", key)).Allowed)
+                {
+                    Interlocked.Increment(ref admitted);
+                }
+            }
+        })));
+
+        // A burst of 1000, refilled at 1000 per hour while the test ran.
+        var refilled = (long)Math.Ceiling(1000 * clock.Elapsed.TotalHours);
+        Assert.InRange(admitted, 1, 1000 + refilled);
+        Assert.True(counters.LeasesGranted > granted, "the hot key was leased to the silo's front");
+        Assert.Equal(0, client.FailOpenCount);
+    }
+
+    [Fact]
     public async Task MultiKeyCheckIsAllOrNothing()
     {
         using var client = await fixture.NewClientAsync();

@@ -1,8 +1,10 @@
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Leases;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Leases;
 using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,7 +26,12 @@ public sealed class LimitGrainCluster : IAsyncLifetime
         Fixed("ten", 10, FailureMode.Open),
         Fixed("one", 1, FailureMode.Open),
         Fixed("closed", 10, FailureMode.Closed),
+        Fixed("hot", 1_000_000, FailureMode.Open),
+        new() { Name = "bucket", Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 3, Window = TimeSpan.FromHours(1), Burst = 3 }] },
     ];
+
+    /// <summary>Long enough that leases taken one silo after another are all still held when a test revokes them.</summary>
+    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(2);
 
     private InProcessTestCluster? _cluster;
 
@@ -49,6 +56,10 @@ public sealed class LimitGrainCluster : IAsyncLifetime
             });
             silo.Services.AddKeyedSingleton<IGrainStorage>(LimitGrainOptions.StorageName, Storage);
             silo.AddLimitGrains(options);
+            silo.Services.AddMetrics();
+            silo.Services.AddSingleton<SiloMetrics>();
+            silo.AddLeases();
+            silo.Services.Configure<LeaseOptions>(o => o.Ttl = LeaseTtl);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
@@ -73,8 +84,12 @@ public sealed class LimitGrainCluster : IAsyncLifetime
     public LimitService LimitService(int silo = 0)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System), NullLogger<LimitService>.Instance);
+        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System),
+            Leases(silo), NullLogger<LimitService>.Instance);
     }
+
+    /// <summary>Silo <paramref name="silo"/>'s front as a lease holder.</summary>
+    public LeaseHolder Leases(int silo) => Cluster.Silos[silo].ServiceProvider.GetRequiredService<LeaseHolder>();
 
     public static string UniqueKey(string prefix) => $"{prefix}:{Guid.NewGuid():N}";
 
