@@ -14,6 +14,9 @@ public abstract class RedisPersistenceTests
             limits:
               - { algorithm: token_bucket, limit: 100, window: 1d }
           - name: open
+            # Every call reaches the grain: a lease given back would refund a bucket that refills in milliseconds, and the
+            # state then equal to a fresh one is deleted, not written (right, but not what the outage test looks for).
+            leases: off
             limits:
               - { algorithm: token_bucket, limit: 1000000, window: 1h }
           - name: closed
