@@ -30,7 +30,8 @@ internal abstract class Contender : IAsyncDisposable
     public Processes.ChildProcess? Server { get; init; }
 
     /// <summary>Decides <paramref name="keys"/> (one call, all or nothing for a batch); returns how many were admitted.
-    /// Throws for an error (transport failure, bad status).</summary>
+    /// Throws for an error: <see cref="UndecidedAnswerException"/> for answers the key's grain did not decide, anything else
+    /// (transport failure, bad status, deadline) for the whole call.</summary>
     public abstract ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken);
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -85,9 +86,10 @@ internal abstract class Contender : IAsyncDisposable
                             Interlocked.Increment(ref denied);
                         }
                     }
-                    catch (Exception) when (!ct.IsCancellationRequested)
+                    catch (Exception e) when (!ct.IsCancellationRequested)
                     {
-                        Interlocked.Increment(ref errors);
+                        // An undecided answer is an error, even one that admitted (a fail-open fallback).
+                        Interlocked.Add(ref errors, e is UndecidedAnswerException undecided ? undecided.Count : 1);
                     }
                 }
             }).ConfigureAwait(false);
@@ -149,7 +151,8 @@ internal abstract class Contender : IAsyncDisposable
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    errors[index]++;
+                    // Errors count decisions, as the row's decisions do: a failed batch is that many errors.
+                    errors[index] += e is UndecidedAnswerException undecided ? undecided.Count : DecisionsPerCall;
                     Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
                 }
             }

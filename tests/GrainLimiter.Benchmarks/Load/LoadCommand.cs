@@ -118,7 +118,7 @@ internal static class LoadCommand
                 ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
                 ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
-                ("GrainLimiterClient, Orleans transport", async () => await OrleansTransportContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
+                ("GrainLimiterClient, Orleans transport", async () => await GrainLimiterClientContender.ConnectOrleansAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
                 ("gRPC alone (Grpc.AspNetCore, a counter per key)", async () => await CountingGrpcContender.StartAsync(settings, cancellationToken).ConfigureAwait(false)),
                 ("Orleans alone (bare counter grain, local calls)", async () => await BareGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
@@ -184,7 +184,7 @@ internal static class LoadCommand
         foreach (var phase in phases)
         {
             var redisLua = phases.FirstOrDefault(p => p.Distribution == phase.Distribution && p.Contender == "Redis + Lua, fixed window");
-            phase.VsRedisLua = redisLua is { DecisionsPerSecond: > 0 } ? phase.DecisionsPerSecond / redisLua.DecisionsPerSecond : null;
+            phase.VsRedisLua = redisLua is { Failed: false } && !phase.Failed ? phase.DecisionsPerSecond / redisLua.DecisionsPerSecond : null;
         }
 
         notes.Add($"Load average (1/5/15 min) before: {loadBefore}; after: {LoadReport.LoadAverage()}.");

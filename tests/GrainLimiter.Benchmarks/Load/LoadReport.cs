@@ -159,12 +159,12 @@ internal sealed record LoadReport
     private static string[] PhaseCells(PhaseResult p) =>
     [
         p.Contender, p.Distribution, Number(p.DecisionsPerSecond), p.VsRedisLua is { } r ? $"{r:0.00}x" : "—", Micro(p.P50Us), Micro(p.P99Us),
-        Micro(p.P999Us), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—", p.Errors == 0 ? "0" : $"{p.Errors} ({p.FirstError})", p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : ""),
+        Micro(p.P999Us), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—", Errors(p), p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : ""),
     ];
 
     private static string[] AccuracyCells(AccuracyResult a) =>
     [
-        a.Contender, Number(a.Limit), Number(a.Requests), Number(a.Admitted), Number(a.Denied), Number(a.Errors), a.Exact ? "yes" : $"no ({a.Admitted - a.Limit:+#;-#;0})",
+        a.Contender, Number(a.Limit), Number(a.Requests), Number(a.Admitted), Number(a.Denied), Number(a.Errors), a.Exact ? "yes" : a.Errors > 0 ? $"no ({Number(a.Errors)} errors)" : $"no ({a.Admitted - a.Limit:+#;-#;0})",
     ];
 
     private static string[] ScaleCells(ScalePoint s) =>
@@ -173,6 +173,10 @@ internal sealed record LoadReport
         s.SiloDecisionsPerSecond is { } d ? Number(d) : "—", s.SiloRssBytesPerKey is { } b ? b.ToString("0", CultureInfo.InvariantCulture) : "—",
         s.RedisBytesPerKey is { } r ? r.ToString("0", CultureInfo.InvariantCulture) : "—",
     ];
+
+    private static string Errors(PhaseResult p) =>
+        p.Errors == 0 && !p.Failed ? "0"
+        : $"{Number(p.Errors)} ({p.ErrorRate.ToString("0.###%", CultureInfo.InvariantCulture)}){(p.Failed ? ", FAILED" : "")}: {p.FirstError}";
 
     private static void Row(StringBuilder md, IEnumerable<string> cells) =>
         md.AppendLine("| " + string.Join(" | ", cells.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");

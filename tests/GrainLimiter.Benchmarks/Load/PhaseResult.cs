@@ -16,7 +16,17 @@ internal sealed record PhaseResult
 
     public long Decisions { get; init; }
 
+    /// <summary>Decisions that failed or that the key's grain did not make (see <see cref="UndecidedAnswerException"/>).</summary>
     public long Errors { get; init; }
+
+    /// <summary>Share of errors among every answer asked for: errors / (decisions + errors).</summary>
+    public double ErrorRate => Decisions + Errors > 0 ? Errors / (double)(Decisions + Errors) : 0;
+
+    /// <summary>More than <see cref="MaxErrorRate"/> of the answers were errors (or none was a decision): the row is not ranked.</summary>
+    public bool Failed => ErrorRate > MaxErrorRate || Decisions == 0;
+
+    /// <summary>Above this share of errors a row is marked FAILED.</summary>
+    public const double MaxErrorRate = 0.001;
 
     public string? FirstError { get; init; }
 
@@ -42,5 +52,6 @@ internal sealed record PhaseResult
 /// <summary>The hot-key accuracy check: requests fired at one key whose limit is exact.</summary>
 internal sealed record AccuracyResult(string Contender, int Limit, int Requests, long Admitted, long Denied, long Errors)
 {
-    public bool Exact => Admitted == Limit;
+    /// <summary>Exactly the limit admitted, and every answer decided by the key's grain.</summary>
+    public bool Exact => Admitted == Limit && Errors == 0;
 }

@@ -52,8 +52,7 @@ internal sealed class OrleansClientContender : Contender
             var grain = grains.TryGetValue(key, out var cached)
                 ? cached
                 : grains.GetOrAdd(key, _client.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, key)));
-            var answer = await grain.AcquireAsync(1).ConfigureAwait(false);
-            admitted += answer.Decision.Allowed ? 1 : 0;
+            admitted += GrainAnswer.Admitted(await grain.AcquireAsync(1).ConfigureAwait(false));
         }
 
         return admitted;

@@ -65,14 +65,18 @@ internal sealed class SiloProcess : IAsyncDisposable
         throw new InvalidOperationException("Could not find the repository root (GrainLimiter.sln) above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>The benchmark's policy file: an open limit (every check decides, none is refused) and an exact one for the accuracy check.</summary>
+    /// <summary>The benchmark's policy file: an open limit (every check decides, none is refused) and an exact one for the
+    /// accuracy check. Both fail closed, so a failure-mode answer is a denial with its reason (never a silent admission, nor
+    /// a fresh state that hides an unreadable store); the driver counts it as an error either way.</summary>
     public static string PoliciesYaml(int accuracyLimit) => $"""
         # Written by the load benchmark.
         policies:
           - name: {OpenPolicy}
+            failureMode: closed
             limits:
               - {"{"} algorithm: fixed_window, limit: 1000000000, window: 1h {"}"}
           - name: {AccuracyPolicy}
+            failureMode: closed
             limits:
               - {"{"} algorithm: fixed_window, limit: {accuracyLimit}, window: 1h {"}"}
         """;
