@@ -22,6 +22,9 @@ internal abstract class Contender : IAsyncDisposable
     /// <summary>Checks per call: 1, or the batch size.</summary>
     public virtual int DecisionsPerCall => 1;
 
+    /// <summary>True for the row every other row of the same <see cref="DecisionsPerCall"/> is ranked against (Redis + Lua, fixed window).</summary>
+    public virtual bool IsBaseline => false;
+
     /// <summary>True for contenders that decide in this process: they run one synchronous loop per core, since more
     /// in-flight calls than cores add nothing without I/O.</summary>
     public virtual bool InProcess => false;
@@ -61,7 +64,8 @@ internal abstract class Contender : IAsyncDisposable
         };
     }
 
-    /// <summary>Fires <see cref="LoadSettings.AccuracyRequests"/> single checks at one key from every worker at once.</summary>
+    /// <summary>Fires <see cref="LoadSettings.AccuracyRequests"/> checks at one key from every worker at once, in calls of
+    /// <see cref="DecisionsPerCall"/> (a batched contender's batch names the hot key that many times).</summary>
     public virtual async Task<AccuracyResult> AccuracyAsync(LoadSettings settings, string hotKey, CancellationToken cancellationToken)
     {
         long remaining = settings.AccuracyRequests;
@@ -72,24 +76,20 @@ internal abstract class Contender : IAsyncDisposable
         await Parallel.ForEachAsync(Enumerable.Range(0, workers), new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
             async (_, ct) =>
             {
-                var keys = new[] { hotKey };
-                while (Interlocked.Decrement(ref remaining) >= 0)
+                long left;
+                while ((left = Interlocked.Add(ref remaining, -DecisionsPerCall) + DecisionsPerCall) > 0)
                 {
+                    var keys = Enumerable.Repeat(hotKey, (int)Math.Min(left, DecisionsPerCall)).ToArray();
                     try
                     {
-                        if (await CallAsync(keys, LimitKind.Accuracy, ct).ConfigureAwait(false) == 1)
-                        {
-                            Interlocked.Increment(ref admitted);
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref denied);
-                        }
+                        var yes = await CallAsync(keys, LimitKind.Accuracy, ct).ConfigureAwait(false);
+                        Interlocked.Add(ref admitted, yes);
+                        Interlocked.Add(ref denied, keys.Length - yes);
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
                     {
                         // An undecided answer is an error, even one that admitted (a fail-open fallback).
-                        Interlocked.Add(ref errors, e is UndecidedAnswerException undecided ? undecided.Count : 1);
+                        Interlocked.Add(ref errors, e is UndecidedAnswerException undecided ? undecided.Count : keys.Length);
                     }
                 }
             }).ConfigureAwait(false);

@@ -14,6 +14,9 @@ namespace GrainLimiter.Benchmarks.Load;
 /// </summary>
 internal static class LoadCommand
 {
+    /// <summary>Checks per call of every batched row, GrainLimiter's and Redis' alike.</summary>
+    private const int Batch = 100;
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Contains("--help") || args.Contains("-h"))
@@ -116,7 +119,7 @@ internal static class LoadCommand
             {
                 ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
                 ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
-                ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
+                ($"GrainLimiter gRPC Check, batch {Batch}", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, Batch, settings.Connections) { Server = silo.Process })),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiterClient, Orleans transport", async () => await GrainLimiterClientContender.ConnectOrleansAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
@@ -125,8 +128,14 @@ internal static class LoadCommand
             };
             if (redis is not null)
             {
-                factories.Add(("Redis + Lua, fixed window", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, sliding: false, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
-                factories.Add(("Redis + Lua, sliding window counter", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, sliding: true, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                foreach (var batch in (int[])[1, Batch])
+                {
+                    var suffix = batch == 1 ? "" : $", pipelined batch {batch}";
+                    factories.Add(($"Redis + Lua, fixed window{suffix}", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, batch, sliding: false, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                    factories.Add(($"Redis INCRBY + EXPIRE (envoyproxy/ratelimit style){suffix}", async () => await EnvoyStyleRedisContender.ConnectAsync(redis, settings.Connections, batch, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                }
+
+                factories.Add(("Redis + Lua, sliding window counter", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, 1, sliding: true, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
             }
 
             if (nodeReady)
@@ -154,10 +163,7 @@ internal static class LoadCommand
                         }
 
                         var accuracyTask = progress.AddTask(Markup.Escape($"{name} — accuracy"), maxValue: 1);
-                        if (contender.DecisionsPerCall == 1)
-                        {
-                            accuracy.Add(await contender.AccuracyAsync(settings, $"{hotKey}-{accuracy.Count}", cancellationToken).ConfigureAwait(false));
-                        }
+                        accuracy.Add(await contender.AccuracyAsync(settings, $"{hotKey}-{accuracy.Count}", cancellationToken).ConfigureAwait(false));
 
                         accuracyTask.Value = 1;
                     }
