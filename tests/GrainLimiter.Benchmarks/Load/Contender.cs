@@ -29,8 +29,15 @@ internal abstract class Contender : IAsyncDisposable
     /// in-flight calls than cores add nothing without I/O.</summary>
     public virtual bool InProcess => false;
 
-    /// <summary>The server process that decides (silo, redis-server), whose CPU time per decision is reported; null in-process.</summary>
-    public Processes.ChildProcess? Server { get; init; }
+    /// <summary>The server processes that decide (silo, redis-server; a silo and its redis-server with Redis storage), whose
+    /// CPU time per decision is reported; none in-process.</summary>
+    public IReadOnlyList<Processes.ChildProcess> Servers { get; init; } = [];
+
+    /// <summary>CPU time the <see cref="Servers"/> have used so far, together; null in-process.</summary>
+    public TimeSpan? ServerCpuTime() => Servers.Count == 0 ? null : Servers.Aggregate(TimeSpan.Zero, (sum, server) => sum + server.CpuTime());
+
+    /// <summary>Whether the servers ran on cores of their own (see <see cref="CoreLayout"/>).</summary>
+    public CoreLayout Cores => Servers.Count == 0 ? CoreLayout.OneProcess : CoreLayout.Shared;
 
     /// <summary>Decides <paramref name="keys"/> (one call, all or nothing for a batch); returns how many were admitted.
     /// Throws for an error: <see cref="UndecidedAnswerException"/> for answers the key's grain did not decide, anything else
@@ -43,14 +50,16 @@ internal abstract class Contender : IAsyncDisposable
     public virtual async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
     {
         await DriveAsync(settings, keys, settings.Warmup, cancellationToken).ConfigureAwait(false);
-        var cpuBefore = Server?.CpuTime();
+        var cpuBefore = ServerCpuTime();
         var (workers, seconds, histogram, errors, firstError) = await DriveAsync(settings, keys, settings.Duration, cancellationToken).ConfigureAwait(false);
-        var cpu = Server?.CpuTime() - cpuBefore;
+        var cpu = ServerCpuTime() - cpuBefore;
         return new PhaseResult
         {
             Contender = Name,
             Distribution = keys.Label,
             DecisionsPerCall = DecisionsPerCall,
+            IsBaseline = IsBaseline,
+            Cores = Cores,
             Workers = workers,
             Calls = histogram.Count,
             Decisions = histogram.Count * DecisionsPerCall,

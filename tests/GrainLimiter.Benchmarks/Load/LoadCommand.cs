@@ -117,9 +117,9 @@ internal static class LoadCommand
 
             var factories = new List<(string Name, Func<Task<Contender>> Create)>
             {
-                ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
-                ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
-                ($"GrainLimiter gRPC Check, batch {Batch}", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, Batch, settings.Connections) { Server = silo.Process })),
+                ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Servers = [silo.Process] })),
+                ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Servers = [silo.Process] })),
+                ($"GrainLimiter gRPC Check, batch {Batch}", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, Batch, settings.Connections) { Servers = [silo.Process] })),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiterClient, Orleans transport", async () => await GrainLimiterClientContender.ConnectOrleansAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
@@ -140,7 +140,7 @@ internal static class LoadCommand
 
             if (nodeReady)
             {
-                factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!) { Server = redis!.Process })));
+                factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!) { Servers = [redis!.Process] })));
             }
 
             factories.Add(("System.Threading.RateLimiting (in-process)", () => Task.FromResult<Contender>(new RateLimitingContender(settings.AccuracyLimit))));
@@ -187,17 +187,15 @@ internal static class LoadCommand
                 }).ConfigureAwait(false);
         }
 
-        foreach (var phase in phases)
-        {
-            var redisLua = phases.FirstOrDefault(p => p.Distribution == phase.Distribution && p.Contender == "Redis + Lua, fixed window");
-            phase.VsRedisLua = redisLua is { Failed: false } && !phase.Failed ? phase.DecisionsPerSecond / redisLua.DecisionsPerSecond : null;
-        }
-
-        notes.Add($"Load average (1/5/15 min) before: {loadBefore}; after: {LoadReport.LoadAverage()}.");
+        Ranking.Apply(phases);
+        notes.AddRange(phases.Where(p => p.FirstError is not null).Select(p => $"{p.Contender}, {p.Distribution}: {p.Errors:N0} errors, the first: {p.FirstError}"));
         notes.Add($"Every contender: {settings.Concurrency} calls in flight ({settings.Connections} HTTP/2 or Redis connections; HTTP/1.1 one connection per call), "
             + $"{settings.Warmup.TotalSeconds:0.#} s warm-up then {settings.Duration.TotalSeconds:0.#} s measured per distribution; "
             + $"System.Threading.RateLimiting runs one thread per core instead ({Environment.ProcessorCount}).");
-        notes.Add("Latency is per call: a gRPC batch-100 call carries 100 decisions. Client and servers share the same cores, so compare ratios within this run rather than absolute numbers.");
+        notes.Add("Server CPU is the CPU time of the row's server processes (silo; redis-server; silo + redis-server with Redis storage) over the measured seconds, "
+            + "divided by its decisions; decisions per server-core-second is its inverse, the headline figure. Each row is ranked against Redis + Lua (fixed window) "
+            + $"of its own batching under the same keys: single checks against one EVALSHA per call, a batch of {Batch} against {Batch} EVALSHA in one pipeline. "
+            + $"An answer the key's grain did not decide (owner_unreachable, store_unavailable, the client's cluster_unavailable fallback, a deadline) is an error; above {PhaseResult.MaxErrorRate:0.#%} a row is FAILED and not ranked.");
         notes.Add("The open limit is a fixed window of 10^9 per hour (every call decides, none is refused); accuracy uses "
             + $"{settings.AccuracyLimit} per hour on one fresh key, {settings.AccuracyRequests} requests at once.");
         if (scale.Count > 0)
@@ -215,7 +213,11 @@ internal static class LoadCommand
         {
             StartedAt = startedAt,
             TotalSeconds = started.Elapsed.TotalSeconds,
+            Command = settings.CommandLine,
             Machine = machine,
+            LoadAverageBefore = loadBefore,
+            LoadAverageAfter = LoadReport.LoadAverage(),
+            Layout = "servers and driver share every core (no --pin): compare ratios within this table only",
             Settings = new Dictionary<string, string>
             {
                 ["duration"] = $"{settings.Duration.TotalSeconds:0.#} s",

@@ -52,6 +52,9 @@ internal sealed record LoadSettings
 
     public string OutputDirectory { get; init; } = "bench-results";
 
+    /// <summary>The options as given, for the report.</summary>
+    public string CommandLine { get; init; } = "";
+
     public static string Usage => """
         load [options]   GrainLimiter against Redis + Lua, rate-limiter-flexible and System.Threading.RateLimiting, on this machine
           --quick                 ~2 s per contender, scale curve 1k and 100k keys only (about 2½ minutes in all)
@@ -85,6 +88,7 @@ internal sealed record LoadSettings
                 ScaleDuration = TimeSpan.FromSeconds(1),
             }
             : new LoadSettings();
+        settings = settings with { CommandLine = string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a)) };
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace GrainLimiter.Benchmarks.Load;
 
 /// <summary>What one contender did under one key distribution: decisions, errors, call latency percentiles.</summary>
@@ -9,6 +11,12 @@ internal sealed record PhaseResult
 
     public int DecisionsPerCall { get; init; } = 1;
 
+    /// <summary>The row the others of its batch size are ranked against (<see cref="Contender.IsBaseline"/>).</summary>
+    public bool IsBaseline { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<CoreLayout>))]
+    public CoreLayout Cores { get; init; }
+
     /// <summary>Calls in flight; in-process contenders run one thread per core instead (see <see cref="Workers"/>).</summary>
     public int Workers { get; init; }
 
@@ -19,6 +27,8 @@ internal sealed record PhaseResult
     /// <summary>Decisions that failed or that the key's grain did not make (see <see cref="UndecidedAnswerException"/>).</summary>
     public long Errors { get; init; }
 
+    public string? FirstError { get; init; }
+
     /// <summary>Share of errors among every answer asked for: errors / (decisions + errors).</summary>
     public double ErrorRate => Decisions + Errors > 0 ? Errors / (double)(Decisions + Errors) : 0;
 
@@ -27,8 +37,6 @@ internal sealed record PhaseResult
 
     /// <summary>Above this share of errors a row is marked FAILED.</summary>
     public const double MaxErrorRate = 0.001;
-
-    public string? FirstError { get; init; }
 
     public double Seconds { get; init; }
 
@@ -41,12 +49,29 @@ internal sealed record PhaseResult
 
     public double P999Us { get; init; }
 
-    /// <summary>CPU time the deciding server process (silo, redis-server) spent per decision, in microseconds: robust to
-    /// other load on the machine, unlike decisions/s. Null in-process.</summary>
+    /// <summary>CPU time the deciding server processes (silo, redis-server, both with Redis storage) spent per decision, in
+    /// microseconds: robust to other load on the machine, unlike decisions/s. Null in-process.</summary>
     public double? ServerCpuUsPerDecision { get; init; }
 
-    /// <summary>Decisions per second over those of Redis + Lua (fixed window) under the same distribution, in the same run.</summary>
-    public double? VsRedisLua { get; set; }
+    /// <summary>The headline figure: decisions per second of server CPU (one core busy for one second).</summary>
+    public double? DecisionsPerServerCoreSecond => ServerCpuUsPerDecision is > 0 and var cpu ? 1e6 / cpu : null;
+
+    /// <summary>The baseline row this one is ranked against (same distribution, batch size and core layout); null when not ranked.</summary>
+    public string? RankedAgainst { get; set; }
+
+    /// <summary>Decisions per server-core-second over the baseline's.</summary>
+    public double? PerCoreVsBaseline { get; set; }
+
+    /// <summary>Decisions per second over the baseline's, in the same run.</summary>
+    public double? ThroughputVsBaseline { get; set; }
+
+    /// <summary>Why a row is or is not ranked, as the tables say it.</summary>
+    public string Status =>
+        Failed ? "FAILED"
+        : Cores == CoreLayout.OneProcess ? "not pinned: one process"
+        : IsBaseline ? "baseline"
+        : RankedAgainst is null ? "no baseline"
+        : "ranked";
 }
 
 /// <summary>The hot-key accuracy check: requests fired at one key whose limit is exact.</summary>

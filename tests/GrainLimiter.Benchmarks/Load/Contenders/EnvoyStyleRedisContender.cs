@@ -17,7 +17,7 @@ internal sealed class EnvoyStyleRedisContender(ConnectionMultiplexer[] connectio
     public override string Name => "Redis INCRBY + EXPIRE (envoyproxy/ratelimit style)" + Batching;
 
     public static async Task<EnvoyStyleRedisContender> ConnectAsync(RedisServer redis, int connections, int batch, int accuracyLimit, CancellationToken cancellationToken) =>
-        new(await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false), batch, accuracyLimit) { Server = redis.Process };
+        new(await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false), batch, accuracyLimit) { Servers = [redis.Process] };
 
     protected override async Task<bool> DecideAsync(IDatabaseAsync redis, string key, LimitKind limit)
     {

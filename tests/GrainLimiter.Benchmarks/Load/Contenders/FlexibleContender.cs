@@ -40,7 +40,7 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
 
     public override async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
     {
-        var cpuBefore = Server?.CpuTime();
+        var cpuBefore = ServerCpuTime();
         var json = await RunNodeAsync(
         [
             "--seconds", Invariant(settings.Duration.TotalSeconds), "--warmup", Invariant(settings.Warmup.TotalSeconds),
@@ -49,11 +49,12 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
         ], settings.Duration + settings.Warmup, cancellationToken).ConfigureAwait(false);
         var root = json.RootElement;
         var served = root.GetProperty("decisions").GetInt64() + root.GetProperty("warmupDecisions").GetInt64();
-        var cpu = Server?.CpuTime() - cpuBefore;
+        var cpu = ServerCpuTime() - cpuBefore;
         return new PhaseResult
         {
             Contender = Name,
             Distribution = keys.Label,
+            Cores = Cores,
             Workers = settings.Concurrency,
             Calls = root.GetProperty("decisions").GetInt64(),
             Decisions = root.GetProperty("decisions").GetInt64(),

@@ -56,7 +56,7 @@ internal sealed class GrainLimiterClientContender(string transport, GrainLimiter
         try
         {
             return await client.WarmUpAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false) > 0
-                ? new GrainLimiterClientContender(transport, client) { Server = silo.Process }
+                ? new GrainLimiterClientContender(transport, client) { Servers = [silo.Process] }
                 : throw new InvalidOperationException($"GrainLimiterClient over {transport} could not reach the silo.");
         }
         catch

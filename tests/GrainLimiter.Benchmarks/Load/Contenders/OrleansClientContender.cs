@@ -40,7 +40,7 @@ internal sealed class OrleansClientContender : Contender
             client.UseStaticClustering(IPEndPoint.Parse(silo.GatewayEndpoint));
         }).Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new OrleansClientContender(host) { Server = silo.Process };
+        return new OrleansClientContender(host) { Servers = [silo.Process] };
     }
 
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)

@@ -36,7 +36,7 @@ internal sealed class RedisLuaContender : RedisContender
             // SCRIPT LOAD once; every decision is then a bare EVALSHA (ScriptEvaluateAsync with the hash never sends the body).
             var sha = await opened[0].GetServer(redis.Endpoint).ScriptLoadAsync(sliding ? LuaScripts.SlidingWindowCounter : LuaScripts.FixedWindow)
                 .ConfigureAwait(false);
-            return new RedisLuaContender(opened, batch, sha, sliding, accuracyLimit) { Server = redis.Process };
+            return new RedisLuaContender(opened, batch, sha, sliding, accuracyLimit) { Servers = [redis.Process] };
         }
         catch
         {
