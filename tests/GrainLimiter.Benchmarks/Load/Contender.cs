@@ -37,7 +37,7 @@ internal abstract class Contender : IAsyncDisposable
     public TimeSpan? ServerCpuTime() => Servers.Count == 0 ? null : Servers.Aggregate(TimeSpan.Zero, (sum, server) => sum + server.CpuTime());
 
     /// <summary>Whether the servers ran on cores of their own (see <see cref="CoreLayout"/>).</summary>
-    public CoreLayout Cores => Servers.Count == 0 ? CoreLayout.OneProcess : CoreLayout.Shared;
+    public CoreLayout Cores => Processes.CpuPinning.LayoutOf(Servers);
 
     /// <summary>Decides <paramref name="keys"/> (one call, all or nothing for a batch); returns how many were admitted.
     /// Throws for an error: <see cref="UndecidedAnswerException"/> for answers the key's grain did not decide, anything else

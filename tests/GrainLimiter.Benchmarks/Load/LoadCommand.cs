@@ -36,6 +36,17 @@ internal static class LoadCommand
             return 2;
         }
 
+        if (settings.Pin && !CpuPinning.Active)
+        {
+            if (CpuPinning.Unavailable(LoadReport.MachineCores()) is { } why)
+            {
+                Console.Error.WriteLine(why);
+                return 2;
+            }
+
+            return await CpuPinning.RunPinnedAsync(args).ConfigureAwait(false);
+        }
+
         if (Console.IsOutputRedirected)
         {
             AnsiConsole.Profile.Width = 200; // tables stay one row per line in a log or a file
@@ -75,6 +86,11 @@ internal static class LoadCommand
 
     public static async Task<LoadReport> RunAsync(LoadSettings settings, CancellationToken cancellationToken)
     {
+        if (settings.Pin != CpuPinning.Active)
+        {
+            throw new ArgumentException("--pin runs in the process 'load --pin' starts under taskset (CpuPinning.RunPinnedAsync), and only there.");
+        }
+
         var started = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
         var loadBefore = LoadReport.LoadAverage();
@@ -217,7 +233,7 @@ internal static class LoadCommand
             Machine = machine,
             LoadAverageBefore = loadBefore,
             LoadAverageAfter = LoadReport.LoadAverage(),
-            Layout = "servers and driver share every core (no --pin): compare ratios within this table only",
+            Layout = CpuPinning.Description,
             Settings = new Dictionary<string, string>
             {
                 ["duration"] = $"{settings.Duration.TotalSeconds:0.#} s",
@@ -227,6 +243,7 @@ internal static class LoadCommand
                 ["connections"] = settings.Connections.ToString(CultureInfo.InvariantCulture),
                 ["keys"] = settings.Keys.ToString("N0", CultureInfo.InvariantCulture),
                 ["zipf"] = settings.ZipfExponent.ToString("0.##", CultureInfo.InvariantCulture),
+                ["pin"] = settings.Pin ? "yes" : "no",
                 ["load"] = settings.Rate is { } rate ? $"paced at {rate.ToString("N0", CultureInfo.InvariantCulture)} calls/s" : "closed loop",
             },
             Phases = phases,

@@ -48,6 +48,9 @@ internal sealed record LoadSettings
 
     public bool SkipScale { get; init; }
 
+    /// <summary>Every server process on core 0 and the driver on core 1 (<see cref="Processes.CpuPinning"/>).</summary>
+    public bool Pin { get; init; }
+
     public bool Quick { get; init; }
 
     public string OutputDirectory { get; init; } = "bench-results";
@@ -57,6 +60,7 @@ internal sealed record LoadSettings
 
     public static string Usage => """
         load [options]   GrainLimiter against Redis + Lua, rate-limiter-flexible and System.Threading.RateLimiting, on this machine
+          --pin                   every server process on core 0, this driver (and node) on core 1; ranked per server core
           --quick                 ~2 s per contender, scale curve 1k and 100k keys only (about 2½ minutes in all)
           --duration <s>          measured seconds per contender and distribution (default 8)
           --warmup <s>            unmeasured seconds before each (default 2)
@@ -107,6 +111,7 @@ internal sealed record LoadSettings
                 "--scale" => settings with { ScaleKeys = Value().Split(',').Select(v => (int)Count(v, "--scale", 1, 50_000_000)).ToArray() },
                 "--scale-cluster-max" => settings with { ScaleClusterMaxKeys = (int)Count(Value(), "--scale-cluster-max", 0, 50_000_000) },
                 "--no-scale" => settings with { SkipScale = true },
+                "--pin" => settings with { Pin = true },
                 "--only" => settings with { Only = Value().Split(',', StringSplitOptions.RemoveEmptyEntries) },
                 "--output" => settings with { OutputDirectory = Value() },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),

@@ -82,7 +82,7 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
 
     private async Task<JsonDocument> RunNodeAsync(string[] arguments, TimeSpan expected, CancellationToken cancellationToken)
     {
-        await using var node = ChildProcess.Start("node", "node", [Script, "--redis", redis.Endpoint, .. arguments]);
+        await using var node = ChildProcess.Start("node", "node", [Script, "--redis", redis.Endpoint, .. arguments], core: CpuPinning.DriverCoreIfPinned);
         var exit = await node.WaitForExitAsync(expected + TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         var line = node.Output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
         return exit == 0 && line is not null

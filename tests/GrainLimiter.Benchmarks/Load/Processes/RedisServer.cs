@@ -43,7 +43,7 @@ internal sealed class RedisServer : IAsyncDisposable
         [
             "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--protected-mode", "no", "--daemonize", "no", "--dir", directory, "--loglevel", "warning",
-        ], workingDirectory: directory);
+        ], workingDirectory: directory, core: CpuPinning.ServerCoreIfPinned);
         var server = new RedisServer(process, directory, port);
         try
         {

@@ -107,7 +107,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         };
         // Run from its own folder, so its appsettings.json (Kestrel limits, logging) applies as in production.
         var assembly = AssemblyPath();
-        var process = ChildProcess.Start("silo", "dotnet", [assembly], environment, Path.GetDirectoryName(assembly));
+        var process = ChildProcess.Start("silo", "dotnet", [assembly], environment, Path.GetDirectoryName(assembly), CpuPinning.ServerCoreIfPinned);
         var silo = new SiloProcess(process, directory, httpPort, grpcPort, gatewayPort);
         try
         {
