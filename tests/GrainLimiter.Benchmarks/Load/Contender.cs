@@ -49,7 +49,17 @@ internal abstract class Contender : IAsyncDisposable
     /// <summary>Drives the contender for a warm-up, then for the measured duration.</summary>
     public virtual async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
     {
-        await DriveAsync(settings, keys, settings.Warmup, cancellationToken).ConfigureAwait(false);
+        await WarmUpAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+        return await MeasureAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Drives the contender for <see cref="LoadSettings.Warmup"/>, unmeasured.</summary>
+    protected Task WarmUpAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken) =>
+        DriveAsync(settings, keys, settings.Warmup, cancellationToken);
+
+    /// <summary>Drives the contender for <see cref="LoadSettings.Duration"/>, measuring calls and server CPU.</summary>
+    protected async Task<PhaseResult> MeasureAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    {
         var cpuBefore = ServerCpuTime();
         var (workers, seconds, histogram, errors, firstError) = await DriveAsync(settings, keys, settings.Duration, cancellationToken).ConfigureAwait(false);
         var cpu = ServerCpuTime() - cpuBefore;

@@ -136,6 +136,7 @@ internal static class LoadCommand
                 ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Servers = [silo.Process] })),
                 ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Servers = [silo.Process] })),
                 ($"GrainLimiter gRPC Check, batch {Batch}", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, Batch, settings.Connections) { Servers = [silo.Process] })),
+                ("GrainLimiterClient, gRPC transport", async () => await GrainLimiterClientContender.ConnectGrpcAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiterClient, Orleans transport", async () => await GrainLimiterClientContender.ConnectOrleansAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
@@ -144,6 +145,7 @@ internal static class LoadCommand
             };
             if (redis is not null)
             {
+                factories.Insert(3, ($"GrainLimiter gRPC Check, batch {Batch}, Redis storage", async () => await RedisStorageContender.StartAsync(settings, redis, Batch, cancellationToken).ConfigureAwait(false)));
                 foreach (var batch in (int[])[1, Batch])
                 {
                     var suffix = batch == 1 ? "" : $", pipelined batch {batch}";
@@ -204,6 +206,7 @@ internal static class LoadCommand
         }
 
         Ranking.Apply(phases);
+        notes.AddRange(phases.Where(p => p.RedisWriteCommands is not null).Select(p => $"{p.Contender}, {p.Distribution}: Redis commands while measured: {p.RedisWriteCommands}."));
         notes.AddRange(phases.Where(p => p.FirstError is not null).Select(p => $"{p.Contender}, {p.Distribution}: {p.Errors:N0} errors, the first: {p.FirstError}"));
         notes.Add($"Every contender: {settings.Concurrency} calls in flight ({settings.Connections} HTTP/2 or Redis connections; HTTP/1.1 one connection per call), "
             + $"{settings.Warmup.TotalSeconds:0.#} s warm-up then {settings.Duration.TotalSeconds:0.#} s measured per distribution; "

@@ -143,7 +143,7 @@ internal sealed record LoadReport
     private static readonly (string Header, bool Right)[] PhaseHeaders =
     [
         ("contender", false), ("keys", false), ("in flight", true), ("decisions/s", true), ("server CPU µs/decision", true),
-        ("decisions per server-core-s", true), ("× per core", true), ("× decisions/s", true), ("against", false), ("errors", true),
+        ("decisions per server-core-s", true), ("× per core", true), ("× decisions/s", true), ("against", false), ("Redis writes/decision", true), ("errors", true),
         ("accuracy", false), ("status", false),
     ];
 
@@ -157,7 +157,8 @@ internal sealed record LoadReport
         p.Contender, p.Distribution, p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : ""),
         Number(p.DecisionsPerSecond), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—",
         p.DecisionsPerServerCoreSecond is { } perCore ? Number(perCore) : "—", Ratio(p.PerCoreVsBaseline), Ratio(p.ThroughputVsBaseline),
-        p.RankedAgainst is null ? "—" : p.IsBaseline ? "itself" : $"Lua ×{p.DecisionsPerCall}", Errors(p), AccuracyCell(p.Contender), p.Status,
+        p.RankedAgainst is null ? "—" : p.IsBaseline ? "itself" : $"Lua ×{p.DecisionsPerCall}",
+        p.RedisWritesPerDecision is { } writes ? writes.ToString("0.000", CultureInfo.InvariantCulture) : "—", Errors(p), AccuracyCell(p.Contender), p.Status,
     ];
 
     private string AccuracyCell(string contender) =>

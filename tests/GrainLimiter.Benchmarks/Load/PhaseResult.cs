@@ -53,6 +53,12 @@ internal sealed record PhaseResult
     /// microseconds: robust to other load on the machine, unlike decisions/s. Null in-process.</summary>
     public double? ServerCpuUsPerDecision { get; init; }
 
+    /// <summary>Redis-storage rows: state writes (scripts) the silo sent to Redis per decision; null for other rows.</summary>
+    public double? RedisWritesPerDecision { get; init; }
+
+    /// <summary>Redis-storage rows: every Redis command counted over the measured seconds, scripts' own commands included.</summary>
+    public string? RedisWriteCommands { get; init; }
+
     /// <summary>The headline figure: decisions per second of server CPU (one core busy for one second).</summary>
     public double? DecisionsPerServerCoreSecond => ServerCpuUsPerDecision is > 0 and var cpu ? 1e6 / cpu : null;
 

@@ -86,6 +86,21 @@ internal sealed class RedisServer : IAsyncDisposable
         return info.SelectMany(group => group).Where(pair => pair.Key == field).Select(pair => pair.Value).FirstOrDefault();
     }
 
+    /// <summary>How many times each command ran so far (INFO commandstats: <c>evalsha</c> → calls), commands run inside a
+    /// script included.</summary>
+    public async Task<Dictionary<string, long>> CommandCallsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await ConnectAsync().ConfigureAwait(false);
+        var info = await connection.GetServer(Endpoint).InfoAsync("commandstats").WaitAsync(cancellationToken).ConfigureAwait(false);
+        // cmdstat_evalsha:calls=12,usec=345,...
+        return info.SelectMany(group => group)
+            .Where(pair => pair.Key.StartsWith("cmdstat_", StringComparison.Ordinal))
+            .ToDictionary(
+                pair => pair.Key["cmdstat_".Length..],
+                pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture),
+                StringComparer.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _process.DisposeAsync().ConfigureAwait(false);

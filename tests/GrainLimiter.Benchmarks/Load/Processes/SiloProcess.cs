@@ -81,7 +81,8 @@ internal sealed class SiloProcess : IAsyncDisposable
               - {"{"} algorithm: fixed_window, limit: {accuracyLimit}, window: 1h {"}"}
         """;
 
-    public static async Task<SiloProcess> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken)
+    /// <summary>A silo with in-memory storage, or, given <paramref name="store"/>, Redis storage there (default flush interval).</summary>
+    public static async Task<SiloProcess> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken, RedisServer? store = null)
     {
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
@@ -105,6 +106,12 @@ internal sealed class SiloProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        if (store is not null)
+        {
+            environment["GrainLimiter__Storage"] = "redis";
+            environment["GrainLimiter__Redis"] = store.Endpoint;
+        }
+
         // Run from its own folder, so its appsettings.json (Kestrel limits, logging) applies as in production.
         var assembly = AssemblyPath();
         var process = ChildProcess.Start("silo", "dotnet", [assembly], environment, Path.GetDirectoryName(assembly), CpuPinning.ServerCoreIfPinned);
