@@ -68,6 +68,7 @@ internal abstract class Contender : IAsyncDisposable
             Contender = Name,
             Distribution = keys.Label,
             DecisionsPerCall = DecisionsPerCall,
+            PacedCallsPerSecond = settings.Rate,
             IsBaseline = IsBaseline,
             Cores = Cores,
             Workers = workers,
@@ -125,9 +126,10 @@ internal abstract class Contender : IAsyncDisposable
         string? firstError = null;
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
-        // Paced: each worker's calls are due every `interval` ticks. Latency counts from the actual send: the pacing
-        // timer's own slack (about a millisecond) would otherwise swamp sub-millisecond answers. A server that cannot
-        // keep up shows as an achieved rate below the one asked for.
+        // Paced: each worker's calls are due every `interval` ticks, worker i offset by i/workers of it so the calls
+        // arrive as an even stream, not in bursts of every worker at once. Latency counts from the actual send: the
+        // pacing timer's own slack (about a millisecond) would otherwise swamp sub-millisecond answers. A server that
+        // cannot keep up shows as an achieved rate below the one asked for.
         var interval = settings.Rate is { } rate ? Stopwatch.Frequency * (double)workers / rate : 0;
 
         async Task WorkerAsync(int index)
@@ -145,7 +147,12 @@ internal abstract class Contender : IAsyncDisposable
                 var start = Stopwatch.GetTimestamp();
                 if (interval > 0)
                 {
-                    var due = started + (long)(call * interval);
+                    var due = started + (long)((call + (index / (double)workers)) * interval);
+                    if (due >= end)
+                    {
+                        break; // not due within the phase: waiting for it would only stretch the phase's seconds
+                    }
+
                     if (due > start)
                     {
                         await Task.Delay(TimeSpan.FromSeconds((due - start) / (double)Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);

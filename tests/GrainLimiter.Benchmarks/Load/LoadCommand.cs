@@ -96,6 +96,7 @@ internal static class LoadCommand
         var loadBefore = LoadReport.LoadAverage();
         var notes = new List<string>();
         var phases = new List<PhaseResult>();
+        var paced = new List<PhaseResult>();
         var accuracy = new List<AccuracyResult>();
         var scale = new List<ScalePoint>();
 
@@ -177,7 +178,13 @@ internal static class LoadCommand
                         foreach (var keys in distributions)
                         {
                             var task = progress.AddTask(Markup.Escape($"{name} — {keys.Name}"), maxValue: (settings.Warmup + settings.Duration).TotalSeconds);
-                            phases.Add(await Tracked(task, () => Phase(contender, settings, keys, cancellationToken)).ConfigureAwait(false));
+                            var closedLoop = await Tracked(task, () => Phase(contender, settings, keys, cancellationToken)).ConfigureAwait(false);
+                            phases.Add(closedLoop);
+                            if (settings.PacedAtHalf && settings.Rate is null && !closedLoop.Failed)
+                            {
+                                var pacedTask = progress.AddTask(Markup.Escape($"{name} — {keys.Name}, paced"), maxValue: (settings.PacedWarmup + settings.PacedDuration).TotalSeconds);
+                                paced.Add(await Tracked(pacedTask, () => Phase(contender, settings.AtHalfOf(closedLoop), keys, cancellationToken)).ConfigureAwait(false));
+                            }
                         }
 
                         var accuracyTask = progress.AddTask(Markup.Escape($"{name} — accuracy"), maxValue: 1);
@@ -207,10 +214,14 @@ internal static class LoadCommand
 
         Ranking.Apply(phases);
         notes.AddRange(phases.Where(p => p.RedisWriteCommands is not null).Select(p => $"{p.Contender}, {p.Distribution}: Redis commands while measured: {p.RedisWriteCommands}."));
-        notes.AddRange(phases.Where(p => p.FirstError is not null).Select(p => $"{p.Contender}, {p.Distribution}: {p.Errors:N0} errors, the first: {p.FirstError}"));
+        notes.AddRange(phases.Concat(paced).Where(p => p.FirstError is not null).Select(p => $"{p.Contender}, {p.Distribution}{(p.PacedCallsPerSecond is null ? "" : ", paced")}: {p.Errors:N0} errors, the first: {p.FirstError}"));
         notes.Add($"Every contender: {settings.Concurrency} calls in flight ({settings.Connections} HTTP/2 or Redis connections; HTTP/1.1 one connection per call), "
             + $"{settings.Warmup.TotalSeconds:0.#} s warm-up then {settings.Duration.TotalSeconds:0.#} s measured per distribution; "
-            + $"System.Threading.RateLimiting runs one thread per core instead ({Environment.ProcessorCount}).");
+            + $"System.Threading.RateLimiting runs one thread per core instead ({Environment.ProcessorCount}). "
+            + (settings.PacedAtHalf && settings.Rate is null
+                ? $"Then each row that did not fail runs again paced at half the calls/s it reached ({settings.PacedWarmup.TotalSeconds:0.##} s warm-up, {settings.PacedDuration.TotalSeconds:0.#} s measured): "
+                    + "its latency table. Latency is of one call (a batch call carries its whole batch), from the actual send; a row below 95 % of its pace could not keep up."
+                : ""));
         notes.Add("Server CPU is the CPU time of the row's server processes (silo; redis-server; silo + redis-server with Redis storage) over the measured seconds, "
             + "divided by its decisions; decisions per server-core-second is its inverse, the headline figure. Each row is ranked against Redis + Lua (fixed window) "
             + $"of its own batching under the same keys: single checks against one EVALSHA per call, a batch of {Batch} against {Batch} EVALSHA in one pipeline. "
@@ -250,6 +261,7 @@ internal static class LoadCommand
                 ["load"] = settings.Rate is { } rate ? $"paced at {rate.ToString("N0", CultureInfo.InvariantCulture)} calls/s" : "closed loop",
             },
             Phases = phases,
+            Paced = paced,
             Accuracy = accuracy,
             Scale = scale,
             Notes = notes,
@@ -264,7 +276,10 @@ internal static class LoadCommand
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            return new PhaseResult { Contender = contender.Name, Distribution = keys.Label, Errors = 1, FirstError = $"{e.GetType().Name}: {e.Message}" };
+            return new PhaseResult
+            {
+                Contender = contender.Name, Distribution = keys.Label, PacedCallsPerSecond = settings.Rate, Errors = 1, FirstError = $"{e.GetType().Name}: {e.Message}",
+            };
         }
     }
 

@@ -31,6 +31,9 @@ internal sealed record LoadReport
 
     public required List<PhaseResult> Phases { get; init; }
 
+    /// <summary>Each row again, paced at half its closed-loop calls/s: the latency of every front below saturation.</summary>
+    public required List<PhaseResult> Paced { get; init; }
+
     public required List<AccuracyResult> Accuracy { get; init; }
 
     public required List<ScalePoint> Scale { get; init; }
@@ -134,6 +137,11 @@ internal sealed record LoadReport
     {
         yield return ("Closed loop: decisions per server-core-second (higher is better), each row against Redis + Lua of its own batching",
             PhaseHeaders, Phases.Select(PhaseCells));
+        if (Paced.Count > 0)
+        {
+            yield return ("Latency paced at half each row's closed-loop calls/s (µs per call; lower is better)", PacedHeaders, Paced.Select(PacedCells));
+        }
+
         if (Scale.Count > 0)
         {
             yield return ("Scale: active keys", ScaleHeaders.Select(h => (h, true)).ToArray(), Scale.Select(ScaleCells));
@@ -147,6 +155,12 @@ internal sealed record LoadReport
         ("accuracy", false), ("status", false),
     ];
 
+    private static readonly (string Header, bool Right)[] PacedHeaders =
+    [
+        ("contender", false), ("keys", false), ("in flight", true), ("paced at calls/s", true), ("achieved calls/s", true),
+        ("p50 µs", true), ("p99 µs", true), ("p99.9 µs", true), ("errors", true), ("status", false),
+    ];
+
     private static readonly string[] ScaleHeaders =
     [
         "active keys", "in-process decisions/s", "in-process bytes/key", "silo gRPC b100 decisions/s", "silo RSS bytes/key", "Redis bytes/key",
@@ -154,12 +168,20 @@ internal sealed record LoadReport
 
     private string[] PhaseCells(PhaseResult p) =>
     [
-        p.Contender, p.Distribution, p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : ""),
+        p.Contender, p.Distribution, InFlight(p),
         Number(p.DecisionsPerSecond), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—",
         p.DecisionsPerServerCoreSecond is { } perCore ? Number(perCore) : "—", Ratio(p.PerCoreVsBaseline), Ratio(p.ThroughputVsBaseline),
         p.RankedAgainst is null ? "—" : p.IsBaseline ? "itself" : $"Lua ×{p.DecisionsPerCall}",
         p.RedisWritesPerDecision is { } writes ? writes.ToString("0.000", CultureInfo.InvariantCulture) : "—", Errors(p), AccuracyCell(p.Contender), p.Status,
     ];
+
+    private static string[] PacedCells(PhaseResult p) =>
+    [
+        p.Contender, p.Distribution, InFlight(p), Number(p.PacedCallsPerSecond ?? 0), Number(p.CallsPerSecond), Micro(p.P50Us), Micro(p.P99Us), Micro(p.P999Us), Errors(p),
+        p.Failed ? "FAILED" : p.BelowPace ? "below its pace" : "kept its pace",
+    ];
+
+    private static string InFlight(PhaseResult p) => p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : "");
 
     private string AccuracyCell(string contender) =>
         Accuracy.FirstOrDefault(a => a.Contender == contender) is not { } a ? "—"
@@ -184,5 +206,5 @@ internal sealed record LoadReport
 
     private static string Number(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    internal static string Micro(double value) => double.IsNaN(value) ? "—" : value < 10 ? value.ToString("0.00", CultureInfo.InvariantCulture) : value.ToString("N0", CultureInfo.InvariantCulture);
+    private static string Micro(double value) => double.IsNaN(value) ? "—" : value < 10 ? value.ToString("0.00", CultureInfo.InvariantCulture) : value.ToString("N0", CultureInfo.InvariantCulture);
 }

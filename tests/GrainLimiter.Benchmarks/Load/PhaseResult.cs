@@ -11,6 +11,14 @@ internal sealed record PhaseResult
 
     public int DecisionsPerCall { get; init; } = 1;
 
+    /// <summary>Calls per second asked for in a paced phase (at half the closed-loop peak); null in the closed loop.</summary>
+    public double? PacedCallsPerSecond { get; init; }
+
+    public double CallsPerSecond => Seconds > 0 ? Calls / Seconds : 0;
+
+    /// <summary>A paced phase that did not reach 95 % of its rate: the server (or the driver) could not keep up.</summary>
+    public bool BelowPace => PacedCallsPerSecond is { } asked && CallsPerSecond < 0.95 * asked;
+
     /// <summary>The row the others of its batch size are ranked against (<see cref="Contender.IsBaseline"/>).</summary>
     public bool IsBaseline { get; init; }
 

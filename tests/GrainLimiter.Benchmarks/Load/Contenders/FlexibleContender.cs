@@ -46,6 +46,7 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
             "--seconds", Invariant(settings.Duration.TotalSeconds), "--warmup", Invariant(settings.Warmup.TotalSeconds),
             "--concurrency", Invariant(settings.Concurrency), "--keys", Invariant(keys.Keys.Length), "--distribution", keys.Name,
             "--zipf", Invariant(settings.ZipfExponent), "--max-requests", Invariant(settings.MaxCallsPerPhase),
+            .. settings.Rate is { } rate ? (string[])["--rate", Invariant(rate)] : [],
         ], settings.Duration + settings.Warmup, cancellationToken).ConfigureAwait(false);
         var root = json.RootElement;
         var served = root.GetProperty("decisions").GetInt64() + root.GetProperty("warmupDecisions").GetInt64();
@@ -55,6 +56,7 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
             Contender = Name,
             Distribution = keys.Label,
             Cores = Cores,
+            PacedCallsPerSecond = settings.Rate,
             Workers = settings.Concurrency,
             Calls = root.GetProperty("decisions").GetInt64(),
             Decisions = root.GetProperty("decisions").GetInt64(),
