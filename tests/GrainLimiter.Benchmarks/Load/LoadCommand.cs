@@ -92,6 +92,7 @@ internal static class LoadCommand
         }
 
         var started = Stopwatch.StartNew();
+        TimeSpan rowsStarted = default, scaleStarted = default;
         var startedAt = DateTimeOffset.UtcNow;
         var loadBefore = LoadReport.LoadAverage();
         var notes = new List<string>();
@@ -166,6 +167,7 @@ internal static class LoadCommand
             factories.RemoveAll(f => !settings.Runs(f.Name));
 
             KeyDistribution[] distributions = [KeyDistribution.Uniform(settings.Keys), KeyDistribution.Zipf(settings.Keys, settings.ZipfExponent)];
+            rowsStarted = started.Elapsed;
             var hotKey = $"hot-{startedAt.ToUnixTimeMilliseconds()}";
             await AnsiConsole.Progress()
                 .AutoClear(false)
@@ -193,6 +195,7 @@ internal static class LoadCommand
                         accuracyTask.Value = 1;
                     }
 
+                    scaleStarted = started.Elapsed;
                     if (!settings.SkipScale)
                     {
                         var scaleTask = progress.AddTask("scale curve", maxValue: 1);
@@ -213,6 +216,8 @@ internal static class LoadCommand
         }
 
         Ranking.Apply(phases);
+        notes.Add($"Time: {rowsStarted.TotalSeconds:0} s to start the silo, activate the keys and warm it; {(scaleStarted - rowsStarted).TotalSeconds:0} s for the rows "
+            + $"(their own servers' start included); {(started.Elapsed - scaleStarted).TotalSeconds:0} s for the scale curve.");
         notes.AddRange(phases.Where(p => p.RedisWriteCommands is not null).Select(p => $"{p.Contender}, {p.Distribution}: Redis commands while measured: {p.RedisWriteCommands}."));
         notes.AddRange(phases.Concat(paced).Where(p => p.FirstError is not null).Select(p => $"{p.Contender}, {p.Distribution}{(p.PacedCallsPerSecond is null ? "" : ", paced")}: {p.Errors:N0} errors, the first: {p.FirstError}"));
         notes.Add($"Every contender: {settings.Concurrency} calls in flight ({settings.Connections} HTTP/2 or Redis connections; HTTP/1.1 one connection per call), "
