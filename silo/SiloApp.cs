@@ -36,6 +36,12 @@ public static class SiloApp
             throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), ["GrainLimiter__Redis: is required when GrainLimiter__Cluster__Membership is 'redis'."]);
         }
 
+        if (cluster.IsMultiSilo && silo.ShutdownTimeout <= cluster.TableRefreshTimeout)
+        {
+            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), [$"GrainLimiter__ShutdownTimeout: must exceed GrainLimiter__Cluster__TableRefreshTimeout " +
+                $"({cluster.TableRefreshTimeout:c}), which a leaving silo spends forwarding calls after writing its grains; got {silo.ShutdownTimeout:c}."]);
+        }
+
         builder.UseOrleans(orleans => orleans
             .UseGrainLimiterClustering(cluster, silo.Redis)
             .UseGrainLimiterStorage(silo, cluster.IsMultiSilo)

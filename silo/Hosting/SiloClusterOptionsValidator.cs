@@ -19,6 +19,8 @@ public sealed class SiloClusterOptionsValidator : IValidateOptions<SiloClusterOp
 
         Require(options.Membership is SiloClusterOptions.None or SiloClusterOptions.Redis, nameof(options.Membership),
             $"must be 'none' or 'redis', not '{options.Membership}' (static and dns membership were replaced by Orleans' Redis clustering).");
+        Require(options.Directory is SiloClusterOptions.DistributedDirectory or SiloClusterOptions.LocalDirectory, nameof(options.Directory),
+            $"must be 'distributed' or 'local', not '{options.Directory}'.");
         Require(IsId(options.ClusterId), nameof(options.ClusterId), "must be 1 to 64 letters, digits, '-', '_' or '.'.");
         Require(IsId(options.ServiceId), nameof(options.ServiceId), "must be 1 to 64 letters, digits, '-', '_' or '.'.");
         Require(options.SiloPort is > 0 and <= 65535, nameof(options.SiloPort), "must be a port number (1..65535).");

@@ -19,6 +19,7 @@ public sealed class ClusterSettingsTests
     [InlineData("GrainLimiter:Cluster:ClusterId", "a b", "GrainLimiter__Cluster__ClusterId")]
     [InlineData("GrainLimiter:Cluster:ProbeTimeout", "00:00:00.001", "GrainLimiter__Cluster__ProbeTimeout")]
     [InlineData("GrainLimiter:Cluster:ResponseTimeout", "01:00:00", "GrainLimiter__Cluster__ResponseTimeout")]
+    [InlineData("GrainLimiter:Cluster:Directory", "dht", "GrainLimiter__Cluster__Directory")]
     public async Task BadClusterSettingStopsTheSiloNamingIt(string setting, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningSilo.StartAsync(Policies, new Dictionary<string, string?> { [setting] = value }));
@@ -43,6 +44,21 @@ public sealed class ClusterSettingsTests
         }));
 
         Assert.Contains("GrainLimiter__Redis", noRedis.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ALeavingSiloHasMoreThanATableRefreshToShutDown()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningSilo.StartAsync(Policies, new Dictionary<string, string?>
+        {
+            ["GrainLimiter:Cluster:Membership"] = "redis",
+            ["GrainLimiter:Cluster:AdvertisedIp"] = "127.0.0.1",
+            ["GrainLimiter:Redis"] = "127.0.0.1:6379",
+            ["GrainLimiter:Cluster:TableRefreshTimeout"] = "00:00:05",
+            ["GrainLimiter:ShutdownTimeout"] = "00:00:05",
+        }));
+
+        Assert.Contains("GrainLimiter__ShutdownTimeout: must exceed GrainLimiter__Cluster__TableRefreshTimeout (00:00:05)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
