@@ -8,9 +8,6 @@ namespace GrainLimiter.Silo.Hosting;
 /// <summary>Membership: localhost clustering for one silo, Orleans' Redis clustering for several; failure detection tuned for a limiter.</summary>
 public static class ClusteringSiloBuilderExtensions
 {
-    /// <summary>The pod variables Microsoft.Orleans.Hosting.Kubernetes reads; all present means the silo runs in a pod.</summary>
-    private static readonly string[] PodVariables = ["KUBERNETES_SERVICE_HOST", "POD_NAME", "POD_NAMESPACE", "POD_IP"];
-
     public static ISiloBuilder UseGrainLimiterClustering(this ISiloBuilder silo, SiloClusterOptions cluster, string? redis)
     {
         if (cluster.IsMultiSilo)
@@ -49,15 +46,21 @@ public static class ClusteringSiloBuilderExtensions
             // calls that reach it to the keys' new silos, while every silo learns that it leaves. Without this pause it
             // stopped at once, and calls on their way to it were lost or broken (owner_unreachable).
             silo.Configure<SiloMessagingOptions>(options => options.WaitForMessageToBeQueuedForOutboundTime = cluster.TableRefreshTimeout);
-            if (PodVariables.All(static name => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))))
+            if (cluster.KubernetesHosting)
             {
-                // Pod name as silo name, and silos whose pod is gone are declared dead without waiting for probes.
+                // Only when asked, as Orleans advises (one Deployment forming the whole cluster): the pod name is the
+                // silo name, and silos whose pod is gone are declared dead without waiting for probes.
                 silo.UseKubernetesHosting();
             }
         }
         else
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        }
+
+        if (cluster.SiloName is { } name)
+        {
+            silo.Configure<SiloOptions>(options => options.SiloName = name);
         }
 
         silo.Configure<ClusterMembershipOptions>(options =>

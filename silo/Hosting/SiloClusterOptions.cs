@@ -32,6 +32,12 @@ public sealed class SiloClusterOptions
     /// <summary>The address other silos reach this one at (Kubernetes: the pod IP). Required with <c>redis</c>.</summary>
     public string? AdvertisedIp { get; set; }
 
+    /// <summary>The name the cluster lists this silo under (Kubernetes: the pod name); Orleans makes one up when unset.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>Runs Microsoft.Orleans.Hosting.Kubernetes with <c>redis</c> membership: off unless set, as Orleans advises.</summary>
+    public bool KubernetesHosting { get; set; }
+
     /// <summary>How long a probe of another silo may take before it counts as missed.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
