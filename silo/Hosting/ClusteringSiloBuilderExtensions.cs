@@ -42,10 +42,7 @@ public static class ClusteringSiloBuilderExtensions
                     directory.RangeLeaseDuration = membership.Value.MaxProbeTimeout * membership.Value.NumMissedProbesLimit + cluster.TableRefreshTimeout);
             }
 
-            // A leaving silo has written and deactivated its grains; for one table refresh more it still forwards the
-            // calls that reach it to the keys' new silos, while every silo learns that it leaves. Without this pause it
-            // stopped at once, and calls on their way to it were lost or broken (owner_unreachable).
-            silo.Configure<SiloMessagingOptions>(options => options.WaitForMessageToBeQueuedForOutboundTime = cluster.TableRefreshTimeout);
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LeavingSiloPause>();
             if (cluster.KubernetesHosting)
             {
                 // Only when asked, as Orleans advises (one Deployment forming the whole cluster): the pod name is the

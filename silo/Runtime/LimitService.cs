@@ -11,11 +11,12 @@ namespace GrainLimiter.Silo.Runtime;
 /// <remarks>
 /// The grains of a check are called in parallel, wherever they live, once per distinct (policy, key): a key named
 /// several times is decided item by item, in order, in one call. When any item is denied, the ones that charged are
-/// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A call a leaving
-/// silo refused unrun is sent again (<see cref="RefusedCalls"/>). A grain that cannot be reached (its silo crashed, the
+/// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A call that failed
+/// unrun, as calls to a leaving silo's keys do, is sent again (<see cref="RefusedCalls"/>). A grain that cannot be reached (its silo crashed, the
 /// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>.
 /// </remarks>
-public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, ILogger<LimitService> logger) : ILimitService
+public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, RefusedCalls refused,
+    ILogger<LimitService> logger) : ILimitService
 {
     public const string ShadowModeReason = DecisionReasons.ShadowMode;
     public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;
@@ -121,7 +122,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         try
         {
             var grain = grains.Get(first.Policy, first.Key);
-            return await RefusedCalls.AwaitAsync(grain.AcquireManyAsync(costs), (grain, costs), static s => s.grain.AcquireManyAsync(s.costs)).ConfigureAwait(false);
+            return await refused.AwaitAsync(grain.AcquireManyAsync(costs), (grain, costs), static s => s.grain.AcquireManyAsync(s.costs)).ConfigureAwait(false);
         }
         // As for one item: every repeat of an unreachable key gets its policy's failure mode.
         catch (Exception e)
@@ -175,7 +176,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     {
         try
         {
-            return await RefusedCalls.AwaitAsync(answer, resend, static r => r.Call(r.Grain, r.Arg)).ConfigureAwait(false);
+            return await refused.AwaitAsync(answer, resend, static r => r.Call(r.Grain, r.Arg)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -203,7 +204,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         try
         {
             var grain = grains.Get(request.Policy, request.Key);
-            await RefusedCalls.AwaitAsync(RefundAsync(grain, request.Cost, leaseId), (grain, request.Cost, leaseId), static r => RefundAsync(r.grain, r.Cost, r.leaseId))
+            await refused.AwaitAsync(RefundAsync(grain, request.Cost, leaseId), (grain, request.Cost, leaseId), static r => RefundAsync(r.grain, r.Cost, r.leaseId))
                 .ConfigureAwait(false);
         }
         catch (Exception e)

@@ -1,22 +1,30 @@
 namespace GrainLimiter.Silo.Runtime;
 
-/// <summary>Sends a grain call again when a silo refused it without running it, as happens to a key whose silo is leaving.</summary>
+/// <summary>Sends a grain call again when it failed without running, as the calls to a leaving silo's keys do.</summary>
 /// <remarks>
-/// A silo that stops gracefully deactivates its grains (each writes its state), then refuses every application request
-/// still addressed to them: an <see cref="OrleansMessageRejectionException"/>, sent back with an invalidation of the
-/// caller's cached address, so the next attempt finds or activates the key on a silo that stays. The grain never ran,
-/// so sending again cannot count a check twice. A <see cref="SiloUnavailableException"/> is different: the call may
-/// have run on a silo that vanished, and a second attempt could charge twice; it keeps its failure-mode answer.
+/// A silo that stops gracefully writes and deactivates its grains, then refuses every application call still reaching
+/// it (an <see cref="OrleansMessageRejectionException"/>, with an invalidation of the caller's cached address) for a
+/// pause before it tells the cluster it is dead (<see cref="Hosting.LeavingSiloPause"/>). A refused call never
+/// ran; sent again, it finds or activates its key on a silo that stays. When the leaving silo is declared dead, Orleans
+/// fails the calls still waiting for it with a <see cref="SiloUnavailableException"/>: they reached it after it stopped
+/// running grains, and any call it forwarded before that has been answered by then, so none of them ran either, and
+/// they are sent again too. After a crash the same exception may follow a call that ran (a second attempt
+/// could charge twice): it keeps its failure-mode answer, as does a timeout.
 /// </remarks>
-internal static class RefusedCalls
+public sealed class RefusedCalls(SiloDepartures departures)
 {
     /// <summary>Attempts in all, the first included: a refused call lands on a live silo at the next one.</summary>
     public const int MaxAttempts = 3;
 
-    public static bool NeverRan(Exception e) => e is OrleansMessageRejectionException and not SiloUnavailableException;
+    public bool NeverRan(Exception e) => e switch
+    {
+        SiloUnavailableException => departures.OnlyGracefulLeaves,
+        OrleansMessageRejectionException => true,
+        _ => false,
+    };
 
-    /// <summary>Awaits <paramref name="first"/>; while its attempt was refused unrun, sends <paramref name="again"/> instead.</summary>
-    public static async ValueTask<T> AwaitAsync<T, TArg>(ValueTask<T> first, TArg arg, Func<TArg, ValueTask<T>> again)
+    /// <summary>Awaits <paramref name="first"/>; while its attempt failed unrun, sends <paramref name="again"/> instead.</summary>
+    public async ValueTask<T> AwaitAsync<T, TArg>(ValueTask<T> first, TArg arg, Func<TArg, ValueTask<T>> again)
     {
         var answer = first;
         for (var attempt = 1; ; attempt++)

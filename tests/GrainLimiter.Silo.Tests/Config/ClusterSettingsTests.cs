@@ -50,18 +50,18 @@ public sealed class ClusterSettingsTests
     }
 
     [Fact]
-    public async Task ALeavingSiloHasMoreThanATableRefreshToShutDown()
+    public async Task ALeavingSiloHasTimeToRefuseCallsBeforeItShutsDown()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningSilo.StartAsync(Policies, new Dictionary<string, string?>
         {
             ["GrainLimiter:Cluster:Membership"] = "redis",
             ["GrainLimiter:Cluster:AdvertisedIp"] = "127.0.0.1",
             ["GrainLimiter:Redis"] = "127.0.0.1:6379",
-            ["GrainLimiter:Cluster:TableRefreshTimeout"] = "00:00:05",
-            ["GrainLimiter:ShutdownTimeout"] = "00:00:05",
+            ["GrainLimiter:Cluster:ResponseTimeout"] = "00:00:03",
+            ["GrainLimiter:ShutdownTimeout"] = "00:00:04",
         }));
 
-        Assert.Contains("GrainLimiter__ShutdownTimeout: must exceed GrainLimiter__Cluster__TableRefreshTimeout (00:00:05)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__ShutdownTimeout: must exceed the 00:00:04 a leaving silo spends refusing calls", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -102,7 +102,7 @@ public sealed class ManifestTests
             var clusterResult = new SiloClusterOptionsValidator(podEnvironment.GetValueOrDefault).Validate(null, cluster);
             Assert.True(clusterResult.Succeeded, clusterResult.FailureMessage);
             Assert.Equal((SiloClusterOptions.Redis, Manifests.PodIp, Manifests.PodName), (cluster.Membership, cluster.AdvertisedIp, cluster.SiloName));
-            Assert.True(cluster.TableRefreshTimeout < silo.ShutdownTimeout, "a leaving silo forwards calls for one TableRefreshTimeout within its ShutdownTimeout");
+            Assert.True(LeavingSiloPause.For(cluster.ResponseTimeout) < silo.ShutdownTimeout, "a leaving silo refuses calls for a while within its ShutdownTimeout");
         }
         finally
         {
