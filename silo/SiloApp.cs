@@ -36,6 +36,13 @@ public static class SiloApp
             throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), ["GrainLimiter__Redis: is required when GrainLimiter__Cluster__Membership is 'redis'."]);
         }
 
+        if (cluster.IsMultiSilo && silo.ShutdownTimeout <= LeavingSiloPause.For(cluster.ResponseTimeout))
+        {
+            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), [$"GrainLimiter__ShutdownTimeout: must exceed the " +
+                $"{LeavingSiloPause.For(cluster.ResponseTimeout):c} a leaving silo spends refusing calls after writing its grains (GrainLimiter__Cluster__ResponseTimeout " +
+                $"+ 1 s, at most 5 s); got {silo.ShutdownTimeout:c}."]);
+        }
+
         builder.UseOrleans(orleans => orleans
             .UseGrainLimiterClustering(cluster, silo.Redis)
             .UseGrainLimiterStorage(silo, cluster.IsMultiSilo)
@@ -101,6 +108,9 @@ public static class SiloApp
         services.AddOptions<SiloClusterOptions>().Bind(configuration.GetSection(SiloClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloClusterOptions>, SiloClusterOptionsValidator>();
         services.AddSingleton(static provider => new GrainReferenceCache(provider.GetRequiredService<IGrainFactory>(), GrainReferenceCacheCapacity));
+        services.AddSingleton<SiloDepartures>();
+        services.AddHostedService(static p => p.GetRequiredService<SiloDepartures>());
+        services.AddSingleton<RefusedCalls>();
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
         services.AddAdminAuthentication();

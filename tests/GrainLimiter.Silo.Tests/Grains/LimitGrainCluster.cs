@@ -73,7 +73,9 @@ public sealed class LimitGrainCluster : IAsyncLifetime
     public LimitService LimitService(int silo = 0)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System), NullLogger<LimitService>.Instance);
+        var refused = new RefusedCalls(new SiloDepartures(Cluster.Silos[silo].ServiceProvider.GetRequiredService<IClusterMembershipService>(), TimeProvider.System, NullLogger<SiloDepartures>.Instance));
+        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System), refused,
+            NullLogger<LimitService>.Instance);
     }
 
     public static string UniqueKey(string prefix) => $"{prefix}:{Guid.NewGuid():N}";
