@@ -137,6 +137,7 @@ internal static class LoadCommand
             {
                 ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Servers = [silo.Process] })),
                 ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Servers = [silo.Process] })),
+                ("GrainLimiter Envoy ShouldRateLimit", async () => await EnvoyContender.StartAsync(silo, settings, KeyDistribution.Uniform(settings.Keys).Keys, cancellationToken).ConfigureAwait(false)),
                 ($"GrainLimiter gRPC Check, batch {Batch}", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, Batch, settings.Connections) { Servers = [silo.Process] })),
                 ("GrainLimiterClient, gRPC transport", async () => await GrainLimiterClientContender.ConnectGrpcAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),

@@ -87,6 +87,8 @@ internal sealed class SiloProcess : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
         await File.WriteAllTextAsync(policies, PoliciesYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
+        var envoy = Path.Combine(directory, "envoy.yaml");
+        await File.WriteAllTextAsync(envoy, Contenders.EnvoyContender.ConfigYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
 
         var httpPort = FreePort.Next();
         var grpcPort = FreePort.Next();
@@ -94,6 +96,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["GrainLimiter__PoliciesFile"] = policies,
+            ["GrainLimiter__Envoy__ConfigPaths__0"] = envoy,
+            // The failure-mode entries of Envoy's answers tell the driver which ones no grain decided.
+            ["GrainLimiter__Envoy__ResponseDynamicMetadata"] = "true",
             ["GrainLimiter__MaxActiveGrains"] = maxActiveGrains.ToString(CultureInfo.InvariantCulture),
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
