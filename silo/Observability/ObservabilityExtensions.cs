@@ -1,3 +1,4 @@
+using GrainLimiter.Silo.Config;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -22,7 +23,7 @@ public static class ObservabilityExtensions
     ];
 
     /// <summary>The setting that adds <see cref="PerRequestMeters"/> and <see cref="PerMessageOrleansInstruments"/>.</summary>
-    public const string DetailedMetricsSetting = "GrainLimiter:DetailedMetrics";
+    public const string DetailedMetricsSetting = SiloOptions.Section + ":" + nameof(SiloOptions.DetailedMetrics);
 
     /// <summary>The standard variable that switches the OTLP exporter on (its other <c>OTEL_EXPORTER_OTLP_*</c> settings apply as usual).</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
