@@ -36,6 +36,13 @@ public static class SiloApp
             throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), ["GrainLimiter__Redis: is required when GrainLimiter__Cluster__Membership is 'redis'."]);
         }
 
+        if (cluster.IsMultiSilo && silo.ShutdownTimeout <= LeavingSiloPause.For(cluster.ResponseTimeout))
+        {
+            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), [$"GrainLimiter__ShutdownTimeout: must exceed the " +
+                $"{LeavingSiloPause.For(cluster.ResponseTimeout):c} a leaving silo spends refusing calls after writing its grains (GrainLimiter__Cluster__ResponseTimeout " +
+                $"+ 1 s, at most 5 s); got {silo.ShutdownTimeout:c}."]);
+        }
+
         builder.UseOrleans(orleans => orleans
             .UseGrainLimiterClustering(cluster, silo.Redis)
             .UseGrainLimiterStorage(silo, cluster.IsMultiSilo)
@@ -65,8 +72,13 @@ public static class SiloApp
         }
 
         app.UseDashboardHeaders();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        // Only /admin is authenticated: a decision on the HTTP or gRPC front runs neither middleware. WebApplication would add
+        // both in front of every request (before the audit, which then missed refused calls) unless told they are set; the
+        // audit test fails if these keys ever stop meaning that.
+        var pipeline = (IApplicationBuilder)app;
+        pipeline.Properties["__AuthenticationMiddlewareSet"] = true;
+        pipeline.Properties["__AuthorizationMiddlewareSet"] = true;
+        app.UseWhen(static context => context.Request.Path.StartsWithSegments("/admin"), static admin => admin.UseAuthentication().UseAuthorization());
         app.MapCheckEndpoints();
         var admin = app.MapAdminEndpoints(tokens);
         app.MapGrpcFronts();
@@ -97,6 +109,9 @@ public static class SiloApp
         services.AddOptions<SiloClusterOptions>().Bind(configuration.GetSection(SiloClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloClusterOptions>, SiloClusterOptionsValidator>();
         services.AddSingleton(static provider => new GrainReferenceCache(provider.GetRequiredService<IGrainFactory>(), GrainReferenceCacheCapacity));
+        services.AddSingleton<SiloDepartures>();
+        services.AddHostedService(static p => p.GetRequiredService<SiloDepartures>());
+        services.AddSingleton<RefusedCalls>();
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
         services.AddAdminAuthentication();

@@ -163,6 +163,16 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
 
                 await Task.Delay(RetryDelay, stopping).ConfigureAwait(false);
             }
+            catch
+            {
+                // Disposed while this host was starting: it never served, so it is disposed here, not stopped.
+                if (host is not null && Interlocked.CompareExchange(ref _host, null, host) == host)
+                {
+                    host.Dispose();
+                }
+
+                throw;
+            }
         }
     }
 
@@ -224,7 +234,22 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
             // Cancelled while connecting.
         }
 
-        if (_host is { } host)
+        // The connect loop owns the host until it ends (a host whose StartAsync has not returned cannot be stopped): on a
+        // loaded machine a start may outlast the wait above, and then the host is stopped once that start is over.
+        if (_connected.IsCompleted)
+        {
+            StopHost();
+        }
+        else
+        {
+            _connected.ContinueWith(static (_, transport) => ((OrleansClusterTransport)transport!).StopHost(), this, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void StopHost()
+    {
+        if (Interlocked.Exchange(ref _host, null) is { } host)
         {
             try
             {

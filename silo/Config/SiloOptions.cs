@@ -44,6 +44,9 @@ public sealed class SiloOptions
     /// <summary>How long a stopping silo (SIGTERM) may take to leave the cluster and write its grains: HostOptions.ShutdownTimeout.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
+    /// <summary>Also export what is measured on every call: ASP.NET Core's and Kestrel's meters, Orleans' per-message histograms.</summary>
+    public bool DetailedMetrics { get; set; }
+
     public int MaxChecksPerRequest { get; set; } = 100;
 
     /// <summary>Checks in one CheckBatch call or CheckStream message, each of at most <see cref="MaxChecksPerRequest"/> items.</summary>

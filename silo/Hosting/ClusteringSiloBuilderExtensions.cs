@@ -1,5 +1,6 @@
 using System.Net;
 using GrainLimiter.Silo.Storage;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace GrainLimiter.Silo.Hosting;
@@ -7,9 +8,6 @@ namespace GrainLimiter.Silo.Hosting;
 /// <summary>Membership: localhost clustering for one silo, Orleans' Redis clustering for several; failure detection tuned for a limiter.</summary>
 public static class ClusteringSiloBuilderExtensions
 {
-    /// <summary>The pod variables Microsoft.Orleans.Hosting.Kubernetes reads; all present means the silo runs in a pod.</summary>
-    private static readonly string[] PodVariables = ["KUBERNETES_SERVICE_HOST", "POD_NAME", "POD_NAMESPACE", "POD_IP"];
-
     public static ISiloBuilder UseGrainLimiterClustering(this ISiloBuilder silo, SiloClusterOptions cluster, string? redis)
     {
         if (cluster.IsMultiSilo)
@@ -27,15 +25,39 @@ public static class ClusteringSiloBuilderExtensions
                 options.ClusterId = cluster.ClusterId;
                 options.ServiceId = cluster.ServiceId;
             });
-            if (PodVariables.All(static name => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))))
+            if (cluster.Directory == SiloClusterOptions.DistributedDirectory)
             {
-                // Pod name as silo name, and silos whose pod is gone are declared dead without waiting for probes.
+                // Orleans' default directory (a DHT repaired after the fact) let a key have a second activation while
+                // silos joined or left; the one deactivated lost its counts. This one moves its ranges with each
+                // membership view, so a key keeps one activation throughout.
+#pragma warning disable ORLEANSEXP003 // experimental in Orleans 10.4.2; GrainLimiter__Cluster__Directory=local is Orleans' default
+                silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+                // After a crash it keeps the dead silo's keys from activating elsewhere for a lease, in case that silo
+                // still runs cut off from the others (30 s by default: a third of the keys answered by failure modes for
+                // 22 s). Such a silo kills itself at its next read of the membership table, so the lease ends one
+                // TableRefreshTimeout after the death declaration; Orleans counts it from the estimated failure time,
+                // the declaration minus MaxProbeTimeout x NumMissedProbesLimit.
+                silo.Services.AddOptions<GrainDirectoryOptions>().Configure<IOptions<ClusterMembershipOptions>>((directory, membership) =>
+                    directory.RangeLeaseDuration = membership.Value.MaxProbeTimeout * membership.Value.NumMissedProbesLimit + cluster.TableRefreshTimeout);
+            }
+
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LeavingSiloPause>();
+            if (cluster.KubernetesHosting)
+            {
+                // Only when asked, as Orleans advises (one Deployment forming the whole cluster): the pod name is the
+                // silo name, and silos whose pod is gone are declared dead without waiting for probes.
                 silo.UseKubernetesHosting();
             }
         }
         else
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        }
+
+        if (cluster.SiloName is { } name)
+        {
+            silo.Configure<SiloOptions>(options => options.SiloName = name);
         }
 
         silo.Configure<ClusterMembershipOptions>(options =>

@@ -7,9 +7,15 @@ public sealed class SiloClusterOptions
 
     public const string None = "none";
     public const string Redis = "redis";
+    public const string DistributedDirectory = "distributed";
+    public const string LocalDirectory = "local";
 
     /// <summary><c>none</c> (one silo, localhost clustering) or <c>redis</c> (Orleans Redis clustering on <c>GrainLimiter:Redis</c>).</summary>
     public string Membership { get; set; } = None;
+
+    /// <summary>The grain directory of a <c>redis</c> cluster: <c>distributed</c> (Orleans' strongly consistent one) or <c>local</c> (Orleans' default).</summary>
+    /// <remarks>Every silo of a cluster must use the same one: change it with a new <see cref="ClusterId"/> or all silos stopped.</remarks>
+    public string Directory { get; set; } = DistributedDirectory;
 
     /// <summary>Silos with the same cluster id form one cluster.</summary>
     public string ClusterId { get; set; } = "default";
@@ -25,6 +31,12 @@ public sealed class SiloClusterOptions
 
     /// <summary>The address other silos reach this one at (Kubernetes: the pod IP). Required with <c>redis</c>.</summary>
     public string? AdvertisedIp { get; set; }
+
+    /// <summary>The name the cluster lists this silo under (Kubernetes: the pod name); Orleans makes one up when unset.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>Runs Microsoft.Orleans.Hosting.Kubernetes with <c>redis</c> membership: off unless set, as Orleans advises.</summary>
+    public bool KubernetesHosting { get; set; }
 
     /// <summary>How long a probe of another silo may take before it counts as missed.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);

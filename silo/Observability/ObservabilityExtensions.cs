@@ -1,3 +1,4 @@
+using GrainLimiter.Silo.Config;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -7,9 +8,22 @@ namespace GrainLimiter.Silo.Observability;
 /// Prometheus exporter and, when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, pushed over OTLP.</summary>
 public static class ObservabilityExtensions
 {
-    /// <summary>The meters exported besides the silo's own: ASP.NET Core and Kestrel (requests, connections) and Orleans.</summary>
-    public static readonly string[] Meters =
-        [MetricNames.Meter, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans"];
+    /// <summary>The meters exported: the silo's own and Orleans'.</summary>
+    public static readonly string[] Meters = [MetricNames.Meter, "Microsoft.Orleans"];
+
+    /// <summary>Exported with <c>GrainLimiter:DetailedMetrics</c> only: ASP.NET Core's and Kestrel's, measured on every request.</summary>
+    public static readonly string[] PerRequestMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
+
+    /// <summary>Orleans instruments recorded on every grain message; dropped unless <c>GrainLimiter:DetailedMetrics</c> is on (a dropped
+    /// instrument is not listened to, so Orleans does not measure it).</summary>
+    public static readonly string[] PerMessageOrleansInstruments =
+    [
+        "orleans-app-requests-latency", "orleans-messaging-sent-messages-size", "orleans-messaging-received-messages-size",
+        "orleans-messaging-sent-header-size", "orleans-messaging-received-header-size",
+    ];
+
+    /// <summary>The setting that adds <see cref="PerRequestMeters"/> and <see cref="PerMessageOrleansInstruments"/>.</summary>
+    public const string DetailedMetricsSetting = SiloOptions.Section + ":" + nameof(SiloOptions.DetailedMetrics);
 
     /// <summary>The standard variable that switches the OTLP exporter on (its other <c>OTEL_EXPORTER_OTLP_*</c> settings apply as usual).</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
@@ -31,7 +45,19 @@ public static class ObservabilityExtensions
             }
         }).WithMetrics(metrics =>
         {
-            metrics.AddMeter(Meters)
+            // What is measured per call costs CPU on every decision: ASP.NET Core's request and connection meters and Orleans'
+            // message histograms only when asked for.
+            var detailed = configuration.GetValue<bool>(DetailedMetricsSetting);
+            metrics.AddMeter(detailed ? [.. Meters, .. PerRequestMeters] : Meters);
+            if (!detailed)
+            {
+                foreach (var instrument in PerMessageOrleansInstruments)
+                {
+                    metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+                }
+            }
+
+            metrics
                 .AddView(MetricNames.CheckDuration, new ExplicitBucketHistogramConfiguration { Boundaries = CheckDurationBuckets })
                 // Every scrape sees the counts of that moment (the exporter caches a scrape for 300 ms by default).
                 .AddPrometheusExporter(static o => o.ScrapeResponseCacheDurationMilliseconds = 0);

@@ -13,11 +13,12 @@ namespace GrainLimiter.Silo.Runtime;
 /// <remarks>
 /// The grains of a check are called in parallel, wherever they live, once per distinct (policy, key): a key named
 /// several times is decided item by item, in order, in one call. When any item is denied, the ones that charged are
-/// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A grain that
-/// cannot be reached (its silo crashed, the call timed out) is answered by the policy's failure mode with reason
-/// <see cref="OwnerUnreachableReason"/>.
+/// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A call that failed
+/// unrun, as calls to a leaving silo's keys do, is sent again (<see cref="RefusedCalls"/>). A grain that cannot be reached (its silo crashed, the
+/// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>.
 /// </remarks>
-public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, LeaseHolder leases, ILogger<LimitService> logger) : ILimitService
+public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, LeaseHolder leases,
+    RefusedCalls refused, ILogger<LimitService> logger) : ILimitService
 {
     public const string ShadowModeReason = DecisionReasons.ShadowMode;
     public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;
@@ -125,7 +126,8 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         var compiled = Policy(first.Policy);
         try
         {
-            return await grains.Get(first.Policy, first.Key).AcquireManyAsync(costs).ConfigureAwait(false);
+            var grain = grains.Get(first.Policy, first.Key);
+            return await refused.AwaitAsync(grain.AcquireManyAsync(costs), (grain, costs), static s => s.grain.AcquireManyAsync(s.costs)).ConfigureAwait(false);
         }
         // As for one item: every repeat of an unreachable key gets its policy's failure mode.
         catch (Exception e)
@@ -184,8 +186,9 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         var compiled = Policy(policy);
         try
         {
-            var answer = call(grains.Get(policy, key), arg);
-            return answer.IsCompletedSuccessfully ? answer : AwaitAsync(answer, compiled);
+            var grain = grains.Get(policy, key);
+            var answer = call(grain, arg);
+            return answer.IsCompletedSuccessfully ? answer : AwaitAsync(answer, compiled, (grain, arg, call));
         }
         // Silo gone, message rejected, call timed out, activation failed: never a 500 for the caller.
         catch (Exception e)
@@ -194,11 +197,12 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         }
     }
 
-    private async ValueTask<GrainDecision> AwaitAsync(ValueTask<GrainDecision> answer, CompiledPolicy policy)
+    private async ValueTask<GrainDecision> AwaitAsync<TArg>(ValueTask<GrainDecision> answer, CompiledPolicy policy,
+        (ILimitGrain Grain, TArg Arg, Func<ILimitGrain, TArg, ValueTask<GrainDecision>> Call) resend)
     {
         try
         {
-            return await answer.ConfigureAwait(false);
+            return await refused.AwaitAsync(answer, resend, static r => r.Call(r.Grain, r.Arg)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -230,13 +234,21 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     {
         try
         {
-            await grains.Get(request.Policy, request.Key).RefundAsync(request.Cost, leaseId).ConfigureAwait(false);
+            var grain = grains.Get(request.Policy, request.Key);
+            await refused.AwaitAsync(RefundAsync(grain, request.Cost, leaseId), (grain, request.Cost, leaseId), static r => RefundAsync(r.grain, r.Cost, r.leaseId))
+                .ConfigureAwait(false);
         }
         catch (Exception e)
         {
             // The charge stays: its grain is gone or unreachable; the next owner restores the last written state.
             Log.RefundFailed(logger, request.Policy, e);
         }
+    }
+
+    private static async ValueTask<bool> RefundAsync(ILimitGrain grain, long cost, long leaseId)
+    {
+        await grain.RefundAsync(cost, leaseId).ConfigureAwait(false);
+        return true;
     }
 
     private GrainDecision Unreachable(CompiledPolicy policy, Exception e)

@@ -3,7 +3,7 @@
 // the same key distribution, bounded in time and in requests. Prints one JSON object on stdout.
 //
 //   node tests/node/flexible-bench.js --redis 127.0.0.1:6379 --seconds 5 --warmup 1 --concurrency 64 \
-//        --keys 100000 --distribution zipf [--zipf 0.99] [--max-requests 10000000]
+//        --keys 100000 --distribution zipf [--zipf 0.99] [--max-requests 10000000] [--rate 20000]
 //   node tests/node/flexible-bench.js --redis 127.0.0.1:6379 --accuracy-key hot:1 --points 1000 --requests 5000 --concurrency 64
 'use strict';
 const Redis = require('ioredis');
@@ -37,11 +37,24 @@ function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : 0;
 }
 
-async function drive(limiter, nextKey, seconds, maxRequests, record) {
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Closed loop, or paced at `rate` requests/s in all (--rate): worker i's requests are due every concurrency/rate
+// seconds, offset by i/concurrency of that, as the .NET driver paces; latency counts from the actual send.
+async function drive(limiter, nextKey, seconds, maxRequests, record, rate) {
   let issued = 0;
-  const end = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
-  const worker = async () => {
-    while (issued < maxRequests && process.hrtime.bigint() < end) {
+  const begun = process.hrtime.bigint();
+  const end = begun + BigInt(Math.round(seconds * 1e9));
+  const intervalNs = rate ? (concurrency / rate) * 1e9 : 0;
+  const worker = async (index) => {
+    for (let n = 0; issued < maxRequests && process.hrtime.bigint() < end; n++) {
+      if (intervalNs > 0) {
+        const due = Number(begun) + (n + index / concurrency) * intervalNs;
+        if (due >= Number(end)) break; // not due within the phase
+        const waitMs = (due - Number(process.hrtime.bigint())) / 1e6;
+        if (waitMs >= 1) await sleep(waitMs);
+        if (process.hrtime.bigint() >= end) break;
+      }
       issued++;
       const start = process.hrtime.bigint();
       let outcome;
@@ -56,7 +69,7 @@ async function drive(limiter, nextKey, seconds, maxRequests, record) {
     }
   };
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, index) => worker(index)));
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
@@ -77,14 +90,15 @@ async function drive(limiter, nextKey, seconds, maxRequests, record) {
     const limiter = new RateLimiterRedis({ storeClient: redis, points: 1e9, duration: 3600, keyPrefix: 'rlflx' });
     const nextKey = keyPicker(Number(arg('keys', '100000')), arg('distribution', 'uniform'), Number(arg('zipf', '0.99')));
     const maxRequests = Number(arg('max-requests', '100000000'));
+    const rate = Number(arg('rate', '0'));
     let warmupDecisions = 0;
-    await drive(limiter, nextKey, Number(arg('warmup', '1')), maxRequests, (o) => { if (o !== 'error') warmupDecisions++; });
+    await drive(limiter, nextKey, Number(arg('warmup', '1')), maxRequests, (o) => { if (o !== 'error') warmupDecisions++; }, rate);
     const latencies = [];
     const counts = { admitted: 0, denied: 0, error: 0 };
     const elapsed = await drive(limiter, nextKey, Number(arg('seconds', '5')), maxRequests, (o, ns) => {
       counts[o]++;
       if (o !== 'error') latencies.push(ns);
-    });
+    }, rate);
     latencies.sort((a, b) => a - b);
     process.stdout.write(JSON.stringify({
       decisions: counts.admitted + counts.denied,

@@ -6,10 +6,11 @@ namespace GrainLimiter.Silo.Fronts.Envoy;
 
 /// <summary>The <c>dynamic_metadata</c> of a ShouldRateLimit answer (<see cref="EnvoyOptions.ResponseDynamicMetadata"/>):
 /// envoyproxy/ratelimit's fields (<c>domain</c>, <c>descriptors</c>, <c>hitsAddend</c>, the <c>metadata</c> of every
-/// descriptor that passed), plus <c>decidedBy</c>: the descriptor that decided the answer.</summary>
+/// descriptor that passed), plus <c>decidedBy</c>: the descriptor that decided the answer, and <c>failureMode</c>: the
+/// descriptors whose key's grain could not decide, answered by their policy's failure mode, with the reason.</summary>
 internal static class EnvoyDynamicMetadata
 {
-    public static Struct Build(RateLimitRequest request, RateLimitResponse response, IReadOnlyList<EnvoyLimit?> limits, int decider)
+    public static Struct Build(RateLimitRequest request, RateLimitResponse response, IReadOnlyList<EnvoyLimit?> limits, int decider, IReadOnlyList<string?>? failureModes = null)
     {
         var fields = new Struct();
         fields.Fields["domain"] = Value.ForString(request.Domain);
@@ -47,7 +48,22 @@ internal static class EnvoyDynamicMetadata
             fields.Fields["decidedBy"] = Value.ForStruct(by);
         }
 
+        if (failureModes is not null)
+        {
+            fields.Fields["failureMode"] = Value.ForList([.. failureModes.Select(static (reason, index) => (reason, index)).Where(static f => f.reason is not null)
+                .Select(f => Value.ForStruct(FailureMode(f.index, limits[f.index]!, f.reason!)))]);
+        }
+
         return fields;
+    }
+
+    private static Struct FailureMode(int index, EnvoyLimit limit, string reason)
+    {
+        var failure = new Struct();
+        failure.Fields["index"] = Value.ForNumber(index);
+        failure.Fields["key"] = Value.ForString(limit.FullKey);
+        failure.Fields["reason"] = Value.ForString(reason);
+        return failure;
     }
 
     private static Value Descriptor(Protocol.Envoy.Common.RateLimitDescriptor descriptor)

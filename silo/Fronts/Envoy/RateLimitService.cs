@@ -66,6 +66,8 @@ internal sealed class RateLimitService
         var plan = Plan(request);
         var response = new RateLimitResponse { OverallCode = RateLimitResponse.Types.Code.Ok };
         var limits = new EnvoyLimit?[plan.Length];
+        // Each descriptor's answer its policy's failure mode made (owner_unreachable, store_unavailable), for the metadata.
+        string?[]? failureModes = null;
         var (failedRateLimits, failedQuotas, quotas) = (0, 0, 0);
         for (var i = 0; i < plan.Length; i++)
         {
@@ -87,6 +89,10 @@ internal sealed class RateLimitService
                 status.LimitRemaining = (uint)Math.Clamp(decision.Remaining, 0, uint.MaxValue);
                 status.DurationUntilReset = Duration.FromTimeSpan(decision.ResetAfter);
                 _metrics.Record(match!.StatsKey, hits, decision.Allowed, result.Reason == DecisionReasons.ShadowMode, decision.Limit, decision.Remaining);
+                if (result.Reason is { } reason && reason != DecisionReasons.ShadowMode)
+                {
+                    (failureModes ??= new string?[plan.Length])[i] = reason;
+                }
             }
 
             // Quota mode (the descriptor's quota_mode, or GrainLimiter:Envoy:QuotaMode for all): over its limit, a quota
@@ -114,7 +120,7 @@ internal sealed class RateLimitService
 
         if (_options.ResponseDynamicMetadata)
         {
-            response.DynamicMetadata = EnvoyDynamicMetadata.Build(request, response, limits, decider);
+            response.DynamicMetadata = EnvoyDynamicMetadata.Build(request, response, limits, decider, failureModes);
         }
 
         return response;

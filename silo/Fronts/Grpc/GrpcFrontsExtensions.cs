@@ -22,7 +22,8 @@ public static class GrpcFrontsExtensions
         services.AddOptions<GrpcFrontOptions>().Bind(configuration.GetSection(GrpcFrontOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GrpcFrontOptions>, GrpcFrontOptionsValidator>();
         services.AddOptions<EnvoyOptions>().Bind(configuration.GetSection(EnvoyOptions.Section));
-        services.AddOptions<RlqsOptions>().Bind(configuration.GetSection(RlqsOptions.Section));
+        services.AddOptions<RlqsOptions>().Bind(configuration.GetSection(RlqsOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RlqsOptions>, RlqsOptionsValidator>();
         services.AddGrpc();
         GrpcCallHandlerLogging.Install(services);
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<SiloOptions>, IOptions<GrpcFrontOptions>>(static (grpc, silo, front) =>

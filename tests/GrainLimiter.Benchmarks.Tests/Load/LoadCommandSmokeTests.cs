@@ -3,8 +3,9 @@ using GrainLimiter.Benchmarks.Load.Processes;
 
 namespace GrainLimiter.Benchmarks.Tests.Load;
 
-/// <summary>The load run end to end on tiny durations: every contender decides without errors, accuracy is exact,
-/// the report renders, and no process it started outlives it. Not a measurement.</summary>
+/// <summary>The load run end to end on tiny durations: every contender decides without errors, accuracy is exact, every
+/// row runs paced too, rows are ranked against the Redis row of their own batching, the report renders, and no process it
+/// started outlives it. Not a measurement.</summary>
 public class LoadCommandSmokeTests
 {
     [Fact]
@@ -15,11 +16,15 @@ public class LoadCommandSmokeTests
         {
             Duration = TimeSpan.FromSeconds(0.3),
             Warmup = TimeSpan.FromSeconds(0.2),
+            SiloWarmUpTime = TimeSpan.FromSeconds(1),
+            PacedDuration = TimeSpan.FromSeconds(0.3),
+            PacedWarmup = TimeSpan.FromSeconds(0.1),
             Concurrency = 8,
             Connections = 2,
             Keys = 1_000,
-            AccuracyLimit = 50,
-            AccuracyRequests = 200,
+            // A multiple of the batch: an all-or-nothing batch of 100 copies of the hot key can admit the limit exactly.
+            AccuracyLimit = 100,
+            AccuracyRequests = 300,
             ScaleKeys = [1_000],
             ScaleClusterMaxKeys = 1_000,
             ScaleDuration = TimeSpan.FromSeconds(0.3),
@@ -35,7 +40,18 @@ public class LoadCommandSmokeTests
             Assert.True(p.Errors == 0, $"{p.Contender} ({p.Distribution}): {p.Errors} errors, first: {p.FirstError}");
             Assert.True(p.Decisions > 0, $"{p.Contender} ({p.Distribution}) made no decision.");
         });
-        Assert.All(report.Accuracy, a => Assert.True(a.Exact, $"{a.Contender} admitted {a.Admitted} of a limit of {a.Limit}."));
+        Assert.All(report.Accuracy, a => Assert.True(a.Exact, $"{a.Contender} admitted {a.Admitted} of a limit of {a.Limit}, {a.Errors} errors."));
+        Assert.Equal(report.Phases.Select(p => (p.Contender, p.Distribution)), report.Paced.Select(p => (p.Contender, p.Distribution)));
+        Assert.All(report.Paced, p => Assert.NotNull(p.PacedCallsPerSecond));
+        Assert.All(report.Phases, p => Assert.Equal(p.ServerCpuUsPerDecision is null ? CoreLayout.OneProcess : CoreLayout.Shared, p.Cores));
+        if (report.Phases.Any(p => p.IsBaseline))
+        {
+            // Each row against the Redis + Lua row of its own batching.
+            Assert.All(report.Phases.Where(p => p.Contender.StartsWith("GrainLimiter gRPC Check", StringComparison.Ordinal)), p =>
+                Assert.Equal(p.DecisionsPerCall == 1 ? "Redis + Lua, fixed window" : "Redis + Lua, fixed window, pipelined batch 100", p.RankedAgainst));
+            Assert.Contains(report.Phases, p => p.RedisWritesPerDecision is not null);
+        }
+
         var scale = Assert.Single(report.Scale);
         Assert.True(scale.InProcessBytesPerKey > 0);
         Assert.NotNull(scale.SiloDecisionsPerSecond);

@@ -22,15 +22,26 @@ internal abstract class Contender : IAsyncDisposable
     /// <summary>Checks per call: 1, or the batch size.</summary>
     public virtual int DecisionsPerCall => 1;
 
+    /// <summary>True for the row every other row of the same <see cref="DecisionsPerCall"/> is ranked against (Redis + Lua, fixed window).</summary>
+    public virtual bool IsBaseline => false;
+
     /// <summary>True for contenders that decide in this process: they run one synchronous loop per core, since more
     /// in-flight calls than cores add nothing without I/O.</summary>
     public virtual bool InProcess => false;
 
-    /// <summary>The server process that decides (silo, redis-server), whose CPU time per decision is reported; null in-process.</summary>
-    public Processes.ChildProcess? Server { get; init; }
+    /// <summary>The server processes that decide (silo, redis-server; a silo and its redis-server with Redis storage), whose
+    /// CPU time per decision is reported; none in-process.</summary>
+    public IReadOnlyList<Processes.ChildProcess> Servers { get; init; } = [];
+
+    /// <summary>CPU time the <see cref="Servers"/> have used so far, together; null in-process.</summary>
+    public TimeSpan? ServerCpuTime() => Servers.Count == 0 ? null : Servers.Aggregate(TimeSpan.Zero, (sum, server) => sum + server.CpuTime());
+
+    /// <summary>Whether the servers ran on cores of their own (see <see cref="CoreLayout"/>).</summary>
+    public CoreLayout Cores => Processes.CpuPinning.LayoutOf(Servers);
 
     /// <summary>Decides <paramref name="keys"/> (one call, all or nothing for a batch); returns how many were admitted.
-    /// Throws for an error (transport failure, bad status).</summary>
+    /// Throws for an error: <see cref="UndecidedAnswerException"/> for answers the key's grain did not decide, anything else
+    /// (transport failure, bad status, deadline) for the whole call.</summary>
     public abstract ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken);
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -38,15 +49,28 @@ internal abstract class Contender : IAsyncDisposable
     /// <summary>Drives the contender for a warm-up, then for the measured duration.</summary>
     public virtual async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
     {
-        await DriveAsync(settings, keys, settings.Warmup, cancellationToken).ConfigureAwait(false);
-        var cpuBefore = Server?.CpuTime();
+        await WarmUpAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+        return await MeasureAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Drives the contender for <see cref="LoadSettings.Warmup"/>, unmeasured.</summary>
+    protected Task WarmUpAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken) =>
+        DriveAsync(settings, keys, settings.Warmup, cancellationToken);
+
+    /// <summary>Drives the contender for <see cref="LoadSettings.Duration"/>, measuring calls and server CPU.</summary>
+    protected async Task<PhaseResult> MeasureAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    {
+        var cpuBefore = ServerCpuTime();
         var (workers, seconds, histogram, errors, firstError) = await DriveAsync(settings, keys, settings.Duration, cancellationToken).ConfigureAwait(false);
-        var cpu = Server?.CpuTime() - cpuBefore;
+        var cpu = ServerCpuTime() - cpuBefore;
         return new PhaseResult
         {
             Contender = Name,
             Distribution = keys.Label,
             DecisionsPerCall = DecisionsPerCall,
+            PacedCallsPerSecond = settings.Rate,
+            IsBaseline = IsBaseline,
+            Cores = Cores,
             Workers = workers,
             Calls = histogram.Count,
             Decisions = histogram.Count * DecisionsPerCall,
@@ -60,7 +84,8 @@ internal abstract class Contender : IAsyncDisposable
         };
     }
 
-    /// <summary>Fires <see cref="LoadSettings.AccuracyRequests"/> single checks at one key from every worker at once.</summary>
+    /// <summary>Fires <see cref="LoadSettings.AccuracyRequests"/> checks at one key from every worker at once, in calls of
+    /// <see cref="DecisionsPerCall"/> (a batched contender's batch names the hot key that many times).</summary>
     public virtual async Task<AccuracyResult> AccuracyAsync(LoadSettings settings, string hotKey, CancellationToken cancellationToken)
     {
         long remaining = settings.AccuracyRequests;
@@ -71,23 +96,20 @@ internal abstract class Contender : IAsyncDisposable
         await Parallel.ForEachAsync(Enumerable.Range(0, workers), new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
             async (_, ct) =>
             {
-                var keys = new[] { hotKey };
-                while (Interlocked.Decrement(ref remaining) >= 0)
+                long left;
+                while ((left = Interlocked.Add(ref remaining, -DecisionsPerCall) + DecisionsPerCall) > 0)
                 {
+                    var keys = Enumerable.Repeat(hotKey, (int)Math.Min(left, DecisionsPerCall)).ToArray();
                     try
                     {
-                        if (await CallAsync(keys, LimitKind.Accuracy, ct).ConfigureAwait(false) == 1)
-                        {
-                            Interlocked.Increment(ref admitted);
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref denied);
-                        }
+                        var yes = await CallAsync(keys, LimitKind.Accuracy, ct).ConfigureAwait(false);
+                        Interlocked.Add(ref admitted, yes);
+                        Interlocked.Add(ref denied, keys.Length - yes);
                     }
-                    catch (Exception) when (!ct.IsCancellationRequested)
+                    catch (Exception e) when (!ct.IsCancellationRequested)
                     {
-                        Interlocked.Increment(ref errors);
+                        // An undecided answer is an error, even one that admitted (a fail-open fallback).
+                        Interlocked.Add(ref errors, e is UndecidedAnswerException undecided ? undecided.Count : keys.Length);
                     }
                 }
             }).ConfigureAwait(false);
@@ -104,9 +126,10 @@ internal abstract class Contender : IAsyncDisposable
         string? firstError = null;
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
-        // Paced: each worker's calls are due every `interval` ticks. Latency counts from the actual send: the pacing
-        // timer's own slack (about a millisecond) would otherwise swamp sub-millisecond answers. A server that cannot
-        // keep up shows as an achieved rate below the one asked for.
+        // Paced: each worker's calls are due every `interval` ticks, worker i offset by i/workers of it so the calls
+        // arrive as an even stream, not in bursts of every worker at once. Latency counts from the actual send: the
+        // pacing timer's own slack (about a millisecond) would otherwise swamp sub-millisecond answers. A server that
+        // cannot keep up shows as an achieved rate below the one asked for.
         var interval = settings.Rate is { } rate ? Stopwatch.Frequency * (double)workers / rate : 0;
 
         async Task WorkerAsync(int index)
@@ -124,7 +147,12 @@ internal abstract class Contender : IAsyncDisposable
                 var start = Stopwatch.GetTimestamp();
                 if (interval > 0)
                 {
-                    var due = started + (long)(call * interval);
+                    var due = started + (long)((call + (index / (double)workers)) * interval);
+                    if (due >= end)
+                    {
+                        break; // not due within the phase: waiting for it would only stretch the phase's seconds
+                    }
+
                     if (due > start)
                     {
                         await Task.Delay(TimeSpan.FromSeconds((due - start) / (double)Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
@@ -149,7 +177,8 @@ internal abstract class Contender : IAsyncDisposable
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    errors[index]++;
+                    // Errors count decisions, as the row's decisions do: a failed batch is that many errors.
+                    errors[index] += e is UndecidedAnswerException undecided ? undecided.Count : DecisionsPerCall;
                     Interlocked.CompareExchange(ref firstError, $"{e.GetType().Name}: {e.Message}", null);
                 }
             }

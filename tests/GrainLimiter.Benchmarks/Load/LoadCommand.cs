@@ -14,6 +14,9 @@ namespace GrainLimiter.Benchmarks.Load;
 /// </summary>
 internal static class LoadCommand
 {
+    /// <summary>Checks per call of every batched row, GrainLimiter's and Redis' alike.</summary>
+    private const int Batch = 100;
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Contains("--help") || args.Contains("-h"))
@@ -31,6 +34,17 @@ internal static class LoadCommand
         {
             Console.Error.WriteLine(e.Message);
             return 2;
+        }
+
+        if (settings.Pin && !CpuPinning.Active)
+        {
+            if (CpuPinning.Unavailable(LoadReport.MachineCores()) is { } why)
+            {
+                Console.Error.WriteLine(why);
+                return 2;
+            }
+
+            return await CpuPinning.RunPinnedAsync(args).ConfigureAwait(false);
         }
 
         if (Console.IsOutputRedirected)
@@ -72,11 +86,18 @@ internal static class LoadCommand
 
     public static async Task<LoadReport> RunAsync(LoadSettings settings, CancellationToken cancellationToken)
     {
+        if (settings.Pin != CpuPinning.Active)
+        {
+            throw new ArgumentException("--pin runs in the process 'load --pin' starts under taskset (CpuPinning.RunPinnedAsync), and only there.");
+        }
+
         var started = Stopwatch.StartNew();
+        TimeSpan rowsStarted = default, scaleStarted = default;
         var startedAt = DateTimeOffset.UtcNow;
         var loadBefore = LoadReport.LoadAverage();
         var notes = new List<string>();
         var phases = new List<PhaseResult>();
+        var paced = new List<PhaseResult>();
         var accuracy = new List<AccuracyResult>();
         var scale = new List<ScalePoint>();
 
@@ -114,30 +135,40 @@ internal static class LoadCommand
 
             var factories = new List<(string Name, Func<Task<Contender>> Create)>
             {
-                ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Server = silo.Process })),
-                ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process })),
-                ("GrainLimiter gRPC Check, batch 100", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections) { Server = silo.Process })),
+                ("GrainLimiter HTTP /v1/check", () => Task.FromResult<Contender>(new HttpCheckContender(silo.HttpAddress, settings.Concurrency) { Servers = [silo.Process] })),
+                ("GrainLimiter gRPC Check, batch 1", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Servers = [silo.Process] })),
+                ("GrainLimiter Envoy ShouldRateLimit", async () => await EnvoyContender.StartAsync(silo, settings, KeyDistribution.Uniform(settings.Keys).Keys, cancellationToken).ConfigureAwait(false)),
+                ($"GrainLimiter gRPC Check, batch {Batch}", () => Task.FromResult<Contender>(new GrpcCheckContender(silo.GrpcAddress, Batch, settings.Connections) { Servers = [silo.Process] })),
+                ("GrainLimiterClient, gRPC transport", async () => await GrainLimiterClientContender.ConnectGrpcAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
-                ("GrainLimiterClient, Orleans transport", async () => await OrleansTransportContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
+                ("GrainLimiterClient, Orleans transport", async () => await GrainLimiterClientContender.ConnectOrleansAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
                 ("gRPC alone (Grpc.AspNetCore, a counter per key)", async () => await CountingGrpcContender.StartAsync(settings, cancellationToken).ConfigureAwait(false)),
                 ("Orleans alone (bare counter grain, local calls)", async () => await BareGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
             };
             if (redis is not null)
             {
-                factories.Add(("Redis + Lua, fixed window", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, sliding: false, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
-                factories.Add(("Redis + Lua, sliding window counter", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, sliding: true, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                factories.Insert(3, ($"GrainLimiter gRPC Check, batch {Batch}, Redis storage", async () => await RedisStorageContender.StartAsync(settings, redis, Batch, cancellationToken).ConfigureAwait(false)));
+                foreach (var batch in (int[])[1, Batch])
+                {
+                    var suffix = batch == 1 ? "" : $", pipelined batch {batch}";
+                    factories.Add(($"Redis + Lua, fixed window{suffix}", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, batch, sliding: false, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                    factories.Add(($"Redis INCRBY + EXPIRE (envoyproxy/ratelimit style){suffix}", async () => await EnvoyStyleRedisContender.ConnectAsync(redis, settings.Connections, batch, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                }
+
+                factories.Add(("Redis + Lua, sliding window counter", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, 1, sliding: true, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
             }
 
             if (nodeReady)
             {
-                factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!) { Server = redis!.Process })));
+                factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!) { Servers = [redis!.Process] })));
             }
 
             factories.Add(("System.Threading.RateLimiting (in-process)", () => Task.FromResult<Contender>(new RateLimitingContender(settings.AccuracyLimit))));
             factories.RemoveAll(f => !settings.Runs(f.Name));
 
             KeyDistribution[] distributions = [KeyDistribution.Uniform(settings.Keys), KeyDistribution.Zipf(settings.Keys, settings.ZipfExponent)];
+            rowsStarted = started.Elapsed;
             var hotKey = $"hot-{startedAt.ToUnixTimeMilliseconds()}";
             await AnsiConsole.Progress()
                 .AutoClear(false)
@@ -150,18 +181,22 @@ internal static class LoadCommand
                         foreach (var keys in distributions)
                         {
                             var task = progress.AddTask(Markup.Escape($"{name} — {keys.Name}"), maxValue: (settings.Warmup + settings.Duration).TotalSeconds);
-                            phases.Add(await Tracked(task, () => Phase(contender, settings, keys, cancellationToken)).ConfigureAwait(false));
+                            var closedLoop = await Tracked(task, () => Phase(contender, settings, keys, cancellationToken)).ConfigureAwait(false);
+                            phases.Add(closedLoop);
+                            if (settings.PacedAtHalf && settings.Rate is null && !closedLoop.Failed)
+                            {
+                                var pacedTask = progress.AddTask(Markup.Escape($"{name} — {keys.Name}, paced"), maxValue: (settings.PacedWarmup + settings.PacedDuration).TotalSeconds);
+                                paced.Add(await Tracked(pacedTask, () => Phase(contender, settings.AtHalfOf(closedLoop), keys, cancellationToken)).ConfigureAwait(false));
+                            }
                         }
 
                         var accuracyTask = progress.AddTask(Markup.Escape($"{name} — accuracy"), maxValue: 1);
-                        if (contender.DecisionsPerCall == 1)
-                        {
-                            accuracy.Add(await contender.AccuracyAsync(settings, $"{hotKey}-{accuracy.Count}", cancellationToken).ConfigureAwait(false));
-                        }
+                        accuracy.Add(await contender.AccuracyAsync(settings, $"{hotKey}-{accuracy.Count}", cancellationToken).ConfigureAwait(false));
 
                         accuracyTask.Value = 1;
                     }
 
+                    scaleStarted = started.Elapsed;
                     if (!settings.SkipScale)
                     {
                         var scaleTask = progress.AddTask("scale curve", maxValue: 1);
@@ -181,17 +216,22 @@ internal static class LoadCommand
                 }).ConfigureAwait(false);
         }
 
-        foreach (var phase in phases)
-        {
-            var redisLua = phases.FirstOrDefault(p => p.Distribution == phase.Distribution && p.Contender == "Redis + Lua, fixed window");
-            phase.VsRedisLua = redisLua is { DecisionsPerSecond: > 0 } ? phase.DecisionsPerSecond / redisLua.DecisionsPerSecond : null;
-        }
-
-        notes.Add($"Load average (1/5/15 min) before: {loadBefore}; after: {LoadReport.LoadAverage()}.");
+        Ranking.Apply(phases);
+        notes.Add($"Time: {rowsStarted.TotalSeconds:0} s to start the silo, activate the keys and warm it; {(scaleStarted - rowsStarted).TotalSeconds:0} s for the rows "
+            + $"(their own servers' start included); {(started.Elapsed - scaleStarted).TotalSeconds:0} s for the scale curve.");
+        notes.AddRange(phases.Where(p => p.RedisWriteCommands is not null).Select(p => $"{p.Contender}, {p.Distribution}: Redis commands while measured: {p.RedisWriteCommands}."));
+        notes.AddRange(phases.Concat(paced).Where(p => p.FirstError is not null).Select(p => $"{p.Contender}, {p.Distribution}{(p.PacedCallsPerSecond is null ? "" : ", paced")}: {p.Errors:N0} errors, the first: {p.FirstError}"));
         notes.Add($"Every contender: {settings.Concurrency} calls in flight ({settings.Connections} HTTP/2 or Redis connections; HTTP/1.1 one connection per call), "
             + $"{settings.Warmup.TotalSeconds:0.#} s warm-up then {settings.Duration.TotalSeconds:0.#} s measured per distribution; "
-            + $"System.Threading.RateLimiting runs one thread per core instead ({Environment.ProcessorCount}).");
-        notes.Add("Latency is per call: a gRPC batch-100 call carries 100 decisions. Client and servers share the same cores, so compare ratios within this run rather than absolute numbers.");
+            + $"System.Threading.RateLimiting runs one thread per core instead ({Environment.ProcessorCount}). "
+            + (settings.PacedAtHalf && settings.Rate is null
+                ? $"Then each row that did not fail runs again paced at half the calls/s it reached ({settings.PacedWarmup.TotalSeconds:0.##} s warm-up, {settings.PacedDuration.TotalSeconds:0.#} s measured): "
+                    + "its latency table. Latency is of one call (a batch call carries its whole batch), from the actual send; a row below 95 % of its pace could not keep up."
+                : ""));
+        notes.Add("Server CPU is the CPU time of the row's server processes (silo; redis-server; silo + redis-server with Redis storage) over the measured seconds, "
+            + "divided by its decisions; decisions per server-core-second is its inverse, the headline figure. Each row is ranked against Redis + Lua (fixed window) "
+            + $"of its own batching under the same keys: single checks against one EVALSHA per call, a batch of {Batch} against {Batch} EVALSHA in one pipeline. "
+            + $"An answer the key's grain did not decide (owner_unreachable, store_unavailable, the client's cluster_unavailable fallback, a deadline) is an error; above {PhaseResult.MaxErrorRate:0.#%} a row is FAILED and not ranked.");
         notes.Add("The open limit is a fixed window of 10^9 per hour (every call decides, none is refused); accuracy uses "
             + $"{settings.AccuracyLimit} per hour on one fresh key, {settings.AccuracyRequests} requests at once.");
         if (scale.Count > 0)
@@ -209,7 +249,11 @@ internal static class LoadCommand
         {
             StartedAt = startedAt,
             TotalSeconds = started.Elapsed.TotalSeconds,
+            Command = settings.CommandLine,
             Machine = machine,
+            LoadAverageBefore = loadBefore,
+            LoadAverageAfter = LoadReport.LoadAverage(),
+            Layout = CpuPinning.Description,
             Settings = new Dictionary<string, string>
             {
                 ["duration"] = $"{settings.Duration.TotalSeconds:0.#} s",
@@ -219,9 +263,11 @@ internal static class LoadCommand
                 ["connections"] = settings.Connections.ToString(CultureInfo.InvariantCulture),
                 ["keys"] = settings.Keys.ToString("N0", CultureInfo.InvariantCulture),
                 ["zipf"] = settings.ZipfExponent.ToString("0.##", CultureInfo.InvariantCulture),
+                ["pin"] = settings.Pin ? "yes" : "no",
                 ["load"] = settings.Rate is { } rate ? $"paced at {rate.ToString("N0", CultureInfo.InvariantCulture)} calls/s" : "closed loop",
             },
             Phases = phases,
+            Paced = paced,
             Accuracy = accuracy,
             Scale = scale,
             Notes = notes,
@@ -236,7 +282,10 @@ internal static class LoadCommand
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            return new PhaseResult { Contender = contender.Name, Distribution = keys.Label, Errors = 1, FirstError = $"{e.GetType().Name}: {e.Message}" };
+            return new PhaseResult
+            {
+                Contender = contender.Name, Distribution = keys.Label, PacedCallsPerSecond = settings.Rate, Errors = 1, FirstError = $"{e.GetType().Name}: {e.Message}",
+            };
         }
     }
 

@@ -6,24 +6,43 @@ using Spectre.Console;
 
 namespace GrainLimiter.Benchmarks.Load;
 
-/// <summary>Everything one run measured, with the machine it ran on; printed as tables and written as JSON and Markdown.</summary>
+/// <summary>Everything one run measured, with the machine it ran on; printed as tables and written as JSON and Markdown.
+/// Every table carries the machine line (cores, load average at start and end, core layout).</summary>
 internal sealed record LoadReport
 {
     public required DateTimeOffset StartedAt { get; init; }
 
     public required double TotalSeconds { get; init; }
 
+    /// <summary>The command line after <c>load</c>, as the README quotes it.</summary>
+    public required string Command { get; init; }
+
     public required Dictionary<string, string> Machine { get; init; }
+
+    /// <summary>The 1-, 5- and 15-minute load averages when the run started and when it ended.</summary>
+    public required string LoadAverageBefore { get; init; }
+
+    public required string LoadAverageAfter { get; init; }
+
+    /// <summary>Where servers and driver ran, in one phrase ("servers on core 0, driver on core 1" or "shared cores").</summary>
+    public required string Layout { get; init; }
 
     public required Dictionary<string, string> Settings { get; init; }
 
     public required List<PhaseResult> Phases { get; init; }
+
+    /// <summary>Each row again, paced at half its closed-loop calls/s: the latency of every front below saturation.</summary>
+    public required List<PhaseResult> Paced { get; init; }
 
     public required List<AccuracyResult> Accuracy { get; init; }
 
     public required List<ScalePoint> Scale { get; init; }
 
     public required List<string> Notes { get; init; }
+
+    /// <summary>Cores of the machine, whatever this process' own affinity (a pinned process sees one).</summary>
+    public static int MachineCores() =>
+        File.Exists("/proc/cpuinfo") ? Math.Max(1, File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal))) : Environment.ProcessorCount;
 
     public static Dictionary<string, string> DescribeMachine(string? redisVersion, string? nodeVersion)
     {
@@ -32,7 +51,7 @@ internal sealed record LoadReport
             : null;
         return new Dictionary<string, string>
         {
-            ["cpu"] = $"{cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores (load generator, servers and node share them)",
+            ["cpu"] = $"{cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {MachineCores()} cores",
             ["memory"] = $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):0.0} GiB",
             ["os"] = RuntimeInformation.OSDescription,
             ["dotnet"] = RuntimeInformation.FrameworkDescription,
@@ -45,6 +64,9 @@ internal sealed record LoadReport
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
+    /// <summary>The line under every table: what machine, how busy, which cores.</summary>
+    public string MachineLine => $"{MachineCores()} cores; load average {LoadAverageBefore} at start, {LoadAverageAfter} at end; {Layout}";
+
     public void Print()
     {
         var machine = new Grid().AddColumn().AddColumn();
@@ -54,40 +76,20 @@ internal sealed record LoadReport
         }
 
         AnsiConsole.Write(machine);
-        var table = new Table().Title("Decisions per second (higher is better), latency of one call").Border(TableBorder.Rounded);
-        foreach (var column in PhaseColumns)
+        foreach (var (title, headers, rows) in Tables())
         {
-            table.AddColumn(new TableColumn(column.Header) { Alignment = column.Right ? Justify.Right : Justify.Left });
-        }
-
-        foreach (var phase in Phases)
-        {
-            table.AddRow(PhaseCells(phase).Select(c => Markup.Escape(c)).ToArray());
-        }
-
-        AnsiConsole.Write(table);
-        var accuracy = new Table().Title("Accuracy: one hot key, exact limit").Border(TableBorder.Rounded)
-            .AddColumns("contender", "limit", "requests", "admitted", "denied", "errors", "exact");
-        foreach (var a in Accuracy)
-        {
-            accuracy.AddRow(AccuracyCells(a).Select(c => Markup.Escape(c)).ToArray());
-        }
-
-        AnsiConsole.Write(accuracy);
-        if (Scale.Count > 0)
-        {
-            var scale = new Table().Title("Scale: active keys").Border(TableBorder.Rounded);
-            foreach (var header in ScaleHeaders)
+            var table = new Table().Title(Markup.Escape(title)).Caption(Markup.Escape(MachineLine)).Border(TableBorder.Rounded);
+            foreach (var (header, right) in headers)
             {
-                scale.AddColumn(new TableColumn(header) { Alignment = Justify.Right });
+                table.AddColumn(new TableColumn(Markup.Escape(header)) { Alignment = right ? Justify.Right : Justify.Left });
             }
 
-            foreach (var point in Scale)
+            foreach (var row in rows)
             {
-                scale.AddRow(ScaleCells(point).Select(c => Markup.Escape(c)).ToArray());
+                table.AddRow(row.Select(c => Markup.Escape(c)).ToArray());
             }
 
-            AnsiConsole.Write(scale);
+            AnsiConsole.Write(table);
         }
 
         foreach (var note in Notes)
@@ -99,7 +101,7 @@ internal sealed record LoadReport
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Run {StartedAt:yyyy-MM-dd HH:mm} UTC, {TotalSeconds:0} s in all.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Run {StartedAt:yyyy-MM-dd HH:mm} UTC, {TotalSeconds:0} s in all: `load {Command}`.");
         md.AppendLine();
         foreach (var (key, value) in Machine)
         {
@@ -107,30 +109,16 @@ internal sealed record LoadReport
         }
 
         md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {string.Join(", ", Settings.Select(s => $"{s.Key} {s.Value}"))}");
-        md.AppendLine();
-        Row(md, PhaseColumns.Select(c => c.Header));
-        md.AppendLine("|" + string.Concat(PhaseColumns.Select(c => c.Right ? "---:|" : "---|")));
-        foreach (var phase in Phases)
-        {
-            Row(md, PhaseCells(phase));
-        }
-
-        md.AppendLine();
-        Row(md, ["accuracy (one hot key)", "limit", "requests", "admitted", "denied", "errors", "exact"]);
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---|");
-        foreach (var a in Accuracy)
-        {
-            Row(md, AccuracyCells(a));
-        }
-
-        if (Scale.Count > 0)
+        foreach (var (title, headers, rows) in Tables())
         {
             md.AppendLine();
-            Row(md, ScaleHeaders);
-            md.AppendLine("|" + string.Concat(ScaleHeaders.Select(_ => "---:|")));
-            foreach (var point in Scale)
+            md.AppendLine(CultureInfo.InvariantCulture, $"{title} ({MachineLine}):");
+            md.AppendLine();
+            Row(md, headers.Select(h => h.Header));
+            md.AppendLine("|" + string.Concat(headers.Select(h => h.Right ? "---:|" : "---|")));
+            foreach (var row in rows)
             {
-                Row(md, ScaleCells(point));
+                Row(md, row);
             }
         }
 
@@ -145,10 +133,32 @@ internal sealed record LoadReport
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 
-    private static readonly (string Header, bool Right)[] PhaseColumns =
+    private IEnumerable<(string Title, (string Header, bool Right)[] Headers, IEnumerable<string[]> Rows)> Tables()
+    {
+        yield return ("Closed loop: decisions per server-core-second (higher is better), each row against Redis + Lua of its own batching",
+            PhaseHeaders, Phases.Select(PhaseCells));
+        if (Paced.Count > 0)
+        {
+            yield return ("Latency paced at half each row's closed-loop calls/s (µs per call; lower is better)", PacedHeaders, Paced.Select(PacedCells));
+        }
+
+        if (Scale.Count > 0)
+        {
+            yield return ("Scale: active keys", ScaleHeaders.Select(h => (h, true)).ToArray(), Scale.Select(ScaleCells));
+        }
+    }
+
+    private static readonly (string Header, bool Right)[] PhaseHeaders =
     [
-        ("contender", false), ("keys", false), ("decisions/s", true), ("vs Redis+Lua", true), ("p50 µs", true), ("p99 µs", true),
-        ("p99.9 µs", true), ("server CPU µs/decision", true), ("errors", true), ("in flight", true),
+        ("contender", false), ("keys", false), ("in flight", true), ("decisions/s", true), ("server CPU µs/decision", true),
+        ("decisions per server-core-s", true), ("× per core", true), ("× decisions/s", true), ("against", false), ("Redis writes/decision", true), ("errors", true),
+        ("accuracy", false), ("status", false),
+    ];
+
+    private static readonly (string Header, bool Right)[] PacedHeaders =
+    [
+        ("contender", false), ("keys", false), ("in flight", true), ("paced at calls/s", true), ("achieved calls/s", true),
+        ("p50 µs", true), ("p99 µs", true), ("p99.9 µs", true), ("errors", true), ("status", false),
     ];
 
     private static readonly string[] ScaleHeaders =
@@ -156,16 +166,28 @@ internal sealed record LoadReport
         "active keys", "in-process decisions/s", "in-process bytes/key", "silo gRPC b100 decisions/s", "silo RSS bytes/key", "Redis bytes/key",
     ];
 
-    private static string[] PhaseCells(PhaseResult p) =>
+    private string[] PhaseCells(PhaseResult p) =>
     [
-        p.Contender, p.Distribution, Number(p.DecisionsPerSecond), p.VsRedisLua is { } r ? $"{r:0.00}x" : "—", Micro(p.P50Us), Micro(p.P99Us),
-        Micro(p.P999Us), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—", p.Errors == 0 ? "0" : $"{p.Errors} ({p.FirstError})", p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : ""),
+        p.Contender, p.Distribution, InFlight(p),
+        Number(p.DecisionsPerSecond), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—",
+        p.DecisionsPerServerCoreSecond is { } perCore ? Number(perCore) : "—", Ratio(p.PerCoreVsBaseline), Ratio(p.ThroughputVsBaseline),
+        p.RankedAgainst is null ? "—" : p.IsBaseline ? "itself" : $"Lua ×{p.DecisionsPerCall}",
+        p.RedisWritesPerDecision is { } writes ? writes.ToString("0.000", CultureInfo.InvariantCulture) : "—", Errors(p), AccuracyCell(p.Contender), p.Status,
     ];
 
-    private static string[] AccuracyCells(AccuracyResult a) =>
+    private static string[] PacedCells(PhaseResult p) =>
     [
-        a.Contender, Number(a.Limit), Number(a.Requests), Number(a.Admitted), Number(a.Denied), Number(a.Errors), a.Exact ? "yes" : $"no ({a.Admitted - a.Limit:+#;-#;0})",
+        p.Contender, p.Distribution, InFlight(p), Number(p.PacedCallsPerSecond ?? 0), Number(p.CallsPerSecond), Micro(p.P50Us), Micro(p.P99Us), Micro(p.P999Us), Errors(p),
+        p.Failed ? "FAILED" : p.BelowPace ? "below its pace" : "kept its pace",
     ];
+
+    private static string InFlight(PhaseResult p) => p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : "");
+
+    private string AccuracyCell(string contender) =>
+        Accuracy.FirstOrDefault(a => a.Contender == contender) is not { } a ? "—"
+        : a.Exact ? $"exact ({Number(a.Admitted)} of {Number(a.Requests)})"
+        : a.Errors > 0 ? $"NOT EXACT: {Number(a.Errors)} errors, {Number(a.Admitted)} admitted"
+        : $"NOT EXACT: {Number(a.Admitted)} admitted ({a.Admitted - a.Limit:+#;-#;0})";
 
     private static string[] ScaleCells(ScalePoint s) =>
     [
@@ -174,8 +196,13 @@ internal sealed record LoadReport
         s.RedisBytesPerKey is { } r ? r.ToString("0", CultureInfo.InvariantCulture) : "—",
     ];
 
+    private static string Errors(PhaseResult p) =>
+        p.Errors == 0 ? "0" : $"{Number(p.Errors)} ({p.ErrorRate.ToString("0.###%", CultureInfo.InvariantCulture)})";
+
     private static void Row(StringBuilder md, IEnumerable<string> cells) =>
         md.AppendLine("| " + string.Join(" | ", cells.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
+
+    private static string Ratio(double? ratio) => ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—";
 
     private static string Number(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -29,6 +29,14 @@ internal sealed record LoadSettings
     /// every worker calls again as soon as its answer arrives.</summary>
     public double? Rate { get; init; }
 
+    /// <summary>After each closed-loop phase, run the row again paced at half the calls/s it reached, for its latency
+    /// (unless <see cref="Rate"/> paces every phase already).</summary>
+    public bool PacedAtHalf { get; init; } = true;
+
+    public TimeSpan PacedDuration { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan PacedWarmup { get; init; } = TimeSpan.FromSeconds(0.5);
+
     /// <summary>The hot key's limit in the accuracy phase, and how many requests are fired at it.</summary>
     public int AccuracyLimit { get; init; } = 1_000;
 
@@ -48,12 +56,19 @@ internal sealed record LoadSettings
 
     public bool SkipScale { get; init; }
 
+    /// <summary>Every server process on core 0 and the driver on core 1 (<see cref="Processes.CpuPinning"/>).</summary>
+    public bool Pin { get; init; }
+
     public bool Quick { get; init; }
 
     public string OutputDirectory { get; init; } = "bench-results";
 
+    /// <summary>The options as given, for the report.</summary>
+    public string CommandLine { get; init; } = "";
+
     public static string Usage => """
         load [options]   GrainLimiter against Redis + Lua, rate-limiter-flexible and System.Threading.RateLimiting, on this machine
+          --pin                   every server process on core 0, this driver (and node) on core 1; ranked per server core
           --quick                 ~2 s per contender, scale curve 1k and 100k keys only (about 2½ minutes in all)
           --duration <s>          measured seconds per contender and distribution (default 8)
           --warmup <s>            unmeasured seconds before each (default 2)
@@ -63,7 +78,9 @@ internal sealed record LoadSettings
           --keys <n>              key space of the uniform and Zipf distributions (default 100000)
           --zipf <s>              Zipf exponent (default 0.99)
           --max-calls <n>         bound on calls per phase (default 200000000)
-          --rate <n>              paced: n calls/s in all (e.g. half of a closed-loop peak); an achieved rate below n = overload
+          --rate <n>              every phase paced at n calls/s in all instead of closed loop (no paced re-run)
+          --paced-duration <s>    measured seconds of each row's re-run paced at half its closed-loop calls/s (default 3)
+          --no-paced              no paced re-run
           --scale <list>          scale-curve key counts (default 1k,100k,1M; 10M live keys need about 30 GB)
           --scale-cluster-max <n> largest count also loaded into the silo and Redis (default 10M)
           --no-scale              skip the scale curve
@@ -81,10 +98,13 @@ internal sealed record LoadSettings
                 Duration = TimeSpan.FromSeconds(2),
                 Warmup = TimeSpan.FromSeconds(0.5),
                 SiloWarmUpTime = TimeSpan.FromSeconds(4),
+                PacedDuration = TimeSpan.FromSeconds(1),
+                PacedWarmup = TimeSpan.FromSeconds(0.25),
                 ScaleKeys = [1_000, 100_000],
                 ScaleDuration = TimeSpan.FromSeconds(1),
             }
             : new LoadSettings();
+        settings = settings with { CommandLine = string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a)) };
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
@@ -103,6 +123,9 @@ internal sealed record LoadSettings
                 "--scale" => settings with { ScaleKeys = Value().Split(',').Select(v => (int)Count(v, "--scale", 1, 50_000_000)).ToArray() },
                 "--scale-cluster-max" => settings with { ScaleClusterMaxKeys = (int)Count(Value(), "--scale-cluster-max", 0, 50_000_000) },
                 "--no-scale" => settings with { SkipScale = true },
+                "--no-paced" => settings with { PacedAtHalf = false },
+                "--paced-duration" => settings with { PacedDuration = Seconds(Value(), "--paced-duration") },
+                "--pin" => settings with { Pin = true },
                 "--only" => settings with { Only = Value().Split(',', StringSplitOptions.RemoveEmptyEntries) },
                 "--output" => settings with { OutputDirectory = Value() },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}"),
@@ -111,6 +134,10 @@ internal sealed record LoadSettings
 
         return settings;
     }
+
+    /// <summary>These settings for the paced phase after <paramref name="closedLoop"/>: half its calls/s.</summary>
+    public LoadSettings AtHalfOf(PhaseResult closedLoop) =>
+        this with { Rate = closedLoop.CallsPerSecond / 2, Duration = PacedDuration, Warmup = PacedWarmup };
 
     public bool Runs(string contender) =>
         Only.Count == 0 || Only.Any(o => contender.Contains(o, StringComparison.OrdinalIgnoreCase));

@@ -142,7 +142,19 @@ internal static class ScaleCurve
                     }
 
                     Array.Copy(keys, start, batch, 0, count);
-                    await grpc.CallAsync(batch, LimitKind.Open, ct).ConfigureAwait(false);
+                    for (var attempt = 1; ; attempt++)
+                    {
+                        try
+                        {
+                            await grpc.CallAsync(batch, LimitKind.Open, ct).ConfigureAwait(false);
+                            break;
+                        }
+                        catch (UndecidedAnswerException) when (attempt < 10)
+                        {
+                            // A batch of first activations outlasted the silo's ResponseTimeout on a loaded machine: ask
+                            // again (the open limit makes a second charge harmless), as GrainMemory.ActivateAsync does.
+                        }
+                    }
                 }
             }).ConfigureAwait(false);
     }

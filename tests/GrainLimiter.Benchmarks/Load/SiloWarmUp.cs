@@ -20,7 +20,7 @@ internal static class SiloWarmUp
         }
 
         var slice = settings with { Warmup = TimeSpan.Zero, Duration = settings.SiloWarmUpTime / 4 };
-        await using var unary = new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Server = silo.Process };
+        await using var unary = new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Servers = [silo.Process] };
         var cold = await unary.RunAsync(slice, keys, cancellationToken).ConfigureAwait(false);
 
         await using var batched = new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections);

@@ -143,36 +143,42 @@ public sealed class PrometheusServer : IAsyncDisposable
     }
 }
 
-/// <summary>Programs the tests run that come from Debian packages (eng/test.sh and CI install them).</summary>
-/// <summary>Debian's prometheus tools, found on PATH.</summary>
+/// <summary>Programs the tests run that come from Debian packages (eng/test.sh and CI install them), found on PATH.</summary>
 public static class Tools
 {
-    public static string Find(string name) =>
+    public static string Find(string name, string package = "prometheus") =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException($"{name} is not installed; install Debian's 'prometheus' package (apt-get install -y prometheus; eng/test.sh does).");
+        ?? throw new InvalidOperationException($"{name} is not installed; install Debian's '{package}' package (apt-get install -y {package}).");
 
     /// <summary>Runs promtool with <paramref name="arguments"/> (and <paramref name="input"/> on its standard input); its exit code and all it printed.</summary>
     public static async Task<(int Exit, string Output)> PromtoolAsync(string[] arguments, string? workingDirectory = null, string? input = null)
     {
-        var start = new ProcessStartInfo(Find("promtool"), arguments)
+        var (exit, output, errors) = await RunAsync(Find("promtool"), arguments, workingDirectory, input);
+        return (exit, output + errors);
+    }
+
+    /// <summary>Runs <paramref name="program"/> to its end (at most a minute): its exit code, standard output and standard error.</summary>
+    public static async Task<(int Exit, string Output, string Errors)> RunAsync(string program, string[] arguments, string? workingDirectory = null, string? input = null)
+    {
+        var start = new ProcessStartInfo(program, arguments)
         {
             WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        using var promtool = Process.Start(start)!;
-        var output = promtool.StandardOutput.ReadToEndAsync();
-        var errors = promtool.StandardError.ReadToEndAsync();
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
         if (input is not null)
         {
-            await promtool.StandardInput.WriteAsync(input);
-            promtool.StandardInput.Close();
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
         }
 
-        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (promtool.ExitCode, await output + await errors);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output, await errors);
     }
 }

@@ -20,7 +20,8 @@ public sealed class SiloProcess : IAsyncDisposable
         HttpPort = httpPort;
         GrpcPort = grpcPort;
         SiloPort = siloPort;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        // A bound for a hung silo, not a measure: at load average 25 a 50-key check over three silo processes took over 10 s.
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public int HttpPort { get; }

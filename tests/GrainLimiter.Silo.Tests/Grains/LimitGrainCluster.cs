@@ -84,8 +84,9 @@ public sealed class LimitGrainCluster : IAsyncLifetime
     public LimitService LimitService(int silo = 0)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var refused = new RefusedCalls(new SiloDepartures(Cluster.Silos[silo].ServiceProvider.GetRequiredService<IClusterMembershipService>(), TimeProvider.System, NullLogger<SiloDepartures>.Instance));
         return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System),
-            Leases(silo), NullLogger<LimitService>.Instance);
+            Leases(silo), refused, NullLogger<LimitService>.Instance);
     }
 
     /// <summary>Silo <paramref name="silo"/>'s front as a lease holder.</summary>

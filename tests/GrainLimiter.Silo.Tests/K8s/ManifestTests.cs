@@ -1,145 +1,315 @@
+using System.Globalization;
 using System.Text.Json;
+using GrainLimiter.Config;
+using GrainLimiter.Silo.Config;
+using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Hosting;
+using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Storage;
 using GrainLimiter.Silo.Tests.Fixtures;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using YamlDotNet.RepresentationModel;
 
 namespace GrainLimiter.Silo.Tests.K8s;
 
-/// <summary>The invariants the Kubernetes manifests must keep with the silo (no cluster needed: the YAML is parsed).</summary>
+/// <summary>Every kustomization under k8s/ renders with <c>kubectl kustomize</c>, and what it renders agrees with the silo:
+/// labels and selectors, ports, the environment (through the silo's own validators), rollouts, drains and probes.</summary>
 public sealed class ManifestTests
 {
-    private static readonly string Root = Repository.Root;
+    /// <summary>What an operator applies: the base, each overlay, the base with each optional component.</summary>
+    private static readonly string[] Rendered = ["base", "overlays/dev", "overlays/prod", "base+kubernetes-hosting", "base+decisions-autoscaling"];
+
+    public static readonly TheoryData<string> Renders = new(Rendered);
+
+    /// <summary>What applies without an optional component.</summary>
+    public static readonly TheoryData<string> Overlays = new() { "base", "overlays/dev", "overlays/prod" };
 
     [Fact]
-    public void ContainerPortsMatchTheSiloEndpointsAndTheOrleansPorts()
+    public void EveryKustomizationIsRenderedHere()
     {
-        var container = Container();
-        var ports = ((YamlSequenceNode)container["ports"]).Cast<YamlMappingNode>().ToDictionary(p => p["name"].ToString(), p => int.Parse(p["containerPort"].ToString()));
-        using var appsettings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "silo", "appsettings.json")));
+        var kustomizations = Directory.EnumerateFiles(Kustomize.K8s, "kustomization.yaml", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Kustomize.K8s, Path.GetDirectoryName(f)!)).Order(StringComparer.Ordinal);
+        var rendered = Rendered.SelectMany(static r => r.Split('+') is [var first, .. var components]
+            ? components.Select(static c => $"components/{c}").Prepend(first) : []).Distinct().Order(StringComparer.Ordinal);
+
+        Assert.Equal(kustomizations, rendered);
+    }
+
+    [Theory, MemberData(nameof(Renders))]
+    public async Task SelectorsAndTargetsFindTheSilos(string which)
+    {
+        var k8s = await RenderAsync(which);
+        var podLabels = LabelSet(k8s.Silos["spec"]["template"]["metadata"]["labels"]);
+
+        Assert.Subset(podLabels, LabelSet(k8s.Silos["spec"]["selector"]["matchLabels"]));
+        Assert.Subset(podLabels, LabelSet(k8s.Single("Service")["spec"]["selector"]));
+        Assert.Subset(podLabels, LabelSet(k8s.Single("PodDisruptionBudget")["spec"]["selector"]["matchLabels"]));
+        var target = k8s.Single("HorizontalPodAutoscaler")["spec"]["scaleTargetRef"];
+        Assert.Equal(("apps/v1", "Deployment", "grainlimiter"), (target["apiVersion"].ToString(), target["kind"].ToString(), target["name"].ToString()));
+        var containerPorts = ContainerPorts(k8s).Keys;
+        Assert.All(((YamlSequenceNode)k8s.Single("Service")["spec"]["ports"]).Cast<YamlMappingNode>(), p => Assert.Contains(p["targetPort"].ToString(), containerPorts));
+    }
+
+    [Theory, MemberData(nameof(Renders))]
+    public async Task PortsAgreeWithTheSilosSettings(string which)
+    {
+        var k8s = await RenderAsync(which);
+        var ports = ContainerPorts(k8s);
+        var env = k8s.Environment();
+        using var appsettings = JsonDocument.Parse(File.ReadAllText(Repository.Path("silo", "appsettings.json")));
         var endpoints = appsettings.RootElement.GetProperty("Kestrel").GetProperty("Endpoints");
+        var defaults = new SiloClusterOptions();
+
         Assert.Equal(new Uri(endpoints.GetProperty("Http").GetProperty("Url").GetString()!).Port, ports["http"]);
         Assert.Equal(new Uri(endpoints.GetProperty("Grpc").GetProperty("Url").GetString()!).Port, ports["grpc"]);
-
-        var env = Env(container);
         Assert.Equal(ports["http"], new Uri(env["Kestrel__Endpoints__Http__Url"]).Port);
         Assert.Equal(ports["grpc"], new Uri(env["Kestrel__Endpoints__Grpc__Url"]).Port);
-        var defaults = new SiloClusterOptions();
-        Assert.Equal(defaults.SiloPort, ports["silo"]);
-        Assert.Equal(defaults.GatewayPort, ports["gateway"]);
-        Assert.Equal(ports["silo"], int.Parse(env["GrainLimiter__Cluster__SiloPort"]));
-        Assert.Equal(ports["gateway"], int.Parse(env["GrainLimiter__Cluster__GatewayPort"]));
+        Assert.Equal((defaults.SiloPort, defaults.GatewayPort), (ports["silo"], ports["gateway"]));
+        Assert.Equal((ports["silo"], ports["gateway"]), (int.Parse(env["GrainLimiter__Cluster__SiloPort"], CultureInfo.InvariantCulture), int.Parse(env["GrainLimiter__Cluster__GatewayPort"], CultureInfo.InvariantCulture)));
+        Assert.Equal(ports["http"].ToString(CultureInfo.InvariantCulture), k8s.Silos["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"].ToString());
+        var exposed = File.ReadLines(Repository.Path("k8s", "Dockerfile")).Single(static l => l.StartsWith("EXPOSE ", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(static p => int.Parse(p, CultureInfo.InvariantCulture));
+        Assert.Equal(ports.Values.Order(), exposed.Order());
+    }
+
+    [Theory, MemberData(nameof(Renders))]
+    public async Task TheSilosEnvironmentPassesItsOwnValidatorsAsThePodGivesIt(string which)
+    {
+        var k8s = await RenderAsync(which);
+        var env = k8s.Environment();
+        var fields = k8s.EnvEntries.Where(static e => Manifests.At(e, "valueFrom", "fieldRef", "fieldPath") is not null)
+            .ToDictionary(static e => e["name"].ToString(), static e => Manifests.At(e, "valueFrom", "fieldRef", "fieldPath")!.ToString());
+        Assert.Equal("status.podIP", fields["POD_IP"]);
+        Assert.Equal("metadata.name", fields["POD_NAME"]);
+
+        var policies = MountedPolicyFile(k8s, env["GrainLimiter__PoliciesFile"]);
+        try
+        {
+            Assert.NotEmpty(PolicyFileLoader.LoadFile(policies));
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(env.Select(static e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value)))
+                .AddInMemoryCollection([KeyValuePair.Create("GrainLimiter:PoliciesFile", (string?)policies)])
+                .Build();
+            var silo = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>()!;
+            var cluster = configuration.GetSection(SiloClusterOptions.Section).Get<SiloClusterOptions>()!;
+            // Kubernetes sets these two in every container.
+            var podEnvironment = new Dictionary<string, string>(env) { ["KUBERNETES_SERVICE_HOST"] = "10.96.0.1", ["KUBERNETES_SERVICE_PORT"] = "443" };
+
+            Assert.Equal(ValidateOptionsResult.Success.Succeeded, new SiloOptionsValidator().Validate(null, silo).Succeeded);
+            var clusterResult = new SiloClusterOptionsValidator(podEnvironment.GetValueOrDefault).Validate(null, cluster);
+            Assert.True(clusterResult.Succeeded, clusterResult.FailureMessage);
+            Assert.Equal((SiloClusterOptions.Redis, Manifests.PodIp, Manifests.PodName), (cluster.Membership, cluster.AdvertisedIp, cluster.SiloName));
+            Assert.True(LeavingSiloPause.For(cluster.ResponseTimeout) < silo.ShutdownTimeout, "a leaving silo refuses calls for a while within its ShutdownTimeout");
+        }
+        finally
+        {
+            File.Delete(policies);
+        }
+    }
+
+    [Theory, MemberData(nameof(Renders))]
+    public async Task RolloutsAndDrainsTakeOneSiloAtATimeAndLetItLeaveGracefully(string which)
+    {
+        var k8s = await RenderAsync(which);
+        var spec = (YamlMappingNode)k8s.Silos["spec"];
+        var env = k8s.Environment();
+
+        Assert.False(spec.Children.ContainsKey("replicas"), "the HorizontalPodAutoscaler owns the replica count; an apply must not reset it");
+        Assert.Equal(("RollingUpdate", "0", "1"), (spec["strategy"]["type"].ToString(), spec["strategy"]["rollingUpdate"]["maxUnavailable"].ToString(), spec["strategy"]["rollingUpdate"]["maxSurge"].ToString()));
+        // A new silo serves a while before the next old one leaves: long enough for every silo to read the membership table twice.
+        Assert.True(int.Parse(spec["minReadySeconds"].ToString(), CultureInfo.InvariantCulture) >= 2 * new SiloClusterOptions().TableRefreshTimeout.TotalSeconds);
+        Assert.Equal("1", k8s.Single("PodDisruptionBudget")["spec"]["maxUnavailable"].ToString());
+
+        var hpa = (YamlMappingNode)k8s.Single("HorizontalPodAutoscaler")["spec"];
+        var (min, max) = (int.Parse(hpa["minReplicas"].ToString(), CultureInfo.InvariantCulture), int.Parse(hpa["maxReplicas"].ToString(), CultureInfo.InvariantCulture));
+        Assert.InRange(min, 2, max);
+        Assert.True(int.Parse(hpa["behavior"]["scaleDown"]["stabilizationWindowSeconds"].ToString(), CultureInfo.InvariantCulture) >= 60);
+        Assert.All(((YamlSequenceNode)hpa["behavior"]["scaleDown"]["policies"]).Cast<YamlMappingNode>(),
+            p => Assert.Equal(("Pods", "1"), (p["type"].ToString(), p["value"].ToString())));
+
+        // After the preStop sleep, the silo has its shutdown timeout to leave the cluster and write every grain.
+        var shutdown = TimeSpan.Parse(env["GrainLimiter__ShutdownTimeout"], CultureInfo.InvariantCulture).TotalSeconds;
+        var preStop = int.Parse(k8s.Container["lifecycle"]["preStop"]["sleep"]["seconds"].ToString(), CultureInfo.InvariantCulture);
+        var grace = int.Parse(k8s.PodSpec["terminationGracePeriodSeconds"].ToString(), CultureInfo.InvariantCulture);
+        Assert.True(grace > preStop + shutdown, $"terminationGracePeriodSeconds {grace} must exceed preStop {preStop} s + GrainLimiter__ShutdownTimeout {shutdown} s");
+    }
+
+    [Theory, MemberData(nameof(Renders))]
+    public async Task SilosRequestCpuAndAreNeverThrottled(string which)
+    {
+        var k8s = await RenderAsync(which);
+        var resources = (YamlMappingNode)k8s.Container["resources"];
+
+        Assert.NotNull(Manifests.At(resources, "requests", "cpu"));
+        Assert.NotNull(Manifests.At(resources, "limits", "memory"));
+        Assert.Null(Manifests.At(resources, "limits", "cpu"));
+        var cpu = ((YamlSequenceNode)k8s.Single("HorizontalPodAutoscaler")["spec"]["metrics"]).Cast<YamlMappingNode>().Single(static m => m["type"].ToString() == "Resource");
+        Assert.Equal(("cpu", "Utilization"), (cpu["resource"]["name"].ToString(), cpu["resource"]["target"]["type"].ToString()));
+    }
+
+    [Theory, MemberData(nameof(Renders))]
+    public async Task ProbesUseTheSilosHealthEndpoints(string which)
+    {
+        var container = (await RenderAsync(which)).Container;
+        var siloApp = File.ReadAllText(Repository.Path("silo", "SiloApp.cs"));
+
+        Assert.Equal(("/readyz", "/readyz", "/healthz"), (container["startupProbe"]["httpGet"]["path"].ToString(),
+            container["readinessProbe"]["httpGet"]["path"].ToString(), container["livenessProbe"]["httpGet"]["path"].ToString()));
+        foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
+        {
+            Assert.Equal("http", container[probe]["httpGet"]["port"].ToString());
+            Assert.Contains($"MapHealthChecks(\"{container[probe]["httpGet"]["path"]}\"", siloApp, StringComparison.Ordinal);
+        }
+
+        // Liveness runs no check at all.
+        Assert.Contains("MapHealthChecks(\"/healthz\", new() { Predicate = _ => false })", siloApp, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void SilosAdvertiseThePodIpAndCarryWhatKubernetesHostingNeeds()
+    public async Task TheProbesCallNoGrainNoRedisAndNoOtherSilo()
     {
-        var container = Container();
-        var env = Env(container);
-        Assert.Equal("redis", env["GrainLimiter__Cluster__Membership"]);
-        Assert.Equal("$(POD_IP)", env["GrainLimiter__Cluster__AdvertisedIp"]);
-        var fieldRefs = ((YamlSequenceNode)container["env"]).Cast<YamlMappingNode>()
-            .Where(static e => e.Children.ContainsKey("valueFrom") && ((YamlMappingNode)e["valueFrom"]).Children.ContainsKey("fieldRef"))
-            .ToDictionary(static e => e["name"].ToString(), static e => e["valueFrom"]["fieldRef"]["fieldPath"].ToString());
-        Assert.Equal("status.podIP", fieldRefs["POD_IP"]);
-        Assert.Equal("metadata.name", fieldRefs["POD_NAME"]);
-        Assert.Equal("metadata.namespace", fieldRefs["POD_NAMESPACE"]);
+        await using var silo = await RunningSilo.StartAsync("""
+            policies:
+              - name: p
+                limits:
+                  - { algorithm: fixed_window, limit: 1, window: 1h }
+            """);
 
-        // The hosting package selects the cluster's pods by labels; they and every id setting must agree.
-        var labels = (YamlMappingNode)Load("base/deployment.yaml")["spec"]["template"]["metadata"]["labels"];
-        Assert.Equal(env["GrainLimiter__Cluster__ClusterId"], labels["orleans/clusterId"].ToString());
-        Assert.Equal(env["ORLEANS_CLUSTER_ID"], labels["orleans/clusterId"].ToString());
-        Assert.Equal(env["GrainLimiter__Cluster__ServiceId"], labels["orleans/serviceId"].ToString());
-        Assert.Equal(env["ORLEANS_SERVICE_ID"], labels["orleans/serviceId"].ToString());
+        // The one check behind /readyz reads the host's lifetime, nothing else.
+        var registration = Assert.Single(silo.Get<IOptions<HealthCheckServiceOptions>>().Value.Registrations);
+        var check = registration.Factory(silo.Services);
+        Assert.IsType<StoppingReadinessCheck>(check);
+        Assert.All(typeof(StoppingReadinessCheck).GetConstructors().SelectMany(static c => c.GetParameters()),
+            static p => Assert.Equal(typeof(IHostApplicationLifetime), p.ParameterType));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await silo.Http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await silo.Http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+    }
 
-        // RBAC: the pod's service account may read, list, watch and label pods.
-        var rbac = LoadAll("base/rbac.yaml");
-        var account = Load("base/deployment.yaml")["spec"]["template"]["spec"]["serviceAccountName"].ToString();
-        Assert.Contains(rbac, d => d["kind"].ToString() == "ServiceAccount" && d["metadata"]["name"].ToString() == account);
-        var role = rbac.Single(static d => d["kind"].ToString() == "Role");
+    [Theory, MemberData(nameof(Overlays))]
+    public async Task KubernetesHostingIsOffUnlessItsComponentIsAdded(string which)
+    {
+        var k8s = await RenderAsync(which);
+
+        Assert.DoesNotContain(k8s.Objects, static o => o["kind"].ToString() is "ServiceAccount" or "Role" or "RoleBinding");
+        Assert.Equal("false", k8s.PodSpec["automountServiceAccountToken"].ToString());
+        Assert.False(k8s.Environment().ContainsKey("GrainLimiter__Cluster__KubernetesHosting"));
+    }
+
+    [Fact]
+    public async Task TheKubernetesHostingComponentGivesThePackageWhatItNeeds()
+    {
+        var k8s = await Kustomize.RenderBaseWithAsync("kubernetes-hosting");
+        var env = k8s.Environment();
+        var labels = Labels(k8s.Silos["spec"]["template"]["metadata"]["labels"]);
+
+        Assert.Equal("true", env["GrainLimiter__Cluster__KubernetesHosting"]);
+        Assert.Equal("metadata.namespace", Manifests.At(k8s.EnvEntries.Single(static e => e["name"].ToString() == "POD_NAMESPACE"), "valueFrom", "fieldRef", "fieldPath")!.ToString());
+        // The package lists the cluster's pods by these labels: they must carry the ids the silo joins with.
+        Assert.Equal(env["GrainLimiter__Cluster__ClusterId"], labels["orleans/clusterId"]);
+        Assert.Equal(env["GrainLimiter__Cluster__ServiceId"], labels["orleans/serviceId"]);
+
+        var account = k8s.PodSpec["serviceAccountName"].ToString();
+        Assert.Equal("true", k8s.PodSpec["automountServiceAccountToken"].ToString());
+        k8s.Single("ServiceAccount", account);
+        var role = Assert.Single(k8s.OfKind("Role"));
         var rule = ((YamlSequenceNode)role["rules"]).Cast<YamlMappingNode>().Single(static r => ((YamlSequenceNode)r["resources"]).Any(static x => x.ToString() == "pods"));
-        var verbs = ((YamlSequenceNode)rule["verbs"]).Select(static v => v.ToString()).ToHashSet();
-        Assert.Superset(verbs, new HashSet<string> { "get", "list", "watch", "patch" });
-        var binding = rbac.Single(static d => d["kind"].ToString() == "RoleBinding");
-        Assert.Equal(role["metadata"]["name"].ToString(), binding["roleRef"]["name"].ToString());
+        Assert.Superset(new HashSet<string> { "get", "list", "watch", "patch" }, ((YamlSequenceNode)rule["verbs"]).Select(static v => v.ToString()).ToHashSet());
+        var binding = Assert.Single(k8s.OfKind("RoleBinding"));
+        Assert.Equal(Manifests.Name(role), binding["roleRef"]["name"].ToString());
         Assert.Equal(account, ((YamlSequenceNode)binding["subjects"]).Cast<YamlMappingNode>().Single()["name"].ToString());
     }
 
     [Fact]
-    public void ProbesUseTheSilosHealthPathsAndTheGracePeriodCoversTheDrain()
+    public async Task TheDevOverlayBringsTheRedisItsSilosUse()
     {
-        var container = Container();
-        var siloApp = File.ReadAllText(Path.Combine(Root, "silo", "SiloApp.cs"));
-        foreach (var probe in new[] { "readinessProbe", "livenessProbe" })
-        {
-            var path = container[probe]["httpGet"]["path"].ToString();
-            Assert.Contains($"MapHealthChecks(\"{path}\"", siloApp, StringComparison.Ordinal);
-        }
+        var k8s = await Kustomize.RenderAsync("overlays/dev");
+        var redis = RedisConfiguration.Parse(k8s.Environment()["GrainLimiter__Redis"]);
+        var endpoint = (System.Net.DnsEndPoint)Assert.Single(redis.EndPoints);
+        var service = k8s.Single("Service", endpoint.Host);
+        var deployment = k8s.Single("Deployment", endpoint.Host);
+        var container = Assert.Single(((YamlSequenceNode)deployment["spec"]["template"]["spec"]["containers"]).Cast<YamlMappingNode>());
 
-        Assert.Equal("/readyz", container["readinessProbe"]["httpGet"]["path"].ToString());
-        var env = Env(container);
-        var shutdown = TimeSpan.Parse(env["GrainLimiter__ShutdownTimeout"], System.Globalization.CultureInfo.InvariantCulture).TotalSeconds;
-        var preStop = int.Parse(container["lifecycle"]["preStop"]["sleep"]["seconds"].ToString());
-        var grace = int.Parse(Load("base/deployment.yaml")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].ToString());
-        // After the preStop hook the host has its shutdown timeout to leave the cluster and write every grain.
-        Assert.True(grace > preStop + shutdown, $"terminationGracePeriodSeconds {grace} must exceed preStop {preStop} s + shutdown {shutdown} s");
-        Assert.Equal("grainlimiter-secrets", container["env"].AllNodes.OfType<YamlMappingNode>()
-            .First(n => n.Children.ContainsKey("secretKeyRef"))["secretKeyRef"]["name"].ToString());
+        Assert.Equal(endpoint.Port.ToString(CultureInfo.InvariantCulture), ((YamlSequenceNode)service["spec"]["ports"])[0]["port"].ToString());
+        Assert.Subset(LabelSet(deployment["spec"]["template"]["metadata"]["labels"]), LabelSet(service["spec"]["selector"]));
+        // A public Debian-based image, as the tests' redis-server is Debian's.
+        Assert.Matches(@"^docker\.io/library/redis:[0-9.]+-(bookworm|trixie)$", container["image"].ToString());
+        var wait = Assert.Single(((YamlSequenceNode)k8s.PodSpec["initContainers"]).Cast<YamlMappingNode>());
+        Assert.Equal(container["image"].ToString(), wait["image"].ToString());
+        Assert.Contains($"redis-cli -h {endpoint.Host} ping", string.Join(' ', ((YamlSequenceNode)wait["command"]).Select(static c => c.ToString())), StringComparison.Ordinal);
+        Assert.Equal("IfNotPresent", k8s.Container["imagePullPolicy"].ToString());
+        Assert.Equal(Manifests.At(k8s.Silos, "metadata", "namespace")!.ToString(), Manifests.Name(Assert.Single(k8s.OfKind("Namespace"))));
     }
 
     [Fact]
-    public void EveryKustomizationResourceExists()
+    public async Task TheProdOverlayUsesAnExternalRedisOverTlsWithAPasswordFromASecret()
     {
-        foreach (var kustomization in new[] { "base", "overlays/dev", "overlays/prod" })
-        {
-            var document = Load($"{kustomization}/kustomization.yaml");
-            foreach (var resource in ((YamlSequenceNode)document["resources"]).Select(static r => r.ToString()))
-            {
-                var path = Path.Combine(Root, "k8s", kustomization, resource);
-                Assert.True(File.Exists(path) || Directory.Exists(path), $"{kustomization}: resource {resource} is missing");
-            }
-        }
+        var k8s = await Kustomize.RenderAsync("overlays/prod");
+        var names = k8s.EnvEntries.Select(static e => e["name"].ToString()).ToList();
+        var password = k8s.EnvEntries.Single(static e => e["name"].ToString() == "REDIS_PASSWORD");
+        var redis = RedisConfiguration.Parse(k8s.Environment()["GrainLimiter__Redis"]);
 
-        Assert.True(File.Exists(Path.Combine(Root, "k8s", "base", "policies.yaml")));
-        Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0", File.ReadAllText(Path.Combine(Root, "k8s", "Dockerfile")), StringComparison.Ordinal);
+        Assert.NotNull(Manifests.At(password, "valueFrom", "secretKeyRef", "name"));
+        Assert.Contains("password=$(REDIS_PASSWORD)", k8s.EnvEntries.Single(static e => e["name"].ToString() == "GrainLimiter__Redis")["value"].ToString(), StringComparison.Ordinal);
+        Assert.True(names.IndexOf("REDIS_PASSWORD") < names.IndexOf("GrainLimiter__Redis"), "Kubernetes expands $(REDIS_PASSWORD) only from an earlier entry");
+        Assert.True(redis.Ssl);
+        Assert.Equal("stand-in-for-grainlimiter-redis-password", redis.Password);
+        var host = ((System.Net.DnsEndPoint)Assert.Single(redis.EndPoints)).Host;
+        Assert.DoesNotContain(k8s.OfKind("Service"), s => Manifests.Name(s) == host);
+        Assert.Single(k8s.OfKind("Deployment"));
     }
 
     [Fact]
-    public void ServerGcWithoutDynamicAdaptationHasItsHeapCountBoundedOnKubernetes()
+    public async Task ServerGcHeapsMatchTheCpusTheProdOverlayRequests()
     {
-        // The silo turns DATAS off; Server GC then makes a heap per CPU it sees, which without a bound is every CPU of the node.
-        var project = File.ReadAllText(Path.Combine(Root, "silo", "GrainLimiter.Silo.csproj"));
+        // The silo turns DATAS off; Server GC then makes a heap per CPU it sees, which without a CPU limit is every CPU of the node.
+        var project = File.ReadAllText(Repository.Path("silo", "GrainLimiter.Silo.csproj"));
         Assert.Contains("<GarbageCollectionAdaptationMode>0</GarbageCollectionAdaptationMode>", project, StringComparison.Ordinal);
-        var heaps = Convert.ToInt32(Env(Container())["DOTNET_GCHeapCount"], 16);
-        // The prod overlay's CPU request is one of its JSON patches (a YAML string inside the kustomization).
-        var cpuPatch = ((YamlSequenceNode)Load("overlays/prod/kustomization.yaml")["patches"]).Cast<YamlMappingNode>()
-            .Select(static p => p["patch"].ToString()).Single(static p => p.Contains("resources/requests/cpu", StringComparison.Ordinal));
-        var patch = new YamlStream();
-        patch.Load(new StringReader(cpuPatch));
-        var prodCpu = ((YamlSequenceNode)patch.Documents[0].RootNode).Cast<YamlMappingNode>().Single()["value"].ToString();
-        Assert.InRange(heaps, 1, int.Parse(prodCpu));
+        var k8s = await Kustomize.RenderAsync("overlays/prod");
+
+        var heaps = Convert.ToInt32(k8s.Environment()["DOTNET_GCHeapCount"], 16);
+        Assert.InRange(heaps, 1, int.Parse(k8s.Container["resources"]["requests"]["cpu"].ToString(), CultureInfo.InvariantCulture));
     }
 
-    private static YamlMappingNode Container() =>
-        (YamlMappingNode)((YamlSequenceNode)Load("base/deployment.yaml")["spec"]["template"]["spec"]["containers"]).Children[0];
-
-    private static Dictionary<string, string> Env(YamlMappingNode container) =>
-        ((YamlSequenceNode)container["env"]).Cast<YamlMappingNode>()
-            .Where(static e => e.Children.ContainsKey("value"))
-            .ToDictionary(static e => e["name"].ToString(), static e => e["value"].ToString());
-
-    private static YamlMappingNode Load(string relative)
+    [Fact]
+    public async Task TheDecisionsMetricIsTheOneThePrometheusAdapterServes()
     {
-        var stream = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(Root, "k8s", relative));
-        stream.Load(reader);
-        return (YamlMappingNode)stream.Documents[0].RootNode;
+        var k8s = await Kustomize.RenderBaseWithAsync("decisions-autoscaling");
+        var adapter = new YamlStream();
+        adapter.Load(new StringReader(File.ReadAllText(Repository.Path("k8s", "monitoring", "prometheus-adapter-rules.yaml"))));
+        var rule = (YamlMappingNode)((YamlSequenceNode)adapter.Documents[0].RootNode["rules"]).Single();
+        var metrics = ((YamlSequenceNode)k8s.Single("HorizontalPodAutoscaler")["spec"]["metrics"]).Cast<YamlMappingNode>().ToList();
+
+        Assert.StartsWith(MetricNames.Decisions + "{", rule["seriesQuery"].ToString(), StringComparison.Ordinal);
+        Assert.Equal(("namespace", "pod"), (rule["resources"]["overrides"]["namespace"]["resource"].ToString(), rule["resources"]["overrides"]["pod"]["resource"].ToString()));
+        var pods = Assert.Single(metrics, static m => m["type"].ToString() == "Pods");
+        Assert.Equal(rule["name"]["as"].ToString(), pods["pods"]["metric"]["name"].ToString());
+        Assert.Contains(metrics, static m => m["type"].ToString() == "Resource");
     }
 
-    private static List<YamlMappingNode> LoadAll(string relative)
+    private static Task<Manifests> RenderAsync(string which) =>
+        which.Split('+') is [_, .. var components] && components.Length > 0 ? Kustomize.RenderBaseWithAsync(components) : Kustomize.RenderAsync(which);
+
+    private static Dictionary<string, int> ContainerPorts(Manifests k8s) =>
+        ((YamlSequenceNode)k8s.Container["ports"]).Cast<YamlMappingNode>()
+            .ToDictionary(static p => p["name"].ToString(), static p => int.Parse(p["containerPort"].ToString(), CultureInfo.InvariantCulture));
+
+    private static Dictionary<string, string> Labels(YamlNode labels) =>
+        ((YamlMappingNode)labels).Children.ToDictionary(static l => l.Key.ToString(), static l => l.Value.ToString());
+
+    private static HashSet<KeyValuePair<string, string>> LabelSet(YamlNode labels) => [.. Labels(labels)];
+
+    /// <summary>The policy file the silo is told to load, from the ConfigMap mounted over its folder, copied to a temporary file.</summary>
+    private static string MountedPolicyFile(Manifests k8s, string path)
     {
-        var stream = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(Root, "k8s", relative));
-        stream.Load(reader);
-        return stream.Documents.Select(static d => (YamlMappingNode)d.RootNode).ToList();
+        var mount = ((YamlSequenceNode)k8s.Container["volumeMounts"]).Cast<YamlMappingNode>()
+            .Single(m => path.StartsWith(m["mountPath"].ToString().TrimEnd('/') + "/", StringComparison.Ordinal));
+        var volume = ((YamlSequenceNode)k8s.PodSpec["volumes"]).Cast<YamlMappingNode>().Single(v => v["name"].ToString() == mount["name"].ToString());
+        var configMap = k8s.Single("ConfigMap", volume["configMap"]["name"].ToString());
+        var copy = Path.Combine(Path.GetTempPath(), $"grainlimiter-mounted-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(copy, configMap["data"][Path.GetFileName(path)].ToString());
+        return copy;
     }
 }

@@ -66,6 +66,21 @@ public sealed class MetricsEndpointTests
         Assert.Equal(2, samples["grainlimiter_alerts_total{otel_scope_name=\"GrainLimiter\",limit=\"per-hour\",policy=\"half-alert\"}"]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PerRequestMetersAreExportedOnlyWithDetailedMetrics(bool detailed)
+    {
+        await using var silo = await RunningSilo.StartAsync(Policies, new Dictionary<string, string?> { ["GrainLimiter:DetailedMetrics"] = detailed ? "true" : "false" });
+        await silo.Http.CheckAsync("five", "k");
+
+        var names = PrometheusText.Parse(await silo.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Keys;
+
+        // ASP.NET Core's request duration, measured on every request, only when asked for; the silo's own meter always.
+        Assert.Equal(detailed, names.Any(static n => n.StartsWith("http_server_request_duration_seconds", StringComparison.Ordinal)));
+        Assert.Contains(names, static n => n.StartsWith("grainlimiter_decisions_total", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task HistogramBucketsAreCumulative()
     {

@@ -25,7 +25,7 @@ internal sealed class CountingGrpcContender : Contender
     public static async Task<CountingGrpcContender> StartAsync(LoadSettings settings, CancellationToken cancellationToken)
     {
         var server = await CountingGrpcProcess.StartAsync(settings.AccuracyLimit, cancellationToken).ConfigureAwait(false);
-        var contender = new CountingGrpcContender(server, settings.Connections) { Server = server.Process };
+        var contender = new CountingGrpcContender(server, settings.Connections) { Servers = [server.Process] };
         if (settings.SiloWarmUpTime > TimeSpan.Zero)
         {
             await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.SiloWarmUpTime }, KeyDistribution.Uniform(settings.Keys), cancellationToken).ConfigureAwait(false);

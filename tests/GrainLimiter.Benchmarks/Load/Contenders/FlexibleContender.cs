@@ -40,20 +40,23 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
 
     public override async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
     {
-        var cpuBefore = Server?.CpuTime();
+        var cpuBefore = ServerCpuTime();
         var json = await RunNodeAsync(
         [
             "--seconds", Invariant(settings.Duration.TotalSeconds), "--warmup", Invariant(settings.Warmup.TotalSeconds),
             "--concurrency", Invariant(settings.Concurrency), "--keys", Invariant(keys.Keys.Length), "--distribution", keys.Name,
             "--zipf", Invariant(settings.ZipfExponent), "--max-requests", Invariant(settings.MaxCallsPerPhase),
+            .. settings.Rate is { } rate ? (string[])["--rate", Invariant(rate)] : [],
         ], settings.Duration + settings.Warmup, cancellationToken).ConfigureAwait(false);
         var root = json.RootElement;
         var served = root.GetProperty("decisions").GetInt64() + root.GetProperty("warmupDecisions").GetInt64();
-        var cpu = Server?.CpuTime() - cpuBefore;
+        var cpu = ServerCpuTime() - cpuBefore;
         return new PhaseResult
         {
             Contender = Name,
             Distribution = keys.Label,
+            Cores = Cores,
+            PacedCallsPerSecond = settings.Rate,
             Workers = settings.Concurrency,
             Calls = root.GetProperty("decisions").GetInt64(),
             Decisions = root.GetProperty("decisions").GetInt64(),
@@ -81,7 +84,7 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
 
     private async Task<JsonDocument> RunNodeAsync(string[] arguments, TimeSpan expected, CancellationToken cancellationToken)
     {
-        await using var node = ChildProcess.Start("node", "node", [Script, "--redis", redis.Endpoint, .. arguments]);
+        await using var node = ChildProcess.Start("node", "node", [Script, "--redis", redis.Endpoint, .. arguments], core: CpuPinning.DriverCoreIfPinned);
         var exit = await node.WaitForExitAsync(expected + TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         var line = node.Output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
         return exit == 0 && line is not null

@@ -47,7 +47,34 @@ internal sealed class GrpcCheckContender : Contender
         var client = _clients[(uint)Interlocked.Increment(ref _next) % (uint)_clients.Length];
         // A non-OK status throws RpcException: counted as an error by the driver.
         var reply = await client.CheckAsync(message, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+        ThrowIfUndecided(reply, keys.Length);
         return reply.Allowed ? reply.Decisions.Count : 0;
+    }
+
+    /// <summary>Throws <see cref="Load.UndecidedAnswerException"/> when an item's decision carries a failure-mode reason
+    /// (<c>owner_unreachable</c>, <c>store_unavailable</c>) or the answer does not hold one decision per item.</summary>
+    public static void ThrowIfUndecided(CheckResponse reply, int items)
+    {
+        if (reply.Decisions.Count != items)
+        {
+            throw new InvalidOperationException($"Check answered {reply.Decisions.Count} decisions for {items} checks.");
+        }
+
+        var undecided = 0;
+        string? reason = null;
+        foreach (var decision in reply.Decisions)
+        {
+            if (UndecidedAnswerException.IsUndecided(decision.Reason))
+            {
+                undecided++;
+                reason ??= decision.Reason;
+            }
+        }
+
+        if (undecided > 0)
+        {
+            throw new UndecidedAnswerException(undecided, reason!);
+        }
     }
 
     public override ValueTask DisposeAsync()

@@ -32,13 +32,35 @@ internal sealed class HttpCheckContender(Uri silo, int concurrency) : Contender
             Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToString())) { Headers = { { "Content-Type", "application/json" } } },
         };
         using var response = await _client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
-        return response.StatusCode switch
+        var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))
         {
-            HttpStatusCode.OK => keys.Length,
-            HttpStatusCode.TooManyRequests => 0,
-            _ => throw new HttpRequestException($"POST /v1/check answered {(int)response.StatusCode}."),
-        };
+            throw new HttpRequestException($"POST /v1/check answered {(int)response.StatusCode}.");
+        }
+
+        ThrowIfUndecided(answer);
+        return response.StatusCode == HttpStatusCode.OK ? keys.Length : 0;
+    }
+
+    /// <summary>A decision the grain did not make carries a <c>reason</c> (the front writes one only then, for these
+    /// policies): count them without parsing the whole answer on the driver's core.</summary>
+    private static void ThrowIfUndecided(ReadOnlySpan<byte> answer)
+    {
+        var property = "\"reason\":\""u8;
+        var undecided = 0;
+        string? reason = null;
+        for (var at = answer.IndexOf(property); at >= 0; at = answer.IndexOf(property))
+        {
+            answer = answer[(at + property.Length)..];
+            var end = answer.IndexOf((byte)'"');
+            reason ??= Encoding.UTF8.GetString(end < 0 ? answer : answer[..end]);
+            undecided++;
+        }
+
+        if (undecided > 0)
+        {
+            throw new UndecidedAnswerException(undecided, reason!);
+        }
     }
 
     public override ValueTask DisposeAsync()

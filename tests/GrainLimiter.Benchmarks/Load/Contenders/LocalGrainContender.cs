@@ -34,7 +34,7 @@ internal sealed class LocalGrainContender(InProcessSilo silo, bool ownsSilo) : C
         {
             // The common case stays synchronous when the grain answers inline.
             var pending = Grain(grains, policy, keys[0]).AcquireAsync(1);
-            return pending.IsCompletedSuccessfully ? ValueTask.FromResult(pending.Result.Decision.Allowed ? 1 : 0) : AdmittedAsync(pending);
+            return pending.IsCompletedSuccessfully ? ValueTask.FromResult(GrainAnswer.Admitted(pending.Result)) : AdmittedAsync(pending);
         }
 
         return ManyAsync(grains, policy, keys);
@@ -45,14 +45,14 @@ internal sealed class LocalGrainContender(InProcessSilo silo, bool ownsSilo) : C
         var admitted = 0;
         foreach (var key in keys)
         {
-            admitted += (await Grain(grains, policy, key).AcquireAsync(1).ConfigureAwait(false)).Decision.Allowed ? 1 : 0;
+            admitted += GrainAnswer.Admitted(await Grain(grains, policy, key).AcquireAsync(1).ConfigureAwait(false));
         }
 
         return admitted;
     }
 
     private static async ValueTask<int> AdmittedAsync(ValueTask<Decisions.GrainDecision> pending) =>
-        (await pending.ConfigureAwait(false)).Decision.Allowed ? 1 : 0;
+        GrainAnswer.Admitted(await pending.ConfigureAwait(false));
 
     private ILimitGrain Grain(ConcurrentDictionary<string, ILimitGrain> grains, string policy, string key) =>
         grains.TryGetValue(key, out var grain) ? grain : grains.GetOrAdd(key, silo.GrainFactory.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, key)));

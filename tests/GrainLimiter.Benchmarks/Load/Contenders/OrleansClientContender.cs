@@ -40,7 +40,7 @@ internal sealed class OrleansClientContender : Contender
             client.UseStaticClustering(IPEndPoint.Parse(silo.GatewayEndpoint));
         }).Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new OrleansClientContender(host) { Server = silo.Process };
+        return new OrleansClientContender(host) { Servers = [silo.Process] };
     }
 
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
@@ -52,8 +52,7 @@ internal sealed class OrleansClientContender : Contender
             var grain = grains.TryGetValue(key, out var cached)
                 ? cached
                 : grains.GetOrAdd(key, _client.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, key)));
-            var answer = await grain.AcquireAsync(1).ConfigureAwait(false);
-            admitted += answer.Decision.Allowed ? 1 : 0;
+            admitted += GrainAnswer.Admitted(await grain.AcquireAsync(1).ConfigureAwait(false));
         }
 
         return admitted;

@@ -4,87 +4,58 @@ using StackExchange.Redis;
 namespace GrainLimiter.Benchmarks.Load.Contenders;
 
 /// <summary>
-/// The seed design: one EVALSHA per decision against redis-server through StackExchange.Redis. One
-/// <see cref="ConnectionMultiplexer"/> per connection (each holds one interactive socket and pipelines the calls in flight
-/// on it), used in turn, so the contender keeps the number of Redis connections the other contenders get.
+/// The seed design: one EVALSHA per decision against redis-server (script loaded once), unbatched or
+/// <see cref="RedisContender.DecisionsPerCall"/> scripts in one pipeline, as a batched GrainLimiter call is compared with.
 /// </summary>
-internal sealed class RedisLuaContender : Contender
+internal sealed class RedisLuaContender : RedisContender
 {
     private const long WindowMs = 3_600_000;
 
-    private readonly ConnectionMultiplexer[] _connections;
-    private readonly IDatabase[] _databases;
     private readonly byte[] _sha;
     private readonly bool _sliding;
     private readonly int _accuracyLimit;
-    private readonly string _prefix = $"run{Environment.TickCount64}";
-    private int _next;
 
-    private RedisLuaContender(ConnectionMultiplexer[] connections, byte[] sha, bool sliding, int accuracyLimit)
+    private RedisLuaContender(ConnectionMultiplexer[] connections, int batch, byte[] sha, bool sliding, int accuracyLimit)
+        : base(connections, batch)
     {
-        _connections = connections;
-        _databases = [.. connections.Select(c => c.GetDatabase())];
         _sha = sha;
         _sliding = sliding;
         _accuracyLimit = accuracyLimit;
     }
 
-    public override string Name => _sliding ? "Redis + Lua, sliding window counter" : "Redis + Lua, fixed window";
+    public override string Name => (_sliding ? "Redis + Lua, sliding window counter" : "Redis + Lua, fixed window") + Batching;
 
-    public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, bool sliding, int accuracyLimit, CancellationToken cancellationToken)
+    /// <summary>The fixed-window script is what every row is ranked against, at its own batch size.</summary>
+    public override bool IsBaseline => !_sliding;
+
+    public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, int batch, bool sliding, int accuracyLimit, CancellationToken cancellationToken)
     {
-        var opened = new ConnectionMultiplexer[connections];
+        var opened = await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var i = 0; i < connections; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                opened[i] = await redis.ConnectAsync().ConfigureAwait(false);
-            }
-
             // SCRIPT LOAD once; every decision is then a bare EVALSHA (ScriptEvaluateAsync with the hash never sends the body).
             var sha = await opened[0].GetServer(redis.Endpoint).ScriptLoadAsync(sliding ? LuaScripts.SlidingWindowCounter : LuaScripts.FixedWindow)
                 .ConfigureAwait(false);
-            return new RedisLuaContender(opened, sha, sliding, accuracyLimit) { Server = redis.Process };
+            return new RedisLuaContender(opened, batch, sha, sliding, accuracyLimit) { Servers = [redis.Process] };
         }
         catch
         {
-            foreach (var connection in opened.Where(c => c is not null))
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
+            await DisposeAllAsync(opened).ConfigureAwait(false);
             throw;
         }
     }
 
-    public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
+    protected override async Task<bool> DecideAsync(IDatabaseAsync redis, string key, LimitKind limit)
     {
-        var database = _databases[(uint)Interlocked.Increment(ref _next) % (uint)_databases.Length];
         var max = limit == LimitKind.Open ? 1_000_000_000 : _accuracyLimit;
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var window = nowMs / WindowMs;
-        var admitted = 0;
-        foreach (var key in keys)
-        {
-            // The hash tag keeps a key's windows in one slot, as a Redis Cluster deployment needs.
-            RedisKey current = $"{_prefix}:{limit}:{{{key}}}:{window}";
-            var reply = _sliding
-                ? await database.ScriptEvaluateAsync(_sha, [current, $"{_prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, WindowMs, nowMs % WindowMs])
-                    .ConfigureAwait(false)
-                : await database.ScriptEvaluateAsync(_sha, [current], [1, max, WindowMs]).ConfigureAwait(false);
-            admitted += (long)((RedisResult[])reply!)[0] == 1 ? 1 : 0;
-        }
-
-        return admitted;
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
+        // The hash tag keeps a key's windows in one slot, as a Redis Cluster deployment needs.
+        RedisKey current = $"{Prefix}:{limit}:{{{key}}}:{window}";
+        var reply = _sliding
+            ? await redis.ScriptEvaluateAsync(_sha, [current, $"{Prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, WindowMs, nowMs % WindowMs]).ConfigureAwait(false)
+            : await redis.ScriptEvaluateAsync(_sha, [current], [1, max, WindowMs]).ConfigureAwait(false);
+        return (long)((RedisResult[])reply!)[0] == 1;
     }
 }
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
 /// <summary>
-/// A process the load run started (silo, redis-server, node). Every one is registered so it is killed when the run ends,
+/// A process the load run started (silo, redis-server, node), on a core of its own with <c>--pin</c>. Every one is registered so it is killed when the run ends,
 /// whatever way it ends: normal exit, exception, Ctrl-C (<see cref="KillAll"/> from the cancel handler) or process exit.
 /// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
@@ -50,9 +50,11 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts <paramref name="fileName"/>; on <paramref name="core"/> alone when given (see <see cref="CpuPinning"/>).</summary>
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null,
-        string? workingDirectory = null)
+        string? workingDirectory = null, int? core = null)
     {
+        (fileName, arguments) = CpuPinning.OnCore(core, fileName, arguments);
         var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,

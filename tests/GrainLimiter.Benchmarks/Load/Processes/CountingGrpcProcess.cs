@@ -33,7 +33,7 @@ internal sealed class CountingGrpcProcess : IAsyncDisposable
         };
         var process = ChildProcess.Start("counting gRPC server", "dotnet",
             [typeof(CountingGrpcProcess).Assembly.Location, CountingLimiterServer.Command, port.ToString(CultureInfo.InvariantCulture), accuracyLimit.ToString(CultureInfo.InvariantCulture)],
-            environment);
+            environment, core: CpuPinning.ServerCoreIfPinned);
         var server = new CountingGrpcProcess(process, port);
         try
         {

@@ -43,7 +43,7 @@ internal sealed class RedisServer : IAsyncDisposable
         [
             "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--protected-mode", "no", "--daemonize", "no", "--dir", directory, "--loglevel", "warning",
-        ], workingDirectory: directory);
+        ], workingDirectory: directory, core: CpuPinning.ServerCoreIfPinned);
         var server = new RedisServer(process, directory, port);
         try
         {
@@ -84,6 +84,21 @@ internal sealed class RedisServer : IAsyncDisposable
         await using var connection = await ConnectAsync().ConfigureAwait(false);
         var info = await connection.GetServer(Endpoint).InfoAsync(section).WaitAsync(cancellationToken).ConfigureAwait(false);
         return info.SelectMany(group => group).Where(pair => pair.Key == field).Select(pair => pair.Value).FirstOrDefault();
+    }
+
+    /// <summary>How many times each command ran so far (INFO commandstats: <c>evalsha</c> → calls), commands run inside a
+    /// script included.</summary>
+    public async Task<Dictionary<string, long>> CommandCallsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await ConnectAsync().ConfigureAwait(false);
+        var info = await connection.GetServer(Endpoint).InfoAsync("commandstats").WaitAsync(cancellationToken).ConfigureAwait(false);
+        // cmdstat_evalsha:calls=12,usec=345,...
+        return info.SelectMany(group => group)
+            .Where(pair => pair.Key.StartsWith("cmdstat_", StringComparison.Ordinal))
+            .ToDictionary(
+                pair => pair.Key["cmdstat_".Length..],
+                pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture),
+                StringComparer.Ordinal);
     }
 
     public async ValueTask DisposeAsync()

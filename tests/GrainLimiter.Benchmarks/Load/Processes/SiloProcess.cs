@@ -65,23 +65,30 @@ internal sealed class SiloProcess : IAsyncDisposable
         throw new InvalidOperationException("Could not find the repository root (GrainLimiter.sln) above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>The benchmark's policy file: an open limit (every check decides, none is refused) and an exact one for the accuracy check.</summary>
+    /// <summary>The benchmark's policy file: an open limit (every check decides, none is refused) and an exact one for the
+    /// accuracy check. Both fail closed, so a failure-mode answer is a denial with its reason (never a silent admission, nor
+    /// a fresh state that hides an unreadable store); the driver counts it as an error either way.</summary>
     public static string PoliciesYaml(int accuracyLimit) => $"""
         # Written by the load benchmark.
         policies:
           - name: {OpenPolicy}
+            failureMode: closed
             limits:
               - {"{"} algorithm: fixed_window, limit: 1000000000, window: 1h {"}"}
           - name: {AccuracyPolicy}
+            failureMode: closed
             limits:
               - {"{"} algorithm: fixed_window, limit: {accuracyLimit}, window: 1h {"}"}
         """;
 
-    public static async Task<SiloProcess> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken)
+    /// <summary>A silo with in-memory storage, or, given <paramref name="store"/>, Redis storage there (default flush interval).</summary>
+    public static async Task<SiloProcess> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken, RedisServer? store = null)
     {
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
         await File.WriteAllTextAsync(policies, PoliciesYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
+        var envoy = Path.Combine(directory, "envoy.yaml");
+        await File.WriteAllTextAsync(envoy, Contenders.EnvoyContender.ConfigYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
 
         var httpPort = FreePort.Next();
         var grpcPort = FreePort.Next();
@@ -89,6 +96,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["GrainLimiter__PoliciesFile"] = policies,
+            ["GrainLimiter__Envoy__ConfigPaths__0"] = envoy,
+            // The failure-mode entries of Envoy's answers tell the driver which ones no grain decided.
+            ["GrainLimiter__Envoy__ResponseDynamicMetadata"] = "true",
             ["GrainLimiter__MaxActiveGrains"] = maxActiveGrains.ToString(CultureInfo.InvariantCulture),
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
@@ -101,9 +111,15 @@ internal sealed class SiloProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        if (store is not null)
+        {
+            environment["GrainLimiter__Storage"] = "redis";
+            environment["GrainLimiter__Redis"] = store.Endpoint;
+        }
+
         // Run from its own folder, so its appsettings.json (Kestrel limits, logging) applies as in production.
         var assembly = AssemblyPath();
-        var process = ChildProcess.Start("silo", "dotnet", [assembly], environment, Path.GetDirectoryName(assembly));
+        var process = ChildProcess.Start("silo", "dotnet", [assembly], environment, Path.GetDirectoryName(assembly), CpuPinning.ServerCoreIfPinned);
         var silo = new SiloProcess(process, directory, httpPort, grpcPort, gatewayPort);
         try
         {

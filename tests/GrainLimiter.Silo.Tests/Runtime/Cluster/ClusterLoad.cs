@@ -6,7 +6,7 @@ using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Silo.Tests.Runtime.Cluster;
 
-/// <summary>Callers hammering silo fronts with one-key checks until stopped, counting what each key admitted.</summary>
+/// <summary>Callers hammering silo fronts with one-key checks until stopped, counting what each key admitted and the answers per second.</summary>
 internal sealed class ClusterLoad
 {
     private readonly ConcurrentDictionary<string, int> _admitted = new(StringComparer.Ordinal);
@@ -25,26 +25,31 @@ internal sealed class ClusterLoad
 
     public long Admitted => _admitted.Values.Sum();
 
+    public long AdmittedOf(string key) => _admitted.GetValueOrDefault(key);
+
+    public DecisionTimeline Timeline { get; } = new();
+
     public IReadOnlyCollection<string> Errors => _errors;
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
     public double RequestsPerSecond => Requests / Math.Max(0.001, Elapsed.TotalSeconds);
 
-    /// <summary>Runs <paramref name="callers"/> loops over <paramref name="fronts"/> and <paramref name="keys"/> until <paramref name="stop"/>.</summary>
-    public Task RunAsync(IReadOnlyList<SiloProcess> fronts, string policy, IReadOnlyList<string> keys, int callers, TimeSpan pause, CancellationToken stop)
+    /// <summary>Runs <paramref name="callers"/> loops over the <paramref name="fronts"/> in rotation and <paramref name="keys"/> until <paramref name="stop"/>.</summary>
+    public Task RunAsync(FrontRotation fronts, string policy, IReadOnlyList<string> keys, int callers, TimeSpan pause, CancellationToken stop)
     {
         _clock.Start();
         return Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
         {
-            var front = fronts[caller % fronts.Count];
             for (var i = caller; !stop.IsCancellationRequested; i += callers)
             {
                 var key = keys[i % keys.Count];
+                var front = fronts.Take(caller + i / callers);
                 try
                 {
                     using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody((policy, key)), CancellationToken.None);
                     Interlocked.Increment(ref _requests);
+                    Timeline.Record(_clock.Elapsed);
                     if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))
                     {
                         _errors.Enqueue($"{front.HttpPort}: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -70,6 +75,10 @@ internal sealed class ClusterLoad
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                     _errors.Enqueue($"{front.HttpPort}: {e.GetType().Name} {e.Message}");
+                }
+                finally
+                {
+                    fronts.Return(front);
                 }
 
                 if (pause > TimeSpan.Zero)

@@ -44,7 +44,8 @@ public sealed class QuotaStreamTests(RlqsSiloFixture fixture, ITestOutputHelper 
 
         envoy.Demand = 0;
         await Eventually.TrueAsync(() => Task.FromResult(envoy.Abandoned), Converge, "abandon_action after 2 s without requests");
-        Assert.NotNull(envoy.Actions[^1].AbandonAction);
+        // A report already on the wire when the abandon arrived starts the bucket afresh, so the abandon need not be last.
+        Assert.Equal(envoy.BucketId, envoy.Actions.First(a => a.AbandonAction is not null).BucketId);
     }
 
     [Fact]

@@ -1,0 +1,82 @@
+using Grpc.Net.Client;
+using GrainLimiter.Protocol.Envoy.RateLimit;
+using EnvoyDescriptor = GrainLimiter.Protocol.Envoy.Common.RateLimitDescriptor;
+using EnvoyRateLimitService = GrainLimiter.Protocol.Envoy.RateLimit.RateLimitService;
+
+namespace GrainLimiter.Benchmarks.Load.Contenders;
+
+/// <summary>
+/// GrainLimiter as Envoy's <c>ratelimit</c> filter asks it: <c>envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit</c>,
+/// one descriptor (<c>open</c> or <c>accuracy</c> = the key) per call, on the gRPC row's channels. Envoy's answer has no
+/// reason, so the silo sends its dynamic metadata and an answer with a <c>failureMode</c> entry counts as undecided.
+/// </summary>
+internal sealed class EnvoyContender : Contender
+{
+    /// <summary>The descriptor domain of the benchmark silo's Envoy configuration.</summary>
+    public const string Domain = "bench";
+
+    private readonly GrpcChannel[] _channels;
+    private readonly EnvoyRateLimitService.RateLimitServiceClient[] _clients;
+    private int _next;
+
+    public EnvoyContender(Uri silo, int connections)
+    {
+        _channels = [.. Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(silo, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan },
+        }))];
+        _clients = [.. _channels.Select(static channel => new EnvoyRateLimitService.RateLimitServiceClient(channel))];
+    }
+
+    public override string Name => "GrainLimiter Envoy ShouldRateLimit";
+
+    /// <summary>The silo's Envoy descriptor file: the open and the accuracy limit, each value of the descriptor its own key.</summary>
+    public static string ConfigYaml(int accuracyLimit) => $"""
+        # Written by the load benchmark.
+        domain: {Domain}
+        descriptors:
+          - key: open
+            rate_limit: {"{"} unit: hour, requests_per_unit: 1000000000 {"}"}
+          - key: accuracy
+            rate_limit: {"{"} unit: hour, requests_per_unit: {accuracyLimit} {"}"}
+        """;
+
+    /// <summary>Starts on <paramref name="silo"/> after asking every key once, so the row decides on live grains as the gRPC rows do
+    /// (Envoy's limits are policies of their own, whose grains the gRPC preload did not activate).</summary>
+    public static async Task<EnvoyContender> StartAsync(Processes.SiloProcess silo, LoadSettings settings, string[] keys, CancellationToken cancellationToken)
+    {
+        var contender = new EnvoyContender(silo.GrpcAddress, settings.Connections) { Servers = [silo.Process] };
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
+            async (key, ct) => await contender.CallAsync([key], LimitKind.Open, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return contender;
+    }
+
+    public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
+    {
+        var request = new RateLimitRequest { Domain = Domain };
+        var entry = limit == LimitKind.Open ? "open" : "accuracy";
+        foreach (var key in keys)
+        {
+            request.Descriptors.Add(new EnvoyDescriptor { Entries = { new EnvoyDescriptor.Types.Entry { Key = entry, Value = key } } });
+        }
+
+        var client = _clients[(uint)Interlocked.Increment(ref _next) % (uint)_clients.Length];
+        var reply = await client.ShouldRateLimitAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+        if (reply.DynamicMetadata?.Fields.TryGetValue("failureMode", out var failures) == true && failures.ListValue.Values.Count > 0)
+        {
+            throw new UndecidedAnswerException(failures.ListValue.Values.Count, failures.ListValue.Values[0].StructValue.Fields["reason"].StringValue);
+        }
+
+        return reply.OverallCode == RateLimitResponse.Types.Code.Ok ? keys.Length : 0;
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
