@@ -1,4 +1,6 @@
 using GrainLimiter.Grains.Leases;
+using GrainLimiter.Leases;
+using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime.Leases;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +23,13 @@ public static class LeasesSiloBuilderExtensions
 
         options.ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<LeaseOptions>, LeaseOptionsValidator>();
-        silo.Services.AddSingleton<LeaseHolder>();
+        silo.Services.AddSingleton(static p =>
+        {
+            var options = p.GetRequiredService<IOptions<LeaseOptions>>().Value;
+            var metrics = p.GetRequiredService<SiloMetrics>();
+            return new LeaseHolder(p.GetRequiredService<IGrainFactory>(), p.GetRequiredService<TimeProvider>(), options.Ttl, options.MinAsks,
+                p.GetRequiredService<ILogger<LeaseHolder>>(), metrics.RecordFrontDecision);
+        });
         silo.Services.AddSingleton<LeaseReturner>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(static p => p.GetRequiredService<LeaseReturner>());
         return silo;

@@ -20,9 +20,9 @@ public static class MetricNames
     /// <see cref="FrontDecidedByDenial"/>).</summary>
     public const string FrontDecisions = "grainlimiter_front_decisions_total";
 
-    public const string FrontDecidedByLease = "lease";
+    public const string FrontDecidedByLease = Leases.LeaseHolder.DecidedByLease;
 
-    public const string FrontDecidedByDenial = "cached_denial";
+    public const string FrontDecidedByDenial = Leases.LeaseHolder.DecidedByDenial;
 
     /// <summary>Leases the keys of this silo granted to holders.</summary>
     public const string LeasesGranted = "grainlimiter_leases_granted_total";

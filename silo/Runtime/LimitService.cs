@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Grains.Leases;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime.Leases;
+using GrainLimiter.Leases;
 using GrainLimiter.Silo.Runtime.TopKeys;
 
 namespace GrainLimiter.Silo.Runtime;

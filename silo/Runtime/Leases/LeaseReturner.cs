@@ -1,4 +1,5 @@
 using GrainLimiter.Grains.Leases;
+using GrainLimiter.Leases;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Runtime.Leases;

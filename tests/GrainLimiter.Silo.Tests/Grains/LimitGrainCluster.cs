@@ -4,7 +4,7 @@ using GrainLimiter.Policies;
 using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Leases;
+using GrainLimiter.Leases;
 using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,6 @@
 using GrainLimiter.Decisions;
-using GrainLimiter.Grains.Leases;
 
-namespace GrainLimiter.Silo.Runtime.Leases;
+namespace GrainLimiter.Leases;
 
 /// <summary>The answers a holder gives on its own, in the shape the key's grain would give them: the grain's last answer, its times
 /// brought to now, its remaining counting the lease's units still held.</summary>

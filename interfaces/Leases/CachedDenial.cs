@@ -1,6 +1,6 @@
 using GrainLimiter.Decisions;
 
-namespace GrainLimiter.Silo.Runtime.Leases;
+namespace GrainLimiter.Leases;
 
 /// <summary>A key's grain denied <see cref="Cost"/> and said nothing can admit it before <see cref="Until"/>: costs as large are
 /// answered here until then.</summary>

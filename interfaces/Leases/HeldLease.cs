@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using GrainLimiter.Decisions;
 
-namespace GrainLimiter.Grains.Leases;
+namespace GrainLimiter.Leases;
 
 /// <summary>A lease at its holder: units it admits on its own, one atomic decrement per call, until it expires or is closed.</summary>
 /// <remarks>

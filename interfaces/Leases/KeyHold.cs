@@ -1,13 +1,11 @@
-using GrainLimiter.Grains;
-using GrainLimiter.Grains.Leases;
-
-namespace GrainLimiter.Silo.Runtime.Leases;
+namespace GrainLimiter.Leases;
 
 /// <summary>What a holder keeps of one key: its lease, its cached denial and how often the key is asked here.</summary>
 /// <remarks>Thread-safe: deciding reads the fields without a lock (the lease itself is lock-free, <see cref="HeldLease"/>); taking a
 /// lease or a denial in and a revocation take a lock, so an answer the grain gave before it revoked is never taken in after. Made
-/// under one compiled policy: a reload makes a new hold, so nothing leased or denied under the old policy is used after it.</remarks>
-internal sealed class KeyHold(CompiledPolicy policy, long now)
+/// under one version of the key's policy (<see cref="LeaseHolder"/>): a reload makes a new hold, so nothing leased or denied under the
+/// old policy is used after it.</remarks>
+internal sealed class KeyHold(object version, long now)
 {
     private readonly Lock _revoking = new();
     // Monotonic timestamp of the last revocation: an answer to a call sent before it is stale.
@@ -19,7 +17,7 @@ internal sealed class KeyHold(CompiledPolicy policy, long now)
     private int _asksBefore;
     private long _lastSeen = now;
 
-    public CompiledPolicy Policy { get; } = policy;
+    public object Version { get; } = version;
 
     public HeldLease? Lease => Volatile.Read(ref _lease);
 

@@ -1,68 +1,80 @@
 using System.Collections.Concurrent;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Grains.Leases;
-using GrainLimiter.Leases;
-using GrainLimiter.Silo.Observability;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 
-namespace GrainLimiter.Silo.Runtime.Leases;
+namespace GrainLimiter.Leases;
 
-/// <summary>This silo's front as a lease holder: decides hot keys from their leases and cached denials without an Orleans call, asks
-/// their grains for leases, gives unused units back, and drops a key's lease and denial when its grain says so.</summary>
+/// <summary>A lease holder (a silo's front, an in-process client): decides hot keys from their leases and cached denials without an
+/// Orleans call, asks their grains for leases, gives unused units back, and drops a key's lease and denial when its grain says so.</summary>
 /// <remarks>
-/// Every front of the silo (HTTP, gRPC, Envoy, the Orleans front) decides through <see cref="LimitService"/>, which asks here first.
-/// A key is held only once it is asked here <see cref="LeaseOptions.MinAsks"/> times within <see cref="LeaseOptions.Ttl"/>; at most
-/// <see cref="MaxHeldKeys"/> keys are held at once (idle ones are dropped by <see cref="LeaseReturner"/>).
+/// A key is held only once it is asked here <c>minAsks</c> times within one lease period (<c>ttl</c>); at most <see cref="MaxHeldKeys"/>
+/// keys are held at once (the owner calls <see cref="ForgetIdle"/> to drop idle ones, <see cref="ReturnExpiredAsync"/> every period).
+/// Every call names the version of the key's policy it is decided under (a silo's compiled policy, which a reload replaces): what was
+/// leased or denied under another version is never used.
 /// </remarks>
 public sealed partial class LeaseHolder : ILeaseHolder
 {
     /// <summary>The most keys this holder tracks; a key flood beyond it is decided call by call.</summary>
     public const int MaxHeldKeys = 100_000;
 
+    /// <summary>What <c>decidedHere</c> is told: a call admitted from a lease, or denied from a cached denial.</summary>
+    public const string DecidedByLease = "lease";
+
+    public const string DecidedByDenial = "cached_denial";
+
     private readonly ConcurrentDictionary<(string Policy, string Key), KeyHold> _holds = new();
     // The holds with a lease in them, for the sweep that gives back expired ones.
     private readonly ConcurrentDictionary<(string Policy, string Key), KeyHold> _leased = new();
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
-    private readonly SiloMetrics _metrics;
+    private readonly Action<string>? _decidedHere;
     private readonly ILogger<LeaseHolder> _logger;
     private readonly long _period;
     private readonly int _minAsks;
     private ILeaseHolder? _reference;
 
-    public LeaseHolder(IGrainFactory grains, TimeProvider time, IOptions<LeaseOptions> options, SiloMetrics metrics, ILogger<LeaseHolder> logger)
+    /// <param name="grains">Where the keys' grains are (a silo's grain factory, an Orleans client).</param>
+    /// <param name="time">The monotonic clock leases expire on.</param>
+    /// <param name="ttl">The lease period: how often expired leases should be given back, and the window a key's asks are counted in.</param>
+    /// <param name="minAsks">Asks within one period that make a key hot here.</param>
+    /// <param name="decidedHere">Told <see cref="DecidedByLease"/> or <see cref="DecidedByDenial"/> for each call decided here (metrics).</param>
+    public LeaseHolder(IGrainFactory grains, TimeProvider time, TimeSpan ttl, int minAsks, ILogger<LeaseHolder> logger, Action<string>? decidedHere = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minAsks);
         _grains = grains;
         _time = time;
-        _metrics = metrics;
+        _decidedHere = decidedHere;
         _logger = logger;
-        Options = options.Value;
-        _period = Timestamp(Options.Ttl);
-        _minAsks = Options.MinAsks;
+        Ttl = ttl;
+        _period = Timestamp(ttl);
+        _minAsks = minAsks;
     }
 
-    /// <summary>Who this holder is to the grains; new for every process, so a restarted silo is a new holder.</summary>
+    /// <summary>Who this holder is to the grains; new for every process, so a restarted silo or client is a new holder.</summary>
     public string Id { get; } = Guid.NewGuid().ToString("N");
 
-    public LeaseOptions Options { get; }
+    public TimeSpan Ttl { get; }
 
-    internal int HeldKeys => _holds.Count;
+    /// <summary>Keys tracked here (tests and diagnostics).</summary>
+    public int HeldKeys => _holds.Count;
 
     /// <summary>Units of the key's lease still to admit here (tests and diagnostics).</summary>
-    internal long HeldUnits(string policy, string key) =>
+    public long HeldUnits(string policy, string key) =>
         _holds.TryGetValue((policy, key), out var hold) && hold.Lease is { } lease && !lease.HasExpired(_time.GetTimestamp()) ? lease.Left : 0;
 
     /// <summary>Whether a denial of the key is answered here now (tests and diagnostics).</summary>
-    internal bool DeniesHere(string policy, string key) =>
+    public bool DeniesHere(string policy, string key) =>
         _holds.TryGetValue((policy, key), out var hold) && hold.Denial is { } denial && _time.GetTimestamp() < denial.Until;
 
     /// <summary>Becomes reachable by the grains (an observer reference); until then every call goes to its grain as before.</summary>
-    /// <remarks>Called as the silo starts: Orleans refuses to make the reference from inside a grain (the Orleans front).</remarks>
+    /// <remarks>Called outside any grain (as the silo starts, once a client connected): Orleans refuses to make the reference inside one.</remarks>
     public void Start() => Volatile.Write(ref _reference, _grains.CreateObjectReference<ILeaseHolder>(this));
 
-    /// <summary>No longer reachable: the silo stops.</summary>
+    /// <summary>No longer reachable: the silo or client stops.</summary>
     public void Stop()
     {
         if (Interlocked.Exchange(ref _reference, null) is { } reference)
@@ -73,11 +85,11 @@ public sealed partial class LeaseHolder : ILeaseHolder
 
     /// <summary>Decides <paramref name="request"/> here when a lease or a cached denial of its key can: no Orleans call.</summary>
     /// <param name="taken">The lease the units were taken from (to put them back if another key of the check denies it).</param>
-    public bool TryDecide(in CheckRequest request, CompiledPolicy policy, out GrainDecision answer, out HeldLease? taken)
+    public bool TryDecide(in CheckRequest request, object version, out GrainDecision answer, out HeldLease? taken)
     {
         answer = default;
         taken = null;
-        if (request.Cost <= 0 || !_holds.TryGetValue((request.Policy, request.Key), out var hold) || !ReferenceEquals(hold.Policy, policy))
+        if (request.Cost <= 0 || !_holds.TryGetValue((request.Policy, request.Key), out var hold) || !ReferenceEquals(hold.Version, version))
         {
             return false;
         }
@@ -91,7 +103,7 @@ public sealed partial class LeaseHolder : ILeaseHolder
                 if (request.Cost >= denial.Cost)
                 {
                     answer = LocalAnswers.Denied(denial, _time.GetElapsedTime(denial.At, now));
-                    _metrics.RecordFrontDecision(MetricNames.FrontDecidedByDenial);
+                    _decidedHere?.Invoke(DecidedByDenial);
                     return true;
                 }
             }
@@ -105,7 +117,7 @@ public sealed partial class LeaseHolder : ILeaseHolder
         {
             answer = LocalAnswers.Admitted(lease, left, _time.GetElapsedTime(lease.GrantedAt, now));
             taken = lease;
-            _metrics.RecordFrontDecision(MetricNames.FrontDecidedByLease);
+            _decidedHere?.Invoke(DecidedByLease);
             return true;
         }
 
@@ -113,55 +125,73 @@ public sealed partial class LeaseHolder : ILeaseHolder
     }
 
     /// <summary>Whether a call that reaches the grain should go as a holder's (<see cref="AskAsync"/>): the key is hot here.</summary>
-    public bool ShouldAsk(in CheckRequest request, CompiledPolicy policy)
+    /// <param name="track">Whether a key not yet held here starts being counted; false where only keys a front already accepted are held.</param>
+    public bool ShouldAsk(in CheckRequest request, object version, bool track = true)
     {
-        if (request.Cost <= 0 || !policy.LeasesApply || Volatile.Read(ref _reference) is null)
+        if (request.Cost <= 0 || Volatile.Read(ref _reference) is null)
         {
             return false;
         }
 
         var now = _time.GetTimestamp();
-        var hold = Hold(request, policy, now);
+        var hold = Hold(request, version, now, track);
         return hold is not null && hold.Asked(now, _period, _minAsks);
     }
 
-    /// <summary>Asks the key's grain as a holder: gives back the key's spent or expired lease, takes a new one or a denial to cache.</summary>
-    public async ValueTask<GrainDecision> AskAsync(ILimitGrain grain, CheckRequest request, CompiledPolicy policy)
+    /// <summary>Asks the key's grain as a holder (<see cref="BeginAsk"/>, then <see cref="EndAsk"/>).</summary>
+    public async ValueTask<GrainDecision> AskAsync(ILimitGrain grain, CheckRequest request, object version)
     {
         ArgumentNullException.ThrowIfNull(grain);
+        if (BeginAsk(request, version) is not { } ask)
+        {
+            return await grain.AcquireAsync(request.Cost).ConfigureAwait(false);
+        }
+
+        var answer = await grain.AcquireLeasedAsync(request.Cost, ask.Ask).ConfigureAwait(false);
+        EndAsk(ask, answer);
+        return answer.Decision;
+    }
+
+    /// <summary>Starts an ask: gives back the key's spent or expired lease in it. Null when this holder is stopped (decide normally).</summary>
+    public PendingAsk? BeginAsk(in CheckRequest request, object version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
         var sentAt = _time.GetTimestamp();
-        var hold = Hold(request, policy, sentAt);
+        var hold = Hold(request, version, sentAt, track: false);
         var returned = LeaseReturn.None;
         if (hold?.Lease is { } spent && (spent.HasExpired(sentAt) || spent.Left < request.Cost) && hold.TryTakeOut(spent))
         {
             returned = new LeaseReturn(spent.Id, spent.Close());
         }
 
-        // ShouldAsk saw the reference; a stop in between makes this an ordinary call.
-        if (Volatile.Read(ref _reference) is not { } reference)
+        // ShouldAsk saw the reference; a stop in between makes this an ordinary call (what was taken out is lost: under-admission).
+        return Volatile.Read(ref _reference) is { } reference
+            ? new PendingAsk(new LeaseAsk(Id, reference, returned), request.Policy, request.Key, request.Cost, version, hold, sentAt)
+            : null;
+    }
+
+    /// <summary>Takes in what the grain answered an ask: a lease to decide from, or a denial to cache.</summary>
+    public void EndAsk(PendingAsk ask, in LeasedDecision answer)
+    {
+        ArgumentNullException.ThrowIfNull(ask);
+        // Held under another version now (a reload): a lease granted stays unused, its units stranded (under-admission).
+        if (ask.Hold is not { } hold || !ReferenceEquals(ask.Version, hold.Version))
         {
-            return await grain.AcquireAsync(request.Cost).ConfigureAwait(false);
+            return;
         }
 
-        var answer = await grain.AcquireLeasedAsync(request.Cost, new LeaseAsk(Id, reference, returned)).ConfigureAwait(false);
-        if (hold is null || !ReferenceEquals(policy, hold.Policy))
-        {
-            return answer.Decision;
-        }
-
+        var sentAt = ask.SentAt;
         if (answer.Lease is { } grant)
         {
             if (hold.Hold(new HeldLease(grant.Id, grant.Units, sentAt + Timestamp(grant.Ttl), answer.Decision, sentAt), sentAt))
             {
-                _leased[(request.Policy, request.Key)] = hold;
+                _leased[(ask.Policy, ask.Key)] = hold;
             }
         }
         else if (answer.CacheDenialFor > TimeSpan.Zero)
         {
-            hold.Deny(new CachedDenial(request.Cost, sentAt, sentAt + Timestamp(answer.CacheDenialFor), answer.Decision), sentAt);
+            hold.Deny(new CachedDenial(ask.Cost, sentAt, sentAt + Timestamp(answer.CacheDenialFor), answer.Decision), sentAt);
         }
-
-        return answer.Decision;
     }
 
     /// <summary>The key's grain takes back its lease and cached denial here (an operator's change).</summary>
@@ -233,18 +263,18 @@ public sealed partial class LeaseHolder : ILeaseHolder
         }
     }
 
-    // The key's hold under this policy; a reload replaces one made under the old policy, dropping its lease and denial.
-    private KeyHold? Hold(in CheckRequest request, CompiledPolicy policy, long now)
+    // The key's hold under this version of its policy; a reload replaces one made under the old one, dropping its lease and denial.
+    private KeyHold? Hold(in CheckRequest request, object version, long now, bool track)
     {
         var id = (request.Policy, request.Key);
         if (_holds.TryGetValue(id, out var hold))
         {
-            if (ReferenceEquals(hold.Policy, policy))
+            if (ReferenceEquals(hold.Version, version))
             {
                 return hold;
             }
 
-            var fresh = new KeyHold(policy, now);
+            var fresh = new KeyHold(version, now);
             if (_holds.TryUpdate(id, fresh, hold))
             {
                 hold.Revoke(now)?.Close();
@@ -254,7 +284,7 @@ public sealed partial class LeaseHolder : ILeaseHolder
             return _holds.TryGetValue(id, out hold) ? hold : null;
         }
 
-        return _holds.Count >= MaxHeldKeys ? null : _holds.GetOrAdd(id, static (_, state) => new KeyHold(state.policy, state.now), (policy, now));
+        return !track || _holds.Count >= MaxHeldKeys ? null : _holds.GetOrAdd(id, static (_, state) => new KeyHold(state.version, state.now), (version, now));
     }
 
     private long Timestamp(TimeSpan span) => (long)(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
