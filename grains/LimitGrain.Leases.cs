@@ -86,6 +86,18 @@ public sealed partial class LimitGrain
         }
     }
 
+    // Not awaited: the reload applies now, each holder drops what it holds when told (what it gives back is not credited).
+    private void TellHoldersOfReload()
+    {
+        if (_leases?.ToRevoke(Now) is { Count: > 0 } holders)
+        {
+            foreach (var entry in holders)
+            {
+                entry.Holder.RevokeAsync(Policy.Name, _limits.Key).Ignore();
+            }
+        }
+    }
+
     // The policy changed or the state was read again: no lease of the old state is creditable any more.
     private void ForgetLeases()
     {

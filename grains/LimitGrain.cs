@@ -306,7 +306,9 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         }
         else if (!ReferenceEquals(policy, Policy))
         {
-            // The holders drop their leases of the old policy themselves (each silo sees the reload); none is credited.
+            // Silos drop their leases of the old policy themselves (each sees the reload); an in-process client does not, so every
+            // holder is told. None is credited.
+            TellHoldersOfReload();
             ForgetLeases();
             _limits = _limits.WithPolicy(policy, Now);
         }

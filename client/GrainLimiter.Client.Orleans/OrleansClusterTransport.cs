@@ -34,7 +34,9 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _connected;
     private readonly CheckBatcher _checks;
+    private readonly ClientMetrics _metrics;
     private IHost? _host;
+    private ClientLeases? _leases;
     private ILimiterFrontGrain? _front;
     private IClusterClient? _client;
 
@@ -52,6 +54,7 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
         _checks = client.BatchChecks
             ? new CheckBatcher(SendAsync, client.MaxChecksPerBatch, client.MaxBatchesInFlight, metrics)
             : new CheckBatcher(SendAsync, 1, int.MaxValue, metrics);
+        _metrics = metrics;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<OrleansClusterTransport>();
         _connected = Task.Run(() => ConnectAsync(_stopping.Token));
@@ -60,8 +63,33 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
     /// <summary>Whether the client has joined the cluster (it may still lose every gateway later; calls then fail fast).</summary>
     public bool IsConnected => Volatile.Read(ref _front) is not null;
 
-    public ValueTask<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken) =>
-        new(_checks.CheckAsync(checks, cancellationToken).WaitAsync(cancellationToken));
+    /// <summary>A single-key check of a hot key is decided here from its lease or cached denial when one can (<see cref="ClientLeases"/>);
+    /// every other check travels in a batch to a silo's front.</summary>
+    public ValueTask<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken)
+    {
+        if (checks.Length != 1 || Volatile.Read(ref _leases) is not { } leases)
+        {
+            return new(_checks.CheckAsync(checks, cancellationToken).WaitAsync(cancellationToken));
+        }
+
+        if (leases.TryDecide(checks[0], out var local))
+        {
+            return new(local);
+        }
+
+        return leases.ShouldAsk(checks[0]) ? AskAsync(leases, checks, cancellationToken) : CountedAsync(leases, checks, cancellationToken);
+    }
+
+    private async ValueTask<ClusterCheckOutcome> AskAsync(ClientLeases leases, LimitCheck[] checks, CancellationToken cancellationToken) =>
+        await leases.AskAsync(Front(), checks[0]).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
+            ?? await _checks.CheckAsync(checks, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<ClusterCheckOutcome> CountedAsync(ClientLeases leases, LimitCheck[] checks, CancellationToken cancellationToken)
+    {
+        var outcome = await _checks.CheckAsync(checks, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+        leases.Accepted(checks[0], outcome);
+        return outcome;
+    }
 
     public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken) =>
         DecideAsync(Front().ReserveAsync(policy, key, cost), cancellationToken);
@@ -151,6 +179,12 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
                 _host = host;
                 await host.StartAsync(stopping).ConfigureAwait(false);
                 _client = host.Services.GetRequiredService<IClusterClient>();
+                if (_options.Leases)
+                {
+                    // Made outside any grain, once the client is up: Orleans makes the holder's observer reference here.
+                    Volatile.Write(ref _leases, new ClientLeases(_client, _metrics, _loggerFactory));
+                }
+
                 Volatile.Write(ref _front, _client.GetGrain<ILimiterFrontGrain>(0));
                 Log.Connected(_logger, _options.ClusterId, _options.ServiceId, attempt);
                 return;
@@ -249,6 +283,8 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
 
     private void StopHost()
     {
+        // Unused lease units go back while the client can still reach their grains.
+        Interlocked.Exchange(ref _leases, null)?.Dispose();
         if (Interlocked.Exchange(ref _host, null) is { } host)
         {
             try

@@ -23,6 +23,10 @@ public sealed class OrleansTransportOptions
     /// <summary>Silo gateway endpoints, <c>host:port</c> (the silos' <c>GrainLimiter:Cluster:GatewayPort</c>, 30000 by default).</summary>
     public List<string> Gateways { get; set; } = [];
 
+    /// <summary>Whether a hot key's single-key checks are decided in this process from leases and cached denials its grain grants
+    /// (default true). False: every check is a call to the cluster.</summary>
+    public bool Leases { get; set; } = true;
+
     /// <summary>Every problem with these options, each naming the setting to fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

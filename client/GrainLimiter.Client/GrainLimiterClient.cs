@@ -63,6 +63,10 @@ public sealed class GrainLimiterClient : IDisposable
     /// (<see cref="GrainLimiterClientOptions.BatchChecks"/>).</summary>
     public long BatchesSent => _metrics.Batches;
 
+    /// <summary>Checks decided in this process from a lease or a cached denial of their key, with no call (the Orleans transport's
+    /// <c>Leases</c>).</summary>
+    public long LocalDecisions => _metrics.LocalDecisions;
+
     /// <summary>Charges <paramref name="cost"/> to one key (0 peeks).</summary>
     public async ValueTask<ClusterDecision> CheckAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default)
     {

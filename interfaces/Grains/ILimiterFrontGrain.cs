@@ -1,4 +1,5 @@
 using GrainLimiter.Decisions;
+using GrainLimiter.Leases;
 
 namespace GrainLimiter.Grains;
 
@@ -16,6 +17,11 @@ public interface ILimiterFrontGrain : IGrainWithIntegerKey
     /// own, as one Check call would be, and answered in order.</summary>
     [Alias("CheckBatch")]
     ValueTask<FrontDecisions[]> CheckBatchAsync([Immutable] CheckRequest[][] checks);
+
+    /// <summary>One single-key check asked as a lease holder (an in-process client, <see cref="LeaseAsk"/>): decided and validated as
+    /// in <see cref="CheckBatchAsync"/>; the key's grain may grant the holder a lease or let it cache the denial.</summary>
+    [Alias("CheckLeased")]
+    ValueTask<LeasedFrontDecisions> CheckLeasedAsync(CheckRequest check, [Immutable] LeaseAsk ask);
 
     [Alias("Reserve")]
     ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost);

@@ -1,4 +1,5 @@
 using GrainLimiter.Decisions;
+using GrainLimiter.Leases;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Runtime;
 using Grpc.Core;
@@ -21,6 +22,10 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
     /// <summary>One check, all or nothing.</summary>
     public ValueTask<CheckOutcome> CheckAsync(CheckRequest[] checks, CancellationToken cancellationToken) =>
         validator.Validate(checks) is { } error ? throw Invalid(error) : limits.CheckAsync(checks, cancellationToken);
+
+    /// <summary>One single-key check of a lease holder (an in-process client).</summary>
+    public ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken) =>
+        validator.Validate([check]) is { } error ? throw Invalid(error) : limits.CheckLeasedAsync(check, ask, cancellationToken);
 
     public async ValueTask<CheckResult> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using GrainLimiter.Decisions;
+using GrainLimiter.Leases;
 
 namespace GrainLimiter.Silo.Runtime;
 
@@ -8,6 +9,9 @@ public interface ILimitService
 {
     /// <summary>Checks every item, all or nothing: if one is denied, the items already admitted are refunded.</summary>
     ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken);
+
+    /// <summary>One single-key check of a lease holder elsewhere (an in-process client): the key's grain may grant it a lease.</summary>
+    ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken);
 
     /// <summary>Current usage of a key without charging it.</summary>
     ValueTask<CheckResult> GetAsync(string policy, string key, CancellationToken cancellationToken);

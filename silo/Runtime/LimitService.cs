@@ -72,6 +72,33 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         return new CheckOutcome(allowed, results);
     }
 
+    public async ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken)
+    {
+        var compiled = Policy(check.Policy);
+        if (!compiled.LeasesApply || check.Cost <= 0)
+        {
+            return new LeasedCheck(await CheckAsync([check], cancellationToken).ConfigureAwait(false), null, TimeSpan.Zero);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        LeasedDecision answer;
+        try
+        {
+            var grain = grains.Get(check.Policy, check.Key);
+            answer = await refused.AwaitAsync(grain.AcquireLeasedAsync(check.Cost, ask), (grain, check.Cost, ask), static r => r.grain.AcquireLeasedAsync(r.Cost, r.ask))
+                .ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            answer = new LeasedDecision(Unreachable(compiled, e));
+        }
+
+        CheckResult[] results = [Result(check.Policy, check.Key, check.Cost, answer.Decision)];
+        metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
+        heavyHitters.Record(results);
+        return new LeasedCheck(new CheckOutcome(results[0].Decision.Allowed, results), answer.Lease, answer.CacheDenialFor);
+    }
+
     // One call per distinct (policy, key): a key's repeats are decided in item order in one turn of its grain.
     private async ValueTask AcquireGroupedAsync(IReadOnlyList<CheckRequest> checks, RepeatedKeys repeats, GrainDecision[] answers)
     {

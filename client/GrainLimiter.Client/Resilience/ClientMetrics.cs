@@ -11,6 +11,8 @@ internal sealed class ClientMetrics : IDisposable
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _circuitOpenings;
     private readonly Histogram<int> _batchChecks;
+    private readonly Counter<long> _localDecisions;
+    private long _decidedLocally;
     private long _batches;
     private long _failOpen;
     private long _failClosed;
@@ -22,6 +24,17 @@ internal sealed class ClientMetrics : IDisposable
         _circuitOpenings = _meter.CreateCounter<long>("grainlimiter_client_circuit_opened_total", description: "Times the circuit to the cluster opened.");
         _batchChecks = _meter.CreateHistogram<int>("grainlimiter_client_batch_checks", description: "Checks per call to the cluster: concurrent checks travel together.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000] });
+        _localDecisions = _meter.CreateCounter<long>("grainlimiter_client_local_decisions_total",
+            description: "Checks decided in this process from a lease or a cached denial its key's grain granted (by: lease, cached_denial).");
+    }
+
+    /// <summary>Checks decided in this process, with no call (Orleans transport with leases).</summary>
+    public long LocalDecisions => Interlocked.Read(ref _decidedLocally);
+
+    public void DecidedLocally(string by)
+    {
+        Interlocked.Increment(ref _decidedLocally);
+        _localDecisions.Add(1, new KeyValuePair<string, object?>("by", by));
     }
 
     /// <summary>Calls that carried checks to the cluster (a batch, one CheckStream message, or one Check).</summary>

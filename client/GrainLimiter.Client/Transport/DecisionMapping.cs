@@ -68,7 +68,7 @@ internal static class DecisionMapping
     }
 
     // The fields the gRPC front fills from the same result (LimiterService.ToProto), so both transports answer alike.
-    private static ClusterDecision ToDecision(in CheckResult result, TimeSpan window)
+    internal static ClusterDecision ToDecision(in CheckResult result, TimeSpan window)
     {
         var decision = result.Decision;
         return new ClusterDecision(

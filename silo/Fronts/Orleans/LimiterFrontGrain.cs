@@ -1,5 +1,6 @@
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
+using GrainLimiter.Leases;
 using Grpc.Core;
 using Orleans.Concurrency;
 
@@ -39,6 +40,19 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
         }
 
         return answers;
+    }
+
+    public async ValueTask<LeasedFrontDecisions> CheckLeasedAsync(CheckRequest check, LeaseAsk ask)
+    {
+        try
+        {
+            var (outcome, lease, cacheDenialFor) = await front.CheckLeasedAsync(check, ask, CancellationToken.None).ConfigureAwait(true);
+            return new LeasedFrontDecisions(Answer(outcome.Allowed, outcome.Results), lease, cacheDenialFor);
+        }
+        catch (RpcException e)
+        {
+            return new LeasedFrontDecisions(Error(e.StatusCode, e.Status.Detail));
+        }
     }
 
     public ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost) => One(() => front.ReserveAsync(policy, key, cost, CancellationToken.None));

@@ -38,11 +38,13 @@ public sealed class OrleansSiloFixture : IAsyncLifetime
     }
 
     /// <summary>An Orleans-transport client of this silo, joined (warmed up), with a deadline roomy enough for a shared 2-core machine.</summary>
-    public async Task<GrainLimiterClient> NewClientAsync(Action<GrainLimiterClientOptions>? configure = null)
+    public async Task<GrainLimiterClient> NewClientAsync(Action<GrainLimiterClientOptions>? configure = null, Action<OrleansTransportOptions>? transport = null)
     {
         var options = new GrainLimiterClientOptions { Deadline = TimeSpan.FromSeconds(5) };
         configure?.Invoke(options);
-        var client = GrainLimiterOrleansClient.Create(options, new OrleansTransportOptions { ClusterId = ClusterId, Gateways = [Gateway] });
+        var orleans = new OrleansTransportOptions { ClusterId = ClusterId, Gateways = [Gateway] };
+        transport?.Invoke(orleans);
+        var client = GrainLimiterOrleansClient.Create(options, orleans);
         Assert.Equal(1, await client.WarmUpAsync(TimeSpan.FromSeconds(30)));
         return client;
     }
