@@ -29,8 +29,12 @@ internal sealed partial class ClientLeases : IDisposable
     // One version for everything held here: this process does not see the silos' reloads (see remarks).
     private static readonly object Version = new();
 
+    // How long a policy the silos said never leases is not asked for (a reload may turn its leases on).
+    private static readonly TimeSpan UnleasableFor = TimeSpan.FromSeconds(10);
+
     private readonly LeaseHolder _holder;
     private readonly ConcurrentDictionary<(string Policy, string LimitName), TimeSpan> _windows = new();
+    private readonly ConcurrentDictionary<string, long> _unleasableUntil = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger<ClientLeases> _logger;
     private readonly Task _sweeping;
@@ -61,7 +65,8 @@ internal sealed partial class ClientLeases : IDisposable
     }
 
     /// <summary>Whether <paramref name="check"/> should go as a holder's ask: its key was accepted before and is hot here.</summary>
-    public bool ShouldAsk(in LimitCheck check) => _holder.ShouldAsk(new DecisionCheck(check.Policy, check.Key, check.Cost), Version, track: false);
+    public bool ShouldAsk(in LimitCheck check) =>
+        Leasable(check.Policy) && _holder.ShouldAsk(new DecisionCheck(check.Policy, check.Key, check.Cost), Version, track: false);
 
     /// <summary>Asks <paramref name="front"/> as a holder; null when this holder has stopped (decide the check the ordinary way).</summary>
     public async ValueTask<ClusterCheckOutcome?> AskAsync(ILimiterFrontGrain front, LimitCheck check)
@@ -77,6 +82,11 @@ internal sealed partial class ClientLeases : IDisposable
         var outcome = DecisionMapping.ToOutcome(answer.Answer);
         var result = answer.Answer.Results[0];
         Learn(check.Policy, outcome.Decisions[0]);
+        if (!answer.Leasable)
+        {
+            _unleasableUntil[check.Policy] = Environment.TickCount64 + (long)UnleasableFor.TotalMilliseconds;
+        }
+
         _holder.EndAsk(ask, new LeasedDecision(new GrainDecision(result.Decision, result.LimitName, result.Reason, Limits: result.Limits), answer.Lease, answer.CacheDenialFor));
         return outcome;
     }
@@ -84,7 +94,7 @@ internal sealed partial class ClientLeases : IDisposable
     /// <summary>A silo's front decided <paramref name="check"/> the ordinary way: its key is counted here from now on.</summary>
     public void Accepted(in LimitCheck check, in ClusterCheckOutcome outcome)
     {
-        if (outcome.Decisions is [{ Reason: null } decision])
+        if (outcome.Decisions is [{ Reason: null } decision] && Leasable(check.Policy))
         {
             Learn(check.Policy, decision);
             _holder.ShouldAsk(new DecisionCheck(check.Policy, check.Key, check.Cost), Version);
@@ -110,6 +120,9 @@ internal sealed partial class ClientLeases : IDisposable
         _holder.Stop();
         _stopping.Dispose();
     }
+
+    private bool Leasable(string policy) =>
+        _unleasableUntil.IsEmpty || !_unleasableUntil.TryGetValue(policy, out var until) || Environment.TickCount64 >= until;
 
     // The window of a policy's limit, for the answers made here (RateLimit-Policy headers), as the silo last stated it.
     private void Learn(string policy, in ClusterDecision decision) => _windows[(policy, decision.LimitName)] = decision.Window;

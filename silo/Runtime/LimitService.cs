@@ -77,7 +77,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         var compiled = Policy(check.Policy);
         if (!compiled.LeasesApply || check.Cost <= 0)
         {
-            return new LeasedCheck(await CheckAsync([check], cancellationToken).ConfigureAwait(false), null, TimeSpan.Zero);
+            return new LeasedCheck(await CheckAsync([check], cancellationToken).ConfigureAwait(false), null, TimeSpan.Zero, Leasable: compiled.LeasesApply);
         }
 
         var started = Stopwatch.GetTimestamp();

@@ -46,8 +46,8 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
     {
         try
         {
-            var (outcome, lease, cacheDenialFor) = await front.CheckLeasedAsync(check, ask, CancellationToken.None).ConfigureAwait(true);
-            return new LeasedFrontDecisions(Answer(outcome.Allowed, outcome.Results), lease, cacheDenialFor);
+            var (outcome, lease, cacheDenialFor, leasable) = await front.CheckLeasedAsync(check, ask, CancellationToken.None).ConfigureAwait(true);
+            return new LeasedFrontDecisions(Answer(outcome.Allowed, outcome.Results), lease, cacheDenialFor, leasable);
         }
         catch (RpcException e)
         {
