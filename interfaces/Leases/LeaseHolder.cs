@@ -24,6 +24,9 @@ public sealed partial class LeaseHolder : ILeaseHolder
     public const string DecidedByDenial = "cached_denial";
 
     private readonly ConcurrentDictionary<(string Policy, string Key), KeyHold> _holds = new();
+    // _holds.Count takes every lock of the dictionary: on the path of each new key it cost more than the decision.
+    private int _heldKeys;
+    private readonly AskFilter _askedBefore;
     // The holds with a lease in them, for the sweep that gives back expired ones.
     private readonly ConcurrentDictionary<(string Policy, string Key), KeyHold> _leased = new();
     private readonly IGrainFactory _grains;
@@ -52,6 +55,7 @@ public sealed partial class LeaseHolder : ILeaseHolder
         Ttl = ttl;
         _period = Timestamp(ttl);
         _minAsks = minAsks;
+        _askedBefore = new AskFilter(Math.Max(1, _period));
     }
 
     /// <summary>Who this holder is to the grains; new for every process, so a restarted silo or client is a new holder.</summary>
@@ -60,7 +64,10 @@ public sealed partial class LeaseHolder : ILeaseHolder
     public TimeSpan Ttl { get; }
 
     /// <summary>Keys tracked here (tests and diagnostics).</summary>
-    public int HeldKeys => _holds.Count;
+    public int HeldKeys => Volatile.Read(ref _heldKeys);
+
+    /// <summary>Whether the key is tracked here (tests and diagnostics).</summary>
+    public bool Holds(string policy, string key) => _holds.ContainsKey((policy, key));
 
     /// <summary>Units of the key's lease still to admit here (tests and diagnostics).</summary>
     public long HeldUnits(string policy, string key) =>
@@ -245,7 +252,10 @@ public sealed partial class LeaseHolder : ILeaseHolder
         {
             if (hold.Lease is null && (hold.Denial?.Until ?? 0) <= now && now - hold.LastSeen > 10 * _period)
             {
-                _holds.TryRemove(new KeyValuePair<(string, string), KeyHold>(id, hold));
+                if (_holds.TryRemove(new KeyValuePair<(string, string), KeyHold>(id, hold)))
+                {
+                    Interlocked.Decrement(ref _heldKeys);
+                }
             }
         }
     }
@@ -284,7 +294,21 @@ public sealed partial class LeaseHolder : ILeaseHolder
             return _holds.TryGetValue(id, out hold) ? hold : null;
         }
 
-        return !track || _holds.Count >= MaxHeldKeys ? null : _holds.GetOrAdd(id, static (_, state) => new KeyHold(state.version, state.now), (version, now));
+        // A key asked once in a while is counted in the filter only: holds are for keys asked again within a period.
+        if (!track || Volatile.Read(ref _heldKeys) >= MaxHeldKeys
+            || !_askedBefore.AskedAgain(HashCode.Combine(request.Policy.GetHashCode(StringComparison.Ordinal), request.Key.GetHashCode(StringComparison.Ordinal)), now))
+        {
+            return null;
+        }
+
+        var added = new KeyHold(version, now);
+        if (_holds.TryAdd(id, added))
+        {
+            Interlocked.Increment(ref _heldKeys);
+            return added;
+        }
+
+        return _holds.TryGetValue(id, out hold) ? hold : null;
     }
 
     private long Timestamp(TimeSpan span) => (long)(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);

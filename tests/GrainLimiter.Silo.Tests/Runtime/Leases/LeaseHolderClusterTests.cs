@@ -15,6 +15,23 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
+    public void AKeyAskedOnceInALeasePeriodIsNotTrackedAndOneAskedAgainIs()
+    {
+        var holder = fixture.Leases(0);
+        Assert.True(fixture.Registry.TryGet("hot", out var policy));
+        var once = LimitGrainCluster.UniqueKey("once");
+        var twice = LimitGrainCluster.UniqueKey("twice");
+
+        holder.ShouldAsk(new CheckRequest("hot", once), policy);
+        holder.ShouldAsk(new CheckRequest("hot", twice), policy);
+        holder.ShouldAsk(new CheckRequest("hot", twice), policy);
+
+        // Most keys of a uniform load are asked once in a while: they must cost the holder no allocation.
+        Assert.False(holder.Holds("hot", once));
+        Assert.True(holder.Holds("hot", twice));
+    }
+
+    [Fact]
     public async Task AResetTakesBackEveryHoldersLeaseBeforeItAnswers()
     {
         var key = LimitGrainCluster.UniqueKey("revoke-reset");
