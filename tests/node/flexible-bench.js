@@ -3,7 +3,8 @@
 // the same key distribution, bounded in time and in requests. Prints one JSON object on stdout.
 //
 //   node tests/node/flexible-bench.js --redis 127.0.0.1:6379 --seconds 5 --warmup 1 --concurrency 64 \
-//        --keys 100000 --distribution zipf [--zipf 0.99] [--max-requests 10000000] [--rate 20000]
+//        --keys 100000 --distribution zipf [--zipf 0.99] [--max-requests 10000000] [--rate 20000] \
+//        [--points 1000000000 --window-seconds 3600]   (the limit; the attack phase: --distribution attack --key K --points 200 --window-seconds 1)
 //   node tests/node/flexible-bench.js --redis 127.0.0.1:6379 --accuracy-key hot:1 --points 1000 --requests 5000 --concurrency 64
 'use strict';
 const Redis = require('ioredis');
@@ -17,8 +18,9 @@ function arg(name, fallback) {
 const [host, port] = arg('redis', '127.0.0.1:6379').split(':');
 const concurrency = Number(arg('concurrency', '64'));
 
-// Key picker: uniform over N keys, or Zipf(s) over N keys (rank 0 the hottest), as KeyDistribution.cs does.
-function keyPicker(n, distribution, s) {
+// Key picker: uniform over N keys, Zipf(s) over N keys (rank 0 the hottest), or one key (attack), as KeyDistribution.cs does.
+function keyPicker(n, distribution, s, key) {
+  if (distribution === 'attack') return () => key;
   const names = Array.from({ length: n }, (_, i) => `k${i}`);
   if (distribution === 'uniform') return () => names[Math.floor(Math.random() * n)];
   const cdf = new Float64Array(n);
@@ -87,8 +89,10 @@ async function drive(limiter, nextKey, seconds, maxRequests, record, rate) {
       return;
     }
 
-    const limiter = new RateLimiterRedis({ storeClient: redis, points: 1e9, duration: 3600, keyPrefix: 'rlflx' });
-    const nextKey = keyPicker(Number(arg('keys', '100000')), arg('distribution', 'uniform'), Number(arg('zipf', '0.99')));
+    const limiter = new RateLimiterRedis({
+      storeClient: redis, points: Number(arg('points', '1000000000')), duration: Number(arg('window-seconds', '3600')), keyPrefix: 'rlflx',
+    });
+    const nextKey = keyPicker(Number(arg('keys', '100000')), arg('distribution', 'uniform'), Number(arg('zipf', '0.99')), arg('key', 'attack'));
     const maxRequests = Number(arg('max-requests', '100000000'));
     const rate = Number(arg('rate', '0'));
     let warmupDecisions = 0;
@@ -102,6 +106,7 @@ async function drive(limiter, nextKey, seconds, maxRequests, record, rate) {
     latencies.sort((a, b) => a - b);
     process.stdout.write(JSON.stringify({
       decisions: counts.admitted + counts.denied,
+      admitted: counts.admitted,
       warmupDecisions,
       errors: counts.error,
       seconds: elapsed,

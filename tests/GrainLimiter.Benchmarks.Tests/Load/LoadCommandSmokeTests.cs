@@ -30,7 +30,8 @@ public class LoadCommandSmokeTests
             ScaleDuration = TimeSpan.FromSeconds(0.3),
             OutputDirectory = output,
         };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        // About 90 s alone on 2 cores (each GrainLimiter silo row runs twice, every unbatched one a third time, attacked); room for a busy machine.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
 
         var report = await LoadCommand.RunAsync(settings, timeout.Token);
 
@@ -40,6 +41,20 @@ public class LoadCommandSmokeTests
             Assert.True(p.Errors == 0, $"{p.Contender} ({p.Distribution}): {p.Errors} errors, first: {p.FirstError}");
             Assert.True(p.Decisions > 0, $"{p.Contender} ({p.Distribution}) made no decision.");
         });
+        // Every GrainLimiter silo row again with leases off, and an attack row per unbatched contender whose denials are decisions.
+        Assert.Contains(report.Phases, p => p.Contender == "GrainLimiter gRPC Check, batch 100" + PhaseResult.LeasesOffSuffix);
+        Assert.Contains(report.LeasesOnVsOff, p => p.Contender == "GrainLimiter HTTP /v1/check" && p.ThroughputOnVsOff > 0);
+        Assert.DoesNotContain(report.Phases, p => p.Contender.StartsWith("GrainLimiter Envoy", StringComparison.Ordinal) && p.Contender.EndsWith(PhaseResult.LeasesOffSuffix, StringComparison.Ordinal));
+        var attacks = report.Phases.Where(p => p.Distribution.StartsWith("attack", StringComparison.Ordinal)).ToList();
+        Assert.Contains(attacks, p => p.Contender == "GrainLimiter gRPC Check, batch 1");
+        Assert.Contains(attacks, p => p.Contender == "GrainLimiter Envoy ShouldRateLimit");
+        Assert.All(attacks, p =>
+        {
+            Assert.Equal(1, p.DecisionsPerCall);
+            Assert.True(p.Denied > 0, $"{p.Contender}: no call of the attack was denied.");
+        });
+        Assert.All(report.Phases.Except(attacks), p => Assert.True(p.Denied == 0, $"{p.Contender} ({p.Distribution}) denied {p.Denied} under the open limit."));
+        Assert.Contains("Leases on vs off", report.ToMarkdown(), StringComparison.Ordinal);
         Assert.All(report.Accuracy, a => Assert.True(a.Exact, $"{a.Contender} admitted {a.Admitted} of a limit of {a.Limit}, {a.Errors} errors."));
         Assert.Equal(report.Phases.Select(p => (p.Contender, p.Distribution)), report.Paced.Select(p => (p.Contender, p.Distribution)));
         Assert.All(report.Paced, p => Assert.NotNull(p.PacedCallsPerSecond));

@@ -2,14 +2,6 @@ using System.Diagnostics;
 
 namespace GrainLimiter.Benchmarks.Load;
 
-/// <summary>Which limit a call is checked against: the open one (a billion per hour: every call decides, none is refused),
-/// or the accuracy one (<see cref="LoadSettings.AccuracyLimit"/> per hour).</summary>
-internal enum LimitKind
-{
-    Open,
-    Accuracy,
-}
-
 /// <summary>
 /// One system under test. The driver calls <see cref="CallAsync"/> from <see cref="LoadSettings.Concurrency"/> workers
 /// (or from one thread per core for in-process contenders), each with its own keys, until the phase's time or call budget
@@ -29,6 +21,15 @@ internal abstract class Contender : IAsyncDisposable
     /// in-flight calls than cores add nothing without I/O.</summary>
     public virtual bool InProcess => false;
 
+    /// <summary>True for contenders a GrainLimiter silo decides for through its policy file: they run the open phases again
+    /// under <see cref="LimitKind.OpenUnleased"/>, to compare each row with leases and without.</summary>
+    public virtual bool RunsLeasesOff => false;
+
+    /// <summary>True for contenders that run the attack phase (<see cref="LimitKind.Attack"/> on one key): unbatched ones.
+    /// GrainLimiter decides a batch all or nothing, so a batch naming one key 100 times would be one check of cost 100,
+    /// not 100 checks; a pipelined Redis batch would then have no GrainLimiter row to be ranked against.</summary>
+    public virtual bool RunsAttack => DecisionsPerCall == 1;
+
     /// <summary>The server processes that decide (silo, redis-server; a silo and its redis-server with Redis storage), whose
     /// CPU time per decision is reported; none in-process.</summary>
     public IReadOnlyList<Processes.ChildProcess> Servers { get; init; } = [];
@@ -46,22 +47,22 @@ internal abstract class Contender : IAsyncDisposable
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>Drives the contender for a warm-up, then for the measured duration.</summary>
-    public virtual async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    /// <summary>Drives the contender for a warm-up, then for the measured duration, every call checked against <paramref name="limit"/>.</summary>
+    public virtual async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        await WarmUpAsync(settings, keys, cancellationToken).ConfigureAwait(false);
-        return await MeasureAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+        await WarmUpAsync(settings, keys, limit, cancellationToken).ConfigureAwait(false);
+        return await MeasureAsync(settings, keys, limit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Drives the contender for <see cref="LoadSettings.Warmup"/>, unmeasured.</summary>
-    protected Task WarmUpAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken) =>
-        DriveAsync(settings, keys, settings.Warmup, cancellationToken);
+    protected Task WarmUpAsync(LoadSettings settings, KeyDistribution keys, LimitKind limit, CancellationToken cancellationToken) =>
+        DriveAsync(settings, keys, limit, settings.Warmup, cancellationToken);
 
-    /// <summary>Drives the contender for <see cref="LoadSettings.Duration"/>, measuring calls and server CPU.</summary>
-    protected async Task<PhaseResult> MeasureAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    /// <summary>Drives the contender for <see cref="LoadSettings.Duration"/>, measuring calls, admissions and server CPU.</summary>
+    protected async Task<PhaseResult> MeasureAsync(LoadSettings settings, KeyDistribution keys, LimitKind limit, CancellationToken cancellationToken)
     {
         var cpuBefore = ServerCpuTime();
-        var (workers, seconds, histogram, errors, firstError) = await DriveAsync(settings, keys, settings.Duration, cancellationToken).ConfigureAwait(false);
+        var (workers, seconds, histogram, admitted, errors, firstError) = await DriveAsync(settings, keys, limit, settings.Duration, cancellationToken).ConfigureAwait(false);
         var cpu = ServerCpuTime() - cpuBefore;
         return new PhaseResult
         {
@@ -74,6 +75,7 @@ internal abstract class Contender : IAsyncDisposable
             Workers = workers,
             Calls = histogram.Count,
             Decisions = histogram.Count * DecisionsPerCall,
+            Admitted = admitted,
             Errors = errors,
             FirstError = firstError,
             Seconds = seconds,
@@ -116,12 +118,13 @@ internal abstract class Contender : IAsyncDisposable
         return new AccuracyResult(Name, settings.AccuracyLimit, settings.AccuracyRequests, admitted, denied, errors);
     }
 
-    private async Task<(int Workers, double Seconds, LatencyHistogram Histogram, long Errors, string? FirstError)> DriveAsync(
-        LoadSettings settings, KeyDistribution keys, TimeSpan duration, CancellationToken cancellationToken)
+    private async Task<(int Workers, double Seconds, LatencyHistogram Histogram, long Admitted, long Errors, string? FirstError)> DriveAsync(
+        LoadSettings settings, KeyDistribution keys, LimitKind limit, TimeSpan duration, CancellationToken cancellationToken)
     {
         var workers = InProcess ? Environment.ProcessorCount : settings.Concurrency;
         var budget = Math.Max(1, settings.MaxCallsPerPhase / workers);
         var histograms = new LatencyHistogram[workers];
+        var admitted = new long[workers];
         var errors = new long[workers];
         string? firstError = null;
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -167,13 +170,10 @@ internal abstract class Contender : IAsyncDisposable
 
                 try
                 {
-                    var pending = CallAsync(batch, LimitKind.Open, cancellationToken);
-                    if (!pending.IsCompletedSuccessfully)
-                    {
-                        await pending.ConfigureAwait(false);
-                    }
-
+                    var pending = CallAsync(batch, limit, cancellationToken);
+                    var yes = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
                     histogram.RecordTicks(Stopwatch.GetTimestamp() - start);
+                    admitted[index] += yes;
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -198,6 +198,6 @@ internal abstract class Contender : IAsyncDisposable
             total.Add(histogram);
         }
 
-        return (workers, seconds, total, errors.Sum(), firstError);
+        return (workers, seconds, total, admitted.Sum(), errors.Sum(), firstError);
     }
 }

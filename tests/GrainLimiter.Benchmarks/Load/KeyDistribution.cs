@@ -2,20 +2,23 @@ namespace GrainLimiter.Benchmarks.Load;
 
 /// <summary>
 /// Which key each request names: uniform over N keys, or Zipf(s) over N keys (key <c>k0</c> the hottest), as YCSB
-/// skews its workloads. The node contender (tests/node/flexible-bench.js) draws from the same distribution.
+/// skews its workloads, or one key alone (the attack phase). The node contender (tests/node/flexible-bench.js) draws from the
+/// same distribution.
 /// </summary>
 internal sealed class KeyDistribution
 {
     private readonly double[]? _cdf;
+    private readonly string? _label;
 
-    private KeyDistribution(string name, string[] keys, double[]? cdf)
+    private KeyDistribution(string name, string[] keys, double[]? cdf, string? label = null)
     {
         Name = name;
         Keys = keys;
         _cdf = cdf;
+        _label = label;
     }
 
-    /// <summary><c>uniform</c> or <c>zipf</c>: the name the node script takes too.</summary>
+    /// <summary><c>uniform</c>, <c>zipf</c> or <c>attack</c>: the name the node script takes too.</summary>
     public string Name { get; }
 
     public double Exponent { get; private init; }
@@ -23,9 +26,14 @@ internal sealed class KeyDistribution
     /// <summary>The key names, <c>k0</c>..<c>k{N-1}</c>, made once so drawing a key allocates nothing.</summary>
     public string[] Keys { get; }
 
-    public string Label => _cdf is null ? $"uniform over {Keys.Length:N0} keys" : $"Zipf s={Exponent:0.##} over {Keys.Length:N0} keys";
+    /// <summary>What the report calls it; rows are ranked only against a baseline of the same label.</summary>
+    public string Label => _label ?? (_cdf is null ? $"uniform over {Keys.Length:N0} keys" : $"Zipf s={Exponent:0.##} over {Keys.Length:N0} keys");
 
     public static KeyDistribution Uniform(int keyCount) => new("uniform", MakeKeys(keyCount), null);
+
+    /// <summary>Every request names <paramref name="key"/>, limited to <paramref name="limitPerSecond"/> (<see cref="LimitKind.Attack"/>).</summary>
+    public static KeyDistribution Attack(string key, int limitPerSecond) =>
+        new("attack", [key], null, $"attack: one key, limit {limitPerSecond:N0}/s");
 
     public static KeyDistribution Zipf(int keyCount, double exponent)
     {

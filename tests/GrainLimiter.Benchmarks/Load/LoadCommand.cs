@@ -117,13 +117,16 @@ internal static class LoadCommand
             redis is null ? null : await redis.InfoAsync("server", "redis_version", cancellationToken).ConfigureAwait(false),
             nodeReady ? await NodeVersionAsync(cancellationToken).ConfigureAwait(false) : null);
 
-        await using (var silo = await SiloProcess.StartAsync(settings.AccuracyLimit, settings.Keys * 4 + 100_000, cancellationToken).ConfigureAwait(false))
+        await using (var silo = await SiloProcess.StartAsync(settings.Limits, settings.Keys * 4 + 100_000, cancellationToken).ConfigureAwait(false))
         {
-            // Every key of the distributions activated once before any phase: the rows measure decisions on live grains,
-            // not the first activation of each key (an Orleans activation costs far more than a decision).
+            // Every key of the distributions activated once before any phase, with leases and without: the rows measure
+            // decisions on live grains, not the first activation of each key (an Orleans activation costs far more than a decision).
             await using (var preload = new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections))
             {
-                await ScaleCurve.LoadAsync(settings, preload, KeyDistribution.Uniform(settings.Keys).Keys, 0, cancellationToken).ConfigureAwait(false);
+                foreach (var limit in (LimitKind[])[LimitKind.Open, LimitKind.OpenUnleased])
+                {
+                    await ScaleCurve.LoadAsync(settings, preload, KeyDistribution.Uniform(settings.Keys).Keys, 0, limit, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             if (await SiloWarmUp.RunAsync(silo, settings, KeyDistribution.Uniform(settings.Keys), cancellationToken).ConfigureAwait(false) is { } cold)
@@ -142,9 +145,9 @@ internal static class LoadCommand
                 ("GrainLimiterClient, gRPC transport", async () => await GrainLimiterClientContender.ConnectGrpcAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiter via Orleans client", async () => await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false)),
                 ("GrainLimiterClient, Orleans transport", async () => await GrainLimiterClientContender.ConnectOrleansAsync(silo, cancellationToken).ConfigureAwait(false)),
-                ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
+                ("GrainLimiter in-process (Orleans local calls)", async () => await LocalGrainContender.StartAsync(settings.Limits, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
                 ("gRPC alone (Grpc.AspNetCore, a counter per key)", async () => await CountingGrpcContender.StartAsync(settings, cancellationToken).ConfigureAwait(false)),
-                ("Orleans alone (bare counter grain, local calls)", async () => await BareGrainContender.StartAsync(settings.AccuracyLimit, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
+                ("Orleans alone (bare counter grain, local calls)", async () => await BareGrainContender.StartAsync(settings.Limits, settings.Keys * 2 + 100_000, settings.Keys, cancellationToken).ConfigureAwait(false)),
             };
             if (redis is not null)
             {
@@ -152,11 +155,11 @@ internal static class LoadCommand
                 foreach (var batch in (int[])[1, Batch])
                 {
                     var suffix = batch == 1 ? "" : $", pipelined batch {batch}";
-                    factories.Add(($"Redis + Lua, fixed window{suffix}", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, batch, sliding: false, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
-                    factories.Add(($"Redis INCRBY + EXPIRE (envoyproxy/ratelimit style){suffix}", async () => await EnvoyStyleRedisContender.ConnectAsync(redis, settings.Connections, batch, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                    factories.Add(($"Redis + Lua, fixed window{suffix}", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, batch, sliding: false, settings.Limits, cancellationToken).ConfigureAwait(false)));
+                    factories.Add(($"Redis INCRBY + EXPIRE (envoyproxy/ratelimit style){suffix}", async () => await EnvoyStyleRedisContender.ConnectAsync(redis, settings.Connections, batch, settings.Limits, cancellationToken).ConfigureAwait(false)));
                 }
 
-                factories.Add(("Redis + Lua, sliding window counter", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, 1, sliding: true, settings.AccuracyLimit, cancellationToken).ConfigureAwait(false)));
+                factories.Add(("Redis + Lua, sliding window counter", async () => await RedisLuaContender.ConnectAsync(redis, settings.Connections, 1, sliding: true, settings.Limits, cancellationToken).ConfigureAwait(false)));
             }
 
             if (nodeReady)
@@ -164,12 +167,13 @@ internal static class LoadCommand
                 factories.Add(("rate-limiter-flexible + ioredis (node)", () => Task.FromResult<Contender>(new FlexibleContender(redis!) { Servers = [redis!.Process] })));
             }
 
-            factories.Add(("System.Threading.RateLimiting (in-process)", () => Task.FromResult<Contender>(new RateLimitingContender(settings.AccuracyLimit))));
+            factories.Add(("System.Threading.RateLimiting (in-process)", () => Task.FromResult<Contender>(new RateLimitingContender(settings.Limits))));
             factories.RemoveAll(f => !settings.Runs(f.Name));
 
             KeyDistribution[] distributions = [KeyDistribution.Uniform(settings.Keys), KeyDistribution.Zipf(settings.Keys, settings.ZipfExponent)];
             rowsStarted = started.Elapsed;
             var hotKey = $"hot-{startedAt.ToUnixTimeMilliseconds()}";
+            var attacks = 0;
             await AnsiConsole.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -178,15 +182,17 @@ internal static class LoadCommand
                     foreach (var (name, create) in factories)
                     {
                         await using var contender = await create().ConfigureAwait(false);
-                        foreach (var keys in distributions)
+                        // A fresh attack key per row, so no row meets another's leases, cached denials or counters.
+                        foreach (var (keys, limit) in Workloads(contender, distributions, () => KeyDistribution.Attack($"attack-{startedAt.ToUnixTimeMilliseconds()}-{attacks++}", settings.AttackLimit)))
                         {
-                            var task = progress.AddTask(Markup.Escape($"{name} — {keys.Name}"), maxValue: (settings.Warmup + settings.Duration).TotalSeconds);
-                            var closedLoop = await Tracked(task, () => Phase(contender, settings, keys, cancellationToken)).ConfigureAwait(false);
+                            var what = $"{name}{(limit == LimitKind.OpenUnleased ? PhaseResult.LeasesOffSuffix : "")} — {keys.Name}";
+                            var task = progress.AddTask(Markup.Escape(what), maxValue: (settings.Warmup + settings.Duration).TotalSeconds);
+                            var closedLoop = await Tracked(task, () => Phase(contender, settings, keys, limit, cancellationToken)).ConfigureAwait(false);
                             phases.Add(closedLoop);
                             if (settings.PacedAtHalf && settings.Rate is null && !closedLoop.Failed)
                             {
-                                var pacedTask = progress.AddTask(Markup.Escape($"{name} — {keys.Name}, paced"), maxValue: (settings.PacedWarmup + settings.PacedDuration).TotalSeconds);
-                                paced.Add(await Tracked(pacedTask, () => Phase(contender, settings.AtHalfOf(closedLoop), keys, cancellationToken)).ConfigureAwait(false));
+                                var pacedTask = progress.AddTask(Markup.Escape($"{what}, paced"), maxValue: (settings.PacedWarmup + settings.PacedDuration).TotalSeconds);
+                                paced.Add(await Tracked(pacedTask, () => Phase(contender, settings.AtHalfOf(closedLoop), keys, limit, cancellationToken)).ConfigureAwait(false));
                             }
                         }
 
@@ -234,6 +240,17 @@ internal static class LoadCommand
             + $"An answer the key's grain did not decide (owner_unreachable, store_unavailable, the client's cluster_unavailable fallback, a deadline) is an error; above {PhaseResult.MaxErrorRate:0.#%} a row is FAILED and not ranked.");
         notes.Add("The open limit is a fixed window of 10^9 per hour (every call decides, none is refused); accuracy uses "
             + $"{settings.AccuracyLimit} per hour on one fresh key, {settings.AccuracyRequests} requests at once.");
+        notes.Add($"Leases off: every contender a GrainLimiter silo decides for runs each distribution a second time, right after the first, under the policy "
+            + $"'{SiloProcess.OpenUnleasedPolicy}' (the open limit with leases: off, its keys activated beforehand as the open policy's are); those rows end in "
+            + $"'{PhaseResult.LeasesOffSuffix[2..]}', and 'Leases on vs off' divides each row by its twin. Not the Envoy row: a descriptor file has no leases setting. "
+            + "The Orleans-client and in-process rows call each key's grain directly, never as a lease holder, so their ratio shows only the comparison's noise.");
+        notes.Add($"Attack: each unbatched contender sends single checks of cost 1 from all its workers to one key of its own (fresh per row), limited to a fixed "
+            + $"window of {settings.AttackLimit} per second (GrainLimiter's policy '{SiloProcess.AttackPolicy}' and the Envoy descriptor 'attack'; the Redis scripts, "
+            + "System.Threading.RateLimiting and rate-limiter-flexible the same limit per 1 s, flexible's window starting at the key's first hit), so nearly every "
+            + "call is denied: a denial is a decision (the 'denied' column), not an error. GrainLimiter's fronts may answer those denials themselves until the "
+            + "retry-after (cached denials). Batched rows do not run it: GrainLimiter decides a batch all or nothing, so 100 copies of the key would be one "
+            + "check of cost 100, and the pipelined Redis rows would have no GrainLimiter row to be ranked against; nor do gRPC alone and Orleans alone, "
+            + "whose counters have no window. Attack rows are ranked against Redis + Lua's attack row.");
         if (scale.Count > 0)
         {
             notes.Add("Scale: in-process bytes/key is managed heap growth per Orleans activation after full GCs (activation, grain, state, key, directory entry, "
@@ -274,17 +291,40 @@ internal static class LoadCommand
         };
     }
 
-    private static async Task<PhaseResult> Phase(Contender contender, LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    /// <summary>The phases a contender runs, in order: each distribution under the open limit, then (GrainLimiter silos) the
+    /// same again with leases off, right after it so the two compare the same moment of the run; then (unbatched) the attack.</summary>
+    private static IEnumerable<(KeyDistribution Keys, LimitKind Limit)> Workloads(Contender contender, KeyDistribution[] distributions, Func<KeyDistribution> attack)
+    {
+        foreach (var keys in distributions)
+        {
+            yield return (keys, LimitKind.Open);
+            if (contender.RunsLeasesOff)
+            {
+                yield return (keys, LimitKind.OpenUnleased);
+            }
+        }
+
+        if (contender.RunsAttack)
+        {
+            yield return (attack(), LimitKind.Attack);
+        }
+    }
+
+    /// <summary>The row's name: the contender's, marked when leases were off.</summary>
+    private static string RowName(Contender contender, LimitKind limit) =>
+        contender.Name + (limit == LimitKind.OpenUnleased ? PhaseResult.LeasesOffSuffix : "");
+
+    private static async Task<PhaseResult> Phase(Contender contender, LoadSettings settings, KeyDistribution keys, LimitKind limit, CancellationToken cancellationToken)
     {
         try
         {
-            return await contender.RunAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+            return await contender.RunAsync(settings, keys, limit, cancellationToken).ConfigureAwait(false) with { Contender = RowName(contender, limit) };
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             return new PhaseResult
             {
-                Contender = contender.Name, Distribution = keys.Label, PacedCallsPerSecond = settings.Rate, Errors = 1, FirstError = $"{e.GetType().Name}: {e.Message}",
+                Contender = RowName(contender, limit), Distribution = keys.Label, PacedCallsPerSecond = settings.Rate, Errors = 1, FirstError = $"{e.GetType().Name}: {e.Message}",
             };
         }
     }

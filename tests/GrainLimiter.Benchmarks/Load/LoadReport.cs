@@ -34,6 +34,9 @@ internal sealed record LoadReport
     /// <summary>Each row again, paced at half its closed-loop calls/s: the latency of every front below saturation.</summary>
     public required List<PhaseResult> Paced { get; init; }
 
+    /// <summary>Each GrainLimiter row with leases over the same row with leases off.</summary>
+    public List<LeasesPair> LeasesOnVsOff => LeasesComparison.Pairs(Phases);
+
     public required List<AccuracyResult> Accuracy { get; init; }
 
     public required List<ScalePoint> Scale { get; init; }
@@ -137,6 +140,11 @@ internal sealed record LoadReport
     {
         yield return ("Closed loop: decisions per server-core-second (higher is better), each row against Redis + Lua of its own batching",
             PhaseHeaders, Phases.Select(PhaseCells));
+        if (LeasesOnVsOff is { Count: > 0 } pairs)
+        {
+            yield return ("Leases on vs off: each GrainLimiter row with leases over the same row under a leases: off policy, same run (above 1 is faster with leases)",
+                LeasesHeaders, pairs.Select(LeasesCells));
+        }
         if (Paced.Count > 0)
         {
             yield return ("Latency paced at half each row's closed-loop calls/s (µs per call; lower is better)", PacedHeaders, Paced.Select(PacedCells));
@@ -152,7 +160,13 @@ internal sealed record LoadReport
     [
         ("contender", false), ("keys", false), ("in flight", true), ("decisions/s", true), ("server CPU µs/decision", true),
         ("decisions per server-core-s", true), ("× per core", true), ("× decisions/s", true), ("against", false), ("Redis writes/decision", true), ("errors", true),
-        ("accuracy", false), ("status", false),
+        ("denied", true), ("accuracy", false), ("status", false),
+    ];
+
+    private static readonly (string Header, bool Right)[] LeasesHeaders =
+    [
+        ("contender", false), ("keys", false), ("decisions/s, leases on", true), ("leases off", true), ("× decisions/s", true),
+        ("decisions per server-core-s, leases on", true), ("leases off", true), ("× per core", true),
     ];
 
     private static readonly (string Header, bool Right)[] PacedHeaders =
@@ -170,10 +184,19 @@ internal sealed record LoadReport
     [
         p.Contender, p.Distribution, InFlight(p),
         Number(p.DecisionsPerSecond), p.ServerCpuUsPerDecision is { } cpu ? cpu.ToString("0.00", CultureInfo.InvariantCulture) : "—",
-        p.DecisionsPerServerCoreSecond is { } perCore ? Number(perCore) : "—", Ratio(p.PerCoreVsBaseline), Ratio(p.ThroughputVsBaseline),
+        PerCore(p), Ratio(p.PerCoreVsBaseline), Ratio(p.ThroughputVsBaseline),
         p.RankedAgainst is null ? "—" : p.IsBaseline ? "itself" : $"Lua ×{p.DecisionsPerCall}",
-        p.RedisWritesPerDecision is { } writes ? writes.ToString("0.000", CultureInfo.InvariantCulture) : "—", Errors(p), AccuracyCell(p.Contender), p.Status,
+        p.RedisWritesPerDecision is { } writes ? writes.ToString("0.000", CultureInfo.InvariantCulture) : "—", Errors(p),
+        p.Denied == 0 ? "0" : p.DeniedShare.ToString("0.0%", CultureInfo.InvariantCulture), AccuracyCell(p.Contender), p.Status,
     ];
+
+    private static string[] LeasesCells(LeasesPair pair) =>
+    [
+        pair.Contender, pair.Distribution, Number(pair.On.DecisionsPerSecond), Number(pair.Off.DecisionsPerSecond), Ratio(pair.ThroughputOnVsOff),
+        PerCore(pair.On), PerCore(pair.Off), Ratio(pair.PerCoreOnVsOff),
+    ];
+
+    private static string PerCore(PhaseResult p) => p.DecisionsPerServerCoreSecond is { } perCore ? Number(perCore) : "—";
 
     private static string[] PacedCells(PhaseResult p) =>
     [

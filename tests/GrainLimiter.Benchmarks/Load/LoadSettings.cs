@@ -42,6 +42,13 @@ internal sealed record LoadSettings
 
     public int AccuracyRequests { get; init; } = 5_000;
 
+    /// <summary>The attack phase's limit per second on its one key. Low enough that at least 95 % of the calls are denied at
+    /// 4 000 calls/s or more (the slowest row of the last full run made 5 756), so most of the phase is denials.</summary>
+    public int AttackLimit { get; init; } = 200;
+
+    /// <summary>What each <see cref="LimitKind"/> allows in this run.</summary>
+    public BenchLimits Limits => new(AccuracyLimit, AttackLimit);
+
     /// <summary>Key counts of the scale curve. Not 10M by default: an Orleans activation holds about 2.6 KB of heap, so 10M
     /// live keys in one process need about 30 GB (more than these 24 GiB machines have); ask for it with --scale.</summary>
     public IReadOnlyList<int> ScaleKeys { get; init; } = [1_000, 100_000, 1_000_000];
@@ -69,8 +76,8 @@ internal sealed record LoadSettings
     public static string Usage => """
         load [options]   GrainLimiter against Redis + Lua, rate-limiter-flexible and System.Threading.RateLimiting, on this machine
           --pin                   every server process on core 0, this driver (and node) on core 1; ranked per server core
-          --quick                 ~2 s per contender, scale curve 1k and 100k keys only (about 2½ minutes in all)
-          --duration <s>          measured seconds per contender and distribution (default 8)
+          --quick                 ~2 s per row, scale curve 1k and 100k keys only (about 4½ minutes in all)
+          --duration <s>          measured seconds per row: contender, distribution, leases off or attack (default 8)
           --warmup <s>            unmeasured seconds before each (default 2)
           --silo-warmup <s>       every front of the fresh silo driven at once before the first row (default 20; 0: cold)
           --concurrency <n>       calls in flight (default 64)
@@ -78,6 +85,7 @@ internal sealed record LoadSettings
           --keys <n>              key space of the uniform and Zipf distributions (default 100000)
           --zipf <s>              Zipf exponent (default 0.99)
           --max-calls <n>         bound on calls per phase (default 200000000)
+          --attack-limit <n>      the attack phase's limit per second on its one key (default 200)
           --rate <n>              every phase paced at n calls/s in all instead of closed loop (no paced re-run)
           --paced-duration <s>    measured seconds of each row's re-run paced at half its closed-loop calls/s (default 3)
           --no-paced              no paced re-run
@@ -119,6 +127,7 @@ internal sealed record LoadSettings
                 "--keys" => settings with { Keys = (int)Count(Value(), "--keys", 1, 10_000_000) },
                 "--zipf" => settings with { ZipfExponent = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--max-calls" => settings with { MaxCallsPerPhase = Count(Value(), "--max-calls", 1, long.MaxValue) },
+                "--attack-limit" => settings with { AttackLimit = (int)Count(Value(), "--attack-limit", 1, 1_000_000) },
                 "--rate" => settings with { Rate = Count(Value(), "--rate", 1, 100_000_000) },
                 "--scale" => settings with { ScaleKeys = Value().Split(',').Select(v => (int)Count(v, "--scale", 1, 50_000_000)).ToArray() },
                 "--scale-cluster-max" => settings with { ScaleClusterMaxKeys = (int)Count(Value(), "--scale-cluster-max", 0, 50_000_000) },

@@ -32,6 +32,14 @@ internal sealed record PhaseResult
 
     public long Decisions { get; init; }
 
+    /// <summary>Decisions that admitted; the others denied (a denial is a decision, not an error).</summary>
+    public long Admitted { get; init; }
+
+    public long Denied => Decisions - Admitted;
+
+    /// <summary>Share of the decisions that denied: none under the open limit, nearly all in the attack phase.</summary>
+    public double DeniedShare => Decisions > 0 ? Denied / (double)Decisions : 0;
+
     /// <summary>Decisions that failed or that the key's grain did not make (see <see cref="UndecidedAnswerException"/>).</summary>
     public long Errors { get; init; }
 
@@ -75,6 +83,10 @@ internal sealed record PhaseResult
 
     /// <summary>Decisions per server-core-second over the baseline's.</summary>
     public double? PerCoreVsBaseline { get; set; }
+
+    /// <summary>The suffix of a row's contender name when it ran under <see cref="LimitKind.OpenUnleased"/>: its twin with leases
+    /// is the row named without it.</summary>
+    public const string LeasesOffSuffix = ", leases off";
 
     /// <summary>Decisions per second over the baseline's, in the same run.</summary>
     public double? ThroughputVsBaseline { get; set; }

@@ -48,21 +48,21 @@ internal static class ScaleCurve
         var silo = new Dictionary<int, (double Rate, double? Rss)>();
         if (clusterSizes.Length > 0)
         {
-            await using var process = await SiloProcess.StartAsync(settings.AccuracyLimit, (int)Math.Min(int.MaxValue, clusterSizes[^1] * 1.25 + 1_000_000), cancellationToken)
+            await using var process = await SiloProcess.StartAsync(settings.Limits, (int)Math.Min(int.MaxValue, clusterSizes[^1] * 1.25 + 1_000_000), cancellationToken)
                 .ConfigureAwait(false);
             await using var grpc = new GrpcCheckContender(process.GrpcAddress, 100, settings.Connections);
             // Warm the front (JIT, connections) before the baseline, so the baseline holds what an idle silo holds.
-            await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(1) }, KeyDistribution.Uniform(100), cancellationToken).ConfigureAwait(false);
+            await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(1) }, KeyDistribution.Uniform(100), LimitKind.Open, cancellationToken).ConfigureAwait(false);
             var baseline = process.Process.ResidentBytes();
             var loaded = 0;
             foreach (var n in clusterSizes)
             {
                 progress($"scale: silo, loading {n:N0} keys", 0);
                 var keys = KeyDistribution.Uniform(n);
-                await LoadAsync(settings, grpc, keys.Keys, loaded, cancellationToken).ConfigureAwait(false);
+                await LoadAsync(settings, grpc, keys.Keys, loaded, LimitKind.Open, cancellationToken).ConfigureAwait(false);
                 loaded = n;
                 var rss = process.Process.ResidentBytes();
-                var phase = await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, keys, cancellationToken).ConfigureAwait(false);
+                var phase = await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, keys, LimitKind.Open, cancellationToken).ConfigureAwait(false);
                 // Below 100k keys the growth is lost in the process' own noise (buffers, JIT, GC budget).
                 silo[n] = (phase.DecisionsPerSecond, n >= 100_000 ? (rss - baseline) / (double)n : null);
             }
@@ -107,20 +107,20 @@ internal static class ScaleCurve
 
     private static async Task<(double Rate, double Bytes)> InProcessAsync(LoadSettings settings, int n, CancellationToken cancellationToken)
     {
-        await using var silo = await InProcessSilo.StartAsync(settings.AccuracyLimit, n + n / 4 + 1024, cancellationToken).ConfigureAwait(false);
+        await using var silo = await InProcessSilo.StartAsync(settings.Limits, n + n / 4 + 1024, cancellationToken).ConfigureAwait(false);
         await GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "warm:", 1000).ConfigureAwait(false);
         var before = GrainMemory.Heap();
         // The keys the rate is then measured on ("k<i>", as KeyDistribution names them), activated without keeping references.
         await GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "k", n).ConfigureAwait(false);
         var bytes = (GrainMemory.Heap() - before) / (double)n;
         await using var contender = new LocalGrainContender(silo, ownsSilo: false);
-        var phase = await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, KeyDistribution.Uniform(n), cancellationToken)
+        var phase = await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, KeyDistribution.Uniform(n), LimitKind.Open, cancellationToken)
             .ConfigureAwait(false);
         return (phase.DecisionsPerSecond, bytes);
     }
 
-    /// <summary>Activates <paramref name="keys"/> from index <paramref name="from"/> on through gRPC batches of 100.</summary>
-    public static async Task LoadAsync(LoadSettings settings, GrpcCheckContender grpc, string[] keys, int from, CancellationToken cancellationToken)
+    /// <summary>Activates <paramref name="keys"/> from index <paramref name="from"/> on, under <paramref name="limit"/>'s policy, through gRPC batches of 100.</summary>
+    public static async Task LoadAsync(LoadSettings settings, GrpcCheckContender grpc, string[] keys, int from, LimitKind limit, CancellationToken cancellationToken)
     {
         var next = from;
         await Parallel.ForEachAsync(Enumerable.Range(0, settings.Concurrency), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
@@ -146,7 +146,7 @@ internal static class ScaleCurve
                     {
                         try
                         {
-                            await grpc.CallAsync(batch, LimitKind.Open, ct).ConfigureAwait(false);
+                            await grpc.CallAsync(batch, limit, ct).ConfigureAwait(false);
                             break;
                         }
                         catch (UndecidedAnswerException) when (attempt < 10)

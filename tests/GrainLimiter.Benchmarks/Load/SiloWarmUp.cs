@@ -21,14 +21,14 @@ internal static class SiloWarmUp
 
         var slice = settings with { Warmup = TimeSpan.Zero, Duration = settings.SiloWarmUpTime / 4 };
         await using var unary = new GrpcCheckContender(silo.GrpcAddress, 1, settings.Connections) { Servers = [silo.Process] };
-        var cold = await unary.RunAsync(slice, keys, cancellationToken).ConfigureAwait(false);
+        var cold = await unary.RunAsync(slice, keys, LimitKind.Open, cancellationToken).ConfigureAwait(false);
 
         await using var batched = new GrpcCheckContender(silo.GrpcAddress, 100, settings.Connections);
         await using var http = new HttpCheckContender(silo.HttpAddress, settings.Concurrency);
         await using var orleans = await OrleansClientContender.ConnectAsync(silo, cancellationToken).ConfigureAwait(false);
         var rest = slice with { Duration = settings.SiloWarmUpTime - slice.Duration, Concurrency = Math.Max(1, settings.Concurrency / 4) };
         Contender[] fronts = [unary, batched, http, orleans];
-        await Task.WhenAll(fronts.Select(front => front.RunAsync(rest, keys, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(fronts.Select(front => front.RunAsync(rest, keys, LimitKind.Open, cancellationToken))).ConfigureAwait(false);
         return cold;
     }
 }

@@ -17,7 +17,7 @@ internal static class GrainCpu
 
     public static async Task RunAsync(int keys, int seconds)
     {
-        await using var silo = await InProcessSilo.StartAsync(1000, keys + 1000, CancellationToken.None).ConfigureAwait(false);
+        await using var silo = await InProcessSilo.StartAsync(new Load.LoadSettings().Limits, keys + 1000, CancellationToken.None).ConfigureAwait(false);
         await GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "k", keys).ConfigureAwait(false);
         var grains = Enumerable.Range(0, keys)
             .Select(i => silo.GrainFactory.GetGrain<ILimitGrain>(LimitGrainKey.Encode(SiloProcess.OpenPolicy, "k" + i.ToString(CultureInfo.InvariantCulture))))

@@ -18,11 +18,14 @@ internal sealed class BareGrainContender(InProcessSilo silo, long accuracyLimit)
 
     public override string Name => "Orleans alone (bare counter grain, local calls)";
 
+    /// <summary>Its counters have no window to reopen: a ceiling of the open rows, not an attack's.</summary>
+    public override bool RunsAttack => false;
+
     /// <summary>A contender over a fresh in-process silo whose first <paramref name="preloadKeys"/> keys (<c>k0</c>...) are already active.</summary>
-    public static async Task<BareGrainContender> StartAsync(int accuracyLimit, int maxActiveGrains, int preloadKeys, CancellationToken cancellationToken)
+    public static async Task<BareGrainContender> StartAsync(BenchLimits limits, int maxActiveGrains, int preloadKeys, CancellationToken cancellationToken)
     {
-        var silo = await InProcessSilo.StartAsync(accuracyLimit, maxActiveGrains, cancellationToken).ConfigureAwait(false);
-        var contender = new BareGrainContender(silo, accuracyLimit);
+        var silo = await InProcessSilo.StartAsync(limits, maxActiveGrains, cancellationToken).ConfigureAwait(false);
+        var contender = new BareGrainContender(silo, limits.Accuracy);
         await Memory.GrainMemory.ActivateAsync(preloadKeys,
             i => contender.Grain(contender._open, "k" + i.ToString(CultureInfo.InvariantCulture)).TryTakeAsync(OpenLimit).AsTask()).ConfigureAwait(false);
         return contender;
@@ -30,7 +33,12 @@ internal sealed class BareGrainContender(InProcessSilo silo, long accuracyLimit)
 
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        var (grains, cap) = limit == LimitKind.Open ? (_open, OpenLimit) : (_accuracy, accuracyLimit);
+        var (grains, cap) = limit switch
+        {
+            LimitKind.Open or LimitKind.OpenUnleased => (_open, OpenLimit),
+            LimitKind.Accuracy => (_accuracy, accuracyLimit),
+            _ => throw new NotSupportedException($"A bare counter has no {limit} limit."),
+        };
         var admitted = 0;
         foreach (var key in keys)
         {

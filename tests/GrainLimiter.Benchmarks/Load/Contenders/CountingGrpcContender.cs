@@ -20,6 +20,9 @@ internal sealed class CountingGrpcContender : Contender
 
     public override string Name => "gRPC alone (Grpc.AspNetCore, a counter per key)";
 
+    /// <summary>Its counters have no window to reopen: a ceiling of the open rows, not an attack's.</summary>
+    public override bool RunsAttack => false;
+
     /// <summary>Starts the server and drives it for <see cref="LoadSettings.SiloWarmUpTime"/>, as the silo is before its rows
     /// (a fresh process runs tier-0 JIT code for its first seconds under load).</summary>
     public static async Task<CountingGrpcContender> StartAsync(LoadSettings settings, CancellationToken cancellationToken)
@@ -28,7 +31,7 @@ internal sealed class CountingGrpcContender : Contender
         var contender = new CountingGrpcContender(server, settings.Connections) { Servers = [server.Process] };
         if (settings.SiloWarmUpTime > TimeSpan.Zero)
         {
-            await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.SiloWarmUpTime }, KeyDistribution.Uniform(settings.Keys), cancellationToken).ConfigureAwait(false);
+            await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.SiloWarmUpTime }, KeyDistribution.Uniform(settings.Keys), LimitKind.Open, cancellationToken).ConfigureAwait(false);
         }
 
         return contender;

@@ -7,9 +7,10 @@ namespace GrainLimiter.Benchmarks.Load.Contenders;
 
 /// <summary>
 /// GrainLimiter as Envoy's <c>ratelimit</c> filter asks it: <c>envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit</c>,
-/// one descriptor (<c>open</c> or <c>accuracy</c> = the key) per call, on the gRPC row's channels. Envoy's answer has no
-/// reason, so the silo sends its dynamic metadata and an answer with a <c>failureMode</c> entry counts as undecided.
+/// one descriptor (<c>open</c>, <c>accuracy</c> or <c>attack</c> = the key) per call, on the gRPC row's channels. Envoy's
+/// answer has no reason, so the silo sends its dynamic metadata and an answer with a <c>failureMode</c> entry counts as undecided.
 /// </summary>
+/// <remarks>No leases-off twin: a descriptor file has no <c>leases</c> setting, and its limits lease as <c>leases: auto</c>.</remarks>
 internal sealed class EnvoyContender : Contender
 {
     /// <summary>The descriptor domain of the benchmark silo's Envoy configuration.</summary>
@@ -30,16 +31,34 @@ internal sealed class EnvoyContender : Contender
 
     public override string Name => "GrainLimiter Envoy ShouldRateLimit";
 
-    /// <summary>The silo's Envoy descriptor file: the open and the accuracy limit, each value of the descriptor its own key.</summary>
-    public static string ConfigYaml(int accuracyLimit) => $"""
+    /// <summary>The silo's Envoy descriptor file: the open, accuracy and attack limits, each value of the descriptor its own key.</summary>
+    public static string ConfigYaml(BenchLimits limits) => $"""
         # Written by the load benchmark.
         domain: {Domain}
         descriptors:
-          - key: open
-            rate_limit: {"{"} unit: hour, requests_per_unit: 1000000000 {"}"}
-          - key: accuracy
-            rate_limit: {"{"} unit: hour, requests_per_unit: {accuracyLimit} {"}"}
+        {Descriptor(LimitKind.Open, limits)}
+        {Descriptor(LimitKind.Accuracy, limits)}
+        {Descriptor(LimitKind.Attack, limits)}
         """;
+
+    private static string Descriptor(LimitKind kind, BenchLimits limits)
+    {
+        var (limit, window) = limits.Of(kind);
+        var unit = window == BenchLimits.Hour ? "hour" : window == BenchLimits.Second ? "second" : throw new ArgumentException($"No Envoy unit is {window}.", nameof(limits));
+        return $"""
+              - key: {EntryOf(kind)}
+                rate_limit: {"{"} unit: {unit}, requests_per_unit: {limit.ToString(System.Globalization.CultureInfo.InvariantCulture)} {"}"}
+            """;
+    }
+
+    /// <summary>The descriptor entry each limit is asked as; <see cref="LimitKind.OpenUnleased"/> has none (see the remarks).</summary>
+    private static string EntryOf(LimitKind kind) => kind switch
+    {
+        LimitKind.Open => "open",
+        LimitKind.Accuracy => "accuracy",
+        LimitKind.Attack => "attack",
+        _ => throw new NotSupportedException($"Envoy descriptors have no {kind} limit: a descriptor file cannot turn leases off."),
+    };
 
     /// <summary>Starts on <paramref name="silo"/> after asking every key once, so the row decides on live grains as the gRPC rows do
     /// (Envoy's limits are policies of their own, whose grains the gRPC preload did not activate).</summary>
@@ -54,7 +73,7 @@ internal sealed class EnvoyContender : Contender
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
         var request = new RateLimitRequest { Domain = Domain };
-        var entry = limit == LimitKind.Open ? "open" : "accuracy";
+        var entry = EntryOf(limit);
         foreach (var key in keys)
         {
             request.Descriptors.Add(new EnvoyDescriptor { Entries = { new EnvoyDescriptor.Types.Entry { Key = entry, Value = key } } });

@@ -10,23 +10,22 @@ namespace GrainLimiter.Benchmarks.Load.Contenders;
 /// over-limit hit is still counted, as with its default <c>stopCacheKeyIncrementWhenOverlimit</c> false). Unbatched: one
 /// request's two commands in one round trip; batched: every key's pair of a call in one pipeline.
 /// </summary>
-internal sealed class EnvoyStyleRedisContender(ConnectionMultiplexer[] connections, int batch, int accuracyLimit) : RedisContender(connections, batch)
+internal sealed class EnvoyStyleRedisContender(ConnectionMultiplexer[] connections, int batch, BenchLimits limits) : RedisContender(connections, batch)
 {
-    private const long UnitSeconds = 3_600; // an hourly limit, the open and accuracy limits' window
-
     public override string Name => "Redis INCRBY + EXPIRE (envoyproxy/ratelimit style)" + Batching;
 
-    public static async Task<EnvoyStyleRedisContender> ConnectAsync(RedisServer redis, int connections, int batch, int accuracyLimit, CancellationToken cancellationToken) =>
-        new(await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false), batch, accuracyLimit) { Servers = [redis.Process] };
+    public static async Task<EnvoyStyleRedisContender> ConnectAsync(RedisServer redis, int connections, int batch, BenchLimits limits, CancellationToken cancellationToken) =>
+        new(await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false), batch, limits) { Servers = [redis.Process] };
 
     protected override async Task<bool> DecideAsync(IDatabaseAsync redis, string key, LimitKind limit)
     {
-        var max = limit == LimitKind.Open ? 1_000_000_000 : accuracyLimit;
-        var windowStart = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / UnitSeconds * UnitSeconds;
+        var (max, window) = limits.Of(limit);
+        var unitSeconds = (long)window.TotalSeconds; // the descriptor's unit: an hour, or a second in the attack phase
+        var windowStart = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / unitSeconds * unitSeconds;
         RedisKey cacheKey = $"{Prefix}{limit}_k_{key}_{windowStart}";
         // Both commands are written before either answer is awaited: one round trip, as its pipeline makes.
         var count = redis.StringIncrementAsync(cacheKey);
-        var expire = redis.KeyExpireAsync(cacheKey, TimeSpan.FromSeconds(UnitSeconds));
+        var expire = redis.KeyExpireAsync(cacheKey, window);
         var after = await count.ConfigureAwait(false);
         await expire.ConfigureAwait(false);
         return after <= max;

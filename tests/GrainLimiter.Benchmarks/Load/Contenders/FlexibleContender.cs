@@ -38,14 +38,16 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
     public override ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken) =>
         throw new NotSupportedException("The node process drives itself; see RunAsync.");
 
-    public override async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    public override async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, LimitKind limit, CancellationToken cancellationToken)
     {
         var cpuBefore = ServerCpuTime();
+        var (points, window) = settings.Limits.Of(limit);
         var json = await RunNodeAsync(
         [
             "--seconds", Invariant(settings.Duration.TotalSeconds), "--warmup", Invariant(settings.Warmup.TotalSeconds),
             "--concurrency", Invariant(settings.Concurrency), "--keys", Invariant(keys.Keys.Length), "--distribution", keys.Name,
             "--zipf", Invariant(settings.ZipfExponent), "--max-requests", Invariant(settings.MaxCallsPerPhase),
+            "--points", Invariant(points), "--window-seconds", Invariant((long)window.TotalSeconds), "--key", keys.Keys[0],
             .. settings.Rate is { } rate ? (string[])["--rate", Invariant(rate)] : [],
         ], settings.Duration + settings.Warmup, cancellationToken).ConfigureAwait(false);
         var root = json.RootElement;
@@ -60,6 +62,7 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
             Workers = settings.Concurrency,
             Calls = root.GetProperty("decisions").GetInt64(),
             Decisions = root.GetProperty("decisions").GetInt64(),
+            Admitted = root.GetProperty("admitted").GetInt64(),
             Errors = root.GetProperty("errors").GetInt64(),
             Seconds = root.GetProperty("seconds").GetDouble(),
             P50Us = root.GetProperty("p50Ns").GetDouble() / 1000,

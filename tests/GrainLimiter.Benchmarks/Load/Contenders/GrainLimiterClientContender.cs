@@ -19,6 +19,8 @@ internal sealed class GrainLimiterClientContender(string transport, GrainLimiter
 
     public override string Name => $"GrainLimiterClient, {transport} transport";
 
+    public override bool RunsLeasesOff => true;
+
     public static Task<GrainLimiterClientContender> ConnectGrpcAsync(SiloProcess silo, CancellationToken cancellationToken) =>
         WarmAsync("gRPC", new GrainLimiterClient(new GrainLimiterClientOptions { Deadline = Deadline, Endpoints = [silo.GrpcAddress] }), silo, cancellationToken);
 
@@ -29,7 +31,7 @@ internal sealed class GrainLimiterClientContender(string transport, GrainLimiter
 
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        var policy = limit == LimitKind.Open ? SiloProcess.OpenPolicy : SiloProcess.AccuracyPolicy;
+        var policy = SiloProcess.PolicyOf(limit);
         var admitted = 0;
         foreach (var key in keys)
         {

@@ -35,10 +35,12 @@ internal sealed class GrpcCheckContender : Contender
 
     public override int DecisionsPerCall => _batch;
 
+    public override bool RunsLeasesOff => true;
+
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
         var message = new CheckRequest();
-        var policy = limit == LimitKind.Open ? Processes.SiloProcess.OpenPolicy : Processes.SiloProcess.AccuracyPolicy;
+        var policy = Processes.SiloProcess.PolicyOf(limit);
         foreach (var key in keys)
         {
             message.Checks.Add(new Hit { Policy = policy, Key = key, Cost = 1 });

@@ -17,10 +17,12 @@ internal sealed class HttpCheckContender(Uri silo, int concurrency) : Contender
 
     public override string Name => "GrainLimiter HTTP /v1/check";
 
+    public override bool RunsLeasesOff => true;
+
     public override async ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
         var body = new StringBuilder("{\"checks\":[");
-        var policy = limit == LimitKind.Open ? Processes.SiloProcess.OpenPolicy : Processes.SiloProcess.AccuracyPolicy;
+        var policy = Processes.SiloProcess.PolicyOf(limit);
         for (var i = 0; i < keys.Length; i++)
         {
             body.Append(i == 0 ? "" : ",").Append("{\"policy\":\"").Append(policy).Append("\",\"key\":\"").Append(keys[i]).Append("\"}");

@@ -10,26 +10,31 @@ namespace GrainLimiter.Benchmarks.Load.Contenders;
 /// </summary>
 internal sealed class LocalGrainContender(InProcessSilo silo, bool ownsSilo) : Contender
 {
-    private readonly ConcurrentDictionary<string, ILimitGrain> _open = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ILimitGrain> _accuracy = new(StringComparer.Ordinal);
+    // One reference cache per limit: "bench/k1" and "accuracy/k1" are different grains.
+    private readonly ConcurrentDictionary<string, ILimitGrain>[] _grains =
+        [.. Enum.GetValues<LimitKind>().Select(_ => new ConcurrentDictionary<string, ILimitGrain>(StringComparer.Ordinal))];
 
     public override string Name => "GrainLimiter in-process (Orleans local calls)";
+
+    /// <summary>Runs them, though it calls the grains directly, never as a lease holder: its ratio shows the comparison's noise.</summary>
+    public override bool RunsLeasesOff => true;
 
     // Not a synchronous loop per core: a local grain call completes on Orleans' scheduler, so it needs calls in flight
     // (the usual concurrency) to keep the cores busy.
     public override bool InProcess => false;
 
     /// <summary>A contender over a fresh in-process silo whose first <paramref name="preloadKeys"/> keys (<c>k0</c>...) are already active.</summary>
-    public static async Task<LocalGrainContender> StartAsync(int accuracyLimit, int maxActiveGrains, int preloadKeys, CancellationToken cancellationToken)
+    public static async Task<LocalGrainContender> StartAsync(BenchLimits limits, int maxActiveGrains, int preloadKeys, CancellationToken cancellationToken)
     {
-        var silo = await InProcessSilo.StartAsync(accuracyLimit, maxActiveGrains, cancellationToken).ConfigureAwait(false);
+        var silo = await InProcessSilo.StartAsync(limits, maxActiveGrains, cancellationToken).ConfigureAwait(false);
         await Memory.GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "k", preloadKeys).ConfigureAwait(false);
+        await Memory.GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenUnleasedPolicy, "k", preloadKeys).ConfigureAwait(false);
         return new LocalGrainContender(silo, ownsSilo: true);
     }
 
     public override ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        var (grains, policy) = limit == LimitKind.Open ? (_open, SiloProcess.OpenPolicy) : (_accuracy, SiloProcess.AccuracyPolicy);
+        var (grains, policy) = (_grains[(int)limit], SiloProcess.PolicyOf(limit));
         if (keys.Length == 1)
         {
             // The common case stays synchronous when the grain answers inline.

@@ -6,10 +6,10 @@ namespace GrainLimiter.Benchmarks.Load.Contenders;
 /// System.Threading.RateLimiting's <see cref="PartitionedRateLimiter"/> with a fixed window per key, in-process: the
 /// single-machine, non-distributed reference (what <c>AddRateLimiter</c> gives an ASP.NET Core app on its own).
 /// </summary>
-internal sealed class RateLimitingContender(int accuracyLimit) : Contender
+internal sealed class RateLimitingContender(BenchLimits limits) : Contender
 {
-    private readonly PartitionedRateLimiter<string> _open = Create(1_000_000_000);
-    private readonly PartitionedRateLimiter<string> _accuracy = Create(accuracyLimit);
+    // One partitioned limiter per limit, each a fixed window per key.
+    private readonly PartitionedRateLimiter<string>[] _limiters = [.. Enum.GetValues<LimitKind>().Select(kind => Create(limits.Of(kind)))];
 
     public override string Name => "System.Threading.RateLimiting (in-process)";
 
@@ -17,7 +17,7 @@ internal sealed class RateLimitingContender(int accuracyLimit) : Contender
 
     public override ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        var limiter = limit == LimitKind.Open ? _open : _accuracy;
+        var limiter = _limiters[(int)limit];
         var admitted = 0;
         foreach (var key in keys)
         {
@@ -30,16 +30,19 @@ internal sealed class RateLimitingContender(int accuracyLimit) : Contender
 
     public override ValueTask DisposeAsync()
     {
-        _open.Dispose();
-        _accuracy.Dispose();
+        foreach (var limiter in _limiters)
+        {
+            limiter.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 
-    private static PartitionedRateLimiter<string> Create(int permits) =>
+    private static PartitionedRateLimiter<string> Create((long Limit, TimeSpan Window) limit) =>
         PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = permits,
-            Window = TimeSpan.FromHours(1),
+            PermitLimit = (int)Math.Min(int.MaxValue, limit.Limit),
+            Window = limit.Window,
             QueueLimit = 0,
         }));
 }

@@ -9,18 +9,16 @@ namespace GrainLimiter.Benchmarks.Load.Contenders;
 /// </summary>
 internal sealed class RedisLuaContender : RedisContender
 {
-    private const long WindowMs = 3_600_000;
-
     private readonly byte[] _sha;
     private readonly bool _sliding;
-    private readonly int _accuracyLimit;
+    private readonly BenchLimits _limits;
 
-    private RedisLuaContender(ConnectionMultiplexer[] connections, int batch, byte[] sha, bool sliding, int accuracyLimit)
+    private RedisLuaContender(ConnectionMultiplexer[] connections, int batch, byte[] sha, bool sliding, BenchLimits limits)
         : base(connections, batch)
     {
         _sha = sha;
         _sliding = sliding;
-        _accuracyLimit = accuracyLimit;
+        _limits = limits;
     }
 
     public override string Name => (_sliding ? "Redis + Lua, sliding window counter" : "Redis + Lua, fixed window") + Batching;
@@ -28,7 +26,7 @@ internal sealed class RedisLuaContender : RedisContender
     /// <summary>The fixed-window script is what every row is ranked against, at its own batch size.</summary>
     public override bool IsBaseline => !_sliding;
 
-    public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, int batch, bool sliding, int accuracyLimit, CancellationToken cancellationToken)
+    public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, int batch, bool sliding, BenchLimits limits, CancellationToken cancellationToken)
     {
         var opened = await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false);
         try
@@ -36,7 +34,7 @@ internal sealed class RedisLuaContender : RedisContender
             // SCRIPT LOAD once; every decision is then a bare EVALSHA (ScriptEvaluateAsync with the hash never sends the body).
             var sha = await opened[0].GetServer(redis.Endpoint).ScriptLoadAsync(sliding ? LuaScripts.SlidingWindowCounter : LuaScripts.FixedWindow)
                 .ConfigureAwait(false);
-            return new RedisLuaContender(opened, batch, sha, sliding, accuracyLimit) { Servers = [redis.Process] };
+            return new RedisLuaContender(opened, batch, sha, sliding, limits) { Servers = [redis.Process] };
         }
         catch
         {
@@ -47,14 +45,15 @@ internal sealed class RedisLuaContender : RedisContender
 
     protected override async Task<bool> DecideAsync(IDatabaseAsync redis, string key, LimitKind limit)
     {
-        var max = limit == LimitKind.Open ? 1_000_000_000 : _accuracyLimit;
+        var (max, span) = _limits.Of(limit);
+        var windowMs = (long)span.TotalMilliseconds;
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var window = nowMs / WindowMs;
+        var window = nowMs / windowMs;
         // The hash tag keeps a key's windows in one slot, as a Redis Cluster deployment needs.
         RedisKey current = $"{Prefix}:{limit}:{{{key}}}:{window}";
         var reply = _sliding
-            ? await redis.ScriptEvaluateAsync(_sha, [current, $"{Prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, WindowMs, nowMs % WindowMs]).ConfigureAwait(false)
-            : await redis.ScriptEvaluateAsync(_sha, [current], [1, max, WindowMs]).ConfigureAwait(false);
+            ? await redis.ScriptEvaluateAsync(_sha, [current, $"{Prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, windowMs, nowMs % windowMs]).ConfigureAwait(false)
+            : await redis.ScriptEvaluateAsync(_sha, [current], [1, max, windowMs]).ConfigureAwait(false);
         return (long)((RedisResult[])reply!)[0] == 1;
     }
 }

@@ -25,14 +25,20 @@ internal sealed class RedisStorageContender : Contender
 
     public override int DecisionsPerCall => _calls.DecisionsPerCall;
 
+    public override bool RunsLeasesOff => true;
+
     /// <summary>Starts the silo, activates every key of the distributions and warms it as the in-memory silo is.</summary>
     public static async Task<RedisStorageContender> StartAsync(LoadSettings settings, RedisServer redis, int batch, CancellationToken cancellationToken)
     {
-        var silo = await SiloProcess.StartAsync(settings.AccuracyLimit, settings.Keys * 4 + 100_000, cancellationToken, store: redis).ConfigureAwait(false);
+        var silo = await SiloProcess.StartAsync(settings.Limits, settings.Keys * 4 + 100_000, cancellationToken, store: redis).ConfigureAwait(false);
         var contender = new RedisStorageContender(silo, redis, batch, settings.Connections) { Servers = [silo.Process, redis.Process] };
         try
         {
-            await ScaleCurve.LoadAsync(settings, contender._calls, KeyDistribution.Uniform(settings.Keys).Keys, 0, cancellationToken).ConfigureAwait(false);
+            foreach (var limit in (LimitKind[])[LimitKind.Open, LimitKind.OpenUnleased])
+            {
+                await ScaleCurve.LoadAsync(settings, contender._calls, KeyDistribution.Uniform(settings.Keys).Keys, 0, limit, cancellationToken).ConfigureAwait(false);
+            }
+
             await SiloWarmUp.RunAsync(silo, settings, KeyDistribution.Uniform(settings.Keys), cancellationToken).ConfigureAwait(false);
             return contender;
         }
@@ -46,11 +52,11 @@ internal sealed class RedisStorageContender : Contender
     public override ValueTask<int> CallAsync(string[] keys, LimitKind limit, CancellationToken cancellationToken) =>
         _calls.CallAsync(keys, limit, cancellationToken);
 
-    public override async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, CancellationToken cancellationToken)
+    public override async Task<PhaseResult> RunAsync(LoadSettings settings, KeyDistribution keys, LimitKind limit, CancellationToken cancellationToken)
     {
-        await WarmUpAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+        await WarmUpAsync(settings, keys, limit, cancellationToken).ConfigureAwait(false);
         var before = await _redis.CommandCallsAsync(cancellationToken).ConfigureAwait(false);
-        var phase = await MeasureAsync(settings, keys, cancellationToken).ConfigureAwait(false);
+        var phase = await MeasureAsync(settings, keys, limit, cancellationToken).ConfigureAwait(false);
         var after = await _redis.CommandCallsAsync(cancellationToken).ConfigureAwait(false);
         return phase with
         {

@@ -29,8 +29,8 @@ internal sealed class InProcessSilo : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>A silo with the benchmark's policies (<see cref="SiloProcess.PoliciesYaml"/>).</summary>
-    public static Task<InProcessSilo> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken) =>
-        StartAsync(SiloProcess.PoliciesYaml(accuracyLimit), maxActiveGrains, cancellationToken);
+    public static Task<InProcessSilo> StartAsync(BenchLimits limits, int maxActiveGrains, CancellationToken cancellationToken) =>
+        StartAsync(SiloProcess.PoliciesYaml(limits), maxActiveGrains, cancellationToken);
 
     public static async Task<InProcessSilo> StartAsync(string policiesYaml, int maxActiveGrains, CancellationToken cancellationToken)
     {

@@ -13,7 +13,9 @@ namespace GrainLimiter.Benchmarks.Load.Processes;
 internal sealed class SiloProcess : IAsyncDisposable
 {
     public const string OpenPolicy = "bench";
+    public const string OpenUnleasedPolicy = "open-unleased";
     public const string AccuracyPolicy = "accuracy";
+    public const string AttackPolicy = "attack";
 
     private readonly ChildProcess _process;
     private readonly string _directory;
@@ -65,30 +67,50 @@ internal sealed class SiloProcess : IAsyncDisposable
         throw new InvalidOperationException("Could not find the repository root (GrainLimiter.sln) above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>The benchmark's policy file: an open limit (every check decides, none is refused) and an exact one for the
-    /// accuracy check. Both fail closed, so a failure-mode answer is a denial with its reason (never a silent admission, nor
-    /// a fresh state that hides an unreadable store); the driver counts it as an error either way.</summary>
-    public static string PoliciesYaml(int accuracyLimit) => $"""
+    /// <summary>The policy each <see cref="LimitKind"/> is checked under, for every contender that asks a GrainLimiter silo.</summary>
+    public static string PolicyOf(LimitKind limit) => limit switch
+    {
+        LimitKind.Open => OpenPolicy,
+        LimitKind.OpenUnleased => OpenUnleasedPolicy,
+        LimitKind.Accuracy => AccuracyPolicy,
+        LimitKind.Attack => AttackPolicy,
+        _ => throw new ArgumentOutOfRangeException(nameof(limit), limit, null),
+    };
+
+    /// <summary>The benchmark's policy file: the open limit (every check decides, none is refused) with leases and again
+    /// without, an exact one for the accuracy check, and the attack phase's per-second one (its denials carry a retry-after,
+    /// so a front may cache them). All fail closed, so a failure-mode answer is a denial with its reason (never a silent
+    /// admission, nor a fresh state that hides an unreadable store); the driver counts it as an error either way.</summary>
+    public static string PoliciesYaml(BenchLimits limits) => $"""
         # Written by the load benchmark.
         policies:
-          - name: {OpenPolicy}
-            failureMode: closed
-            limits:
-              - {"{"} algorithm: fixed_window, limit: 1000000000, window: 1h {"}"}
-          - name: {AccuracyPolicy}
-            failureMode: closed
-            limits:
-              - {"{"} algorithm: fixed_window, limit: {accuracyLimit}, window: 1h {"}"}
+        {Policy(OpenPolicy, limits.Of(LimitKind.Open), leases: true)}
+        {Policy(OpenUnleasedPolicy, limits.Of(LimitKind.OpenUnleased), leases: false)}
+        {Policy(AccuracyPolicy, limits.Of(LimitKind.Accuracy), leases: true)}
+        {Policy(AttackPolicy, limits.Of(LimitKind.Attack), leases: true)}
         """;
 
+    private static string Policy(string name, (long Limit, TimeSpan Window) limit, bool leases) => $"""
+          - name: {name}
+            failureMode: closed
+            leases: {(leases ? "auto" : "off")}
+            limits:
+              - {"{"} algorithm: fixed_window, limit: {limit.Limit.ToString(CultureInfo.InvariantCulture)}, window: {WindowText(limit.Window)} {"}"}
+        """;
+
+    /// <summary>A window as the policy file writes it: whole hours or whole seconds, the only windows the benchmark uses.</summary>
+    public static string WindowText(TimeSpan window) =>
+        window.TotalHours is var hours && hours == Math.Floor(hours) ? $"{hours.ToString(CultureInfo.InvariantCulture)}h"
+        : $"{((long)window.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s";
+
     /// <summary>A silo with in-memory storage, or, given <paramref name="store"/>, Redis storage there (default flush interval).</summary>
-    public static async Task<SiloProcess> StartAsync(int accuracyLimit, int maxActiveGrains, CancellationToken cancellationToken, RedisServer? store = null)
+    public static async Task<SiloProcess> StartAsync(BenchLimits limits, int maxActiveGrains, CancellationToken cancellationToken, RedisServer? store = null)
     {
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
-        await File.WriteAllTextAsync(policies, PoliciesYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(policies, PoliciesYaml(limits), cancellationToken).ConfigureAwait(false);
         var envoy = Path.Combine(directory, "envoy.yaml");
-        await File.WriteAllTextAsync(envoy, Contenders.EnvoyContender.ConfigYaml(accuracyLimit), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(envoy, Contenders.EnvoyContender.ConfigYaml(limits), cancellationToken).ConfigureAwait(false);
 
         var httpPort = FreePort.Next();
         var grpcPort = FreePort.Next();
