@@ -36,7 +36,8 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         }
         else if (RepeatedKeys.Find(checks) is { } repeats)
         {
-            await AcquireGroupedAsync(checks, repeats, answers).ConfigureAwait(false);
+            taken = new HeldLease?[checks.Count];
+            await AcquireGroupedAsync(checks, repeats, answers, taken).ConfigureAwait(false);
         }
         else
         {
@@ -99,8 +100,9 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         return new LeasedCheck(new CheckOutcome(results[0].Decision.Allowed, results), answer.Lease, answer.CacheDenialFor);
     }
 
-    // One call per distinct (policy, key): a key's repeats are decided in item order in one turn of its grain.
-    private async ValueTask AcquireGroupedAsync(IReadOnlyList<CheckRequest> checks, RepeatedKeys repeats, GrainDecision[] answers)
+    // One call per distinct (policy, key): a key's repeats are decided in item order in one turn of its grain; a key named once may be
+    // decided here from its lease.
+    private async ValueTask AcquireGroupedAsync(IReadOnlyList<CheckRequest> checks, RepeatedKeys repeats, GrainDecision[] answers, HeldLease?[] taken)
     {
         var single = new ValueTask<GrainDecision>[checks.Count];
         var grouped = new ValueTask<GrainDecision[]>[checks.Count];
@@ -113,7 +115,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
             if (repeats.Next[i] < 0)
             {
-                single[i] = AcquireAsync(checks[i]);
+                single[i] = DecideAsync(checks[i], out taken[i]);
                 continue;
             }
 
