@@ -121,8 +121,8 @@ internal sealed partial class ClientLeases : IDisposable
         _stopping.Dispose();
     }
 
-    private bool Leasable(string policy) =>
-        _unleasableUntil.IsEmpty || !_unleasableUntil.TryGetValue(policy, out var until) || Environment.TickCount64 >= until;
+    // TryGetValue reads without a lock (IsEmpty and Count take every lock of the dictionary).
+    private bool Leasable(string policy) => !_unleasableUntil.TryGetValue(policy, out var until) || Environment.TickCount64 >= until;
 
     // The window of a policy's limit, for the answers made here (RateLimit-Policy headers), as the silo last stated it.
     private void Learn(string policy, in ClusterDecision decision) => _windows[(policy, decision.LimitName)] = decision.Window;
