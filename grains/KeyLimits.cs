@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains.Algorithms;
 using GrainLimiter.Policies;
@@ -168,6 +169,9 @@ public sealed class KeyLimits
 
         return limits;
     }
+
+    /// <summary>Adaptive limits learn from <paramref name="outcomes"/>; false (nothing learned) when no limit adapts.</summary>
+    public bool Report(long now, in OutcomeTally outcomes) => Policy.Definition.IsAdaptive;
 
     /// <summary>Denies every request until <paramref name="untilTicks"/> (UTC); a pause already in force is never shortened.</summary>
     public void PauseUntil(long untilTicks) => _pausedUntil = Math.Max(_pausedUntil, untilTicks);
