@@ -102,6 +102,8 @@ public sealed class PolicyFileAdaptiveTests
         Assert.False(policy.LeasesApply);
     }
 
+    private const string NoSteps = "between min and max by the health score, with no steps.";
+
     [Theory]
     [InlineData("adaptive: { max: 400 }", "limits[0].adaptive.min: is required: the lowest limit adaptation may set, from 1 to the limit (100).")]
     [InlineData("adaptive: { min: 20 }", "limits[0].adaptive.max: is required: the highest limit adaptation may set, from the limit (100) to 1000000000000.")]
@@ -122,14 +124,16 @@ public sealed class PolicyFileAdaptiveTests
     [InlineData("adaptive: { min: 20, max: 400, by: success_rate, target: 100ms }",
         "limits[0].adaptive.target: applies only when by is latency or both (the latency a healthy request stays within).")]
     [InlineData("adaptive: { min: 20, max: 400, window: 0s }", "limits[0].adaptive.window: must be a duration such as 250ms")]
-    [InlineData("adaptive: { min: 20, max: 400, window: 2d }", "limits[0].adaptive.window: must be at most 1d (the time outcomes are smoothed over); got '2d'.")]
+    [InlineData("adaptive: { min: 20, max: 400, window: 2d }",
+        "limits[0].adaptive.window: must be at most 1d (the time outcomes are smoothed over); got '2d'.")]
     [InlineData("adaptive: { min: 20, max: 400, interval: -1s }", "limits[0].adaptive.interval: must be a duration such as 250ms")]
     [InlineData("adaptive: { min: 20, max: 400, window: 30s, interval: 1m }",
         "limits[0].adaptive.interval: must be at most the adaptive window (30s): the limit is revised from outcomes of that window; got '1m'.")]
     [InlineData("adaptive: { min: 20, max: 400, window: 500ms }",
         "limits[0].adaptive.interval: must be at most the adaptive window (500ms): the limit is revised from outcomes of that window; got '1s'.")]
     [InlineData("adaptive: { min: 20, max: 400, minSamples: 0 }", "limits[0].adaptive.minSamples: must be a whole number from 1 to 1000000; got '0'.")]
-    [InlineData("adaptive: { min: 20, max: 400, minSamples: 1000001 }", "limits[0].adaptive.minSamples: must be a whole number from 1 to 1000000; got '1000001'.")]
+    [InlineData("adaptive: { min: 20, max: 400, minSamples: 1000001 }",
+        "limits[0].adaptive.minSamples: must be a whole number from 1 to 1000000; got '1000001'.")]
     [InlineData("adaptive: { min: 20, max: 400, rule: aimd, increase: 0 }",
         "limits[0].adaptive.increase: must be a whole number from 1 to 1000000000000 (units added after a healthy interval); got '0'.")]
     [InlineData("adaptive: { min: 20, max: 400, rule: aimd, increase: 2.5 }",
@@ -141,9 +145,9 @@ public sealed class PolicyFileAdaptiveTests
     [InlineData("adaptive: { min: 20, max: 400, rule: aimd, decrease: half }",
         "limits[0].adaptive.decrease: must be a fraction in (0, 1), e.g. 0.7 (what the limit is multiplied by after an unhealthy interval); got 'half'.")]
     [InlineData("adaptive: { min: 20, max: 400, increase: 5 }",
-        "limits[0].adaptive.increase: applies only to rule aimd; the multiplier rule (the default) scales the limit between min and max by the health score, with no steps.")]
+        "limits[0].adaptive.increase: applies only to rule aimd; the multiplier rule (the default) scales the limit " + NoSteps)]
     [InlineData("adaptive: { min: 20, max: 400, rule: multiplier, decrease: 0.5 }",
-        "limits[0].adaptive.decrease: applies only to rule aimd; the multiplier rule (the default) scales the limit between min and max by the health score, with no steps.")]
+        "limits[0].adaptive.decrease: applies only to rule aimd; the multiplier rule (the default) scales the limit " + NoSteps)]
     [InlineData("adaptive: 20..400", "limits[0].adaptive: must be a mapping of how the limit adapts, e.g. { min: 20, max: 400 }.")]
     [InlineData("adaptive: { min: [20], max: 400 }", "limits[0].adaptive.min: must be a single value, not a list or a mapping.")]
     public void AnInvalidAdaptiveValueIsNamedByItsField(string adaptive, string expected)
@@ -180,7 +184,8 @@ public sealed class PolicyFileAdaptiveTests
         const string Fields = "(fields: min, max, by, rule, target, window, interval, minSamples, increase, decrease)";
         Assert.Equal(
         [
-            $"policies.yaml (line 10, column 11): policies[0] 'p': limits[0].adaptive: 'min_samples' is not a field of an adaptive limit {Fields}; did you mean 'minSamples'?",
+            "policies.yaml (line 10, column 11): policies[0] 'p': limits[0].adaptive: " +
+                $"'min_samples' is not a field of an adaptive limit {Fields}; did you mean 'minSamples'?",
             $"policies.yaml (line 11, column 11): policies[0] 'p': limits[0].adaptive: 'colour' is not a field of an adaptive limit {Fields}.",
         ], error.Errors);
     }
