@@ -56,8 +56,17 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
         }
     }
 
-    public ValueTask<ReportAnswer> ReportAsync(RequestOutcome[] outcomes) =>
-        throw new NotImplementedException("Report: the silo side is being built on branch issue22.");
+    public async ValueTask<ReportAnswer> ReportAsync(RequestOutcome[] outcomes)
+    {
+        try
+        {
+            return new ReportAnswer((int)StatusCode.OK, await front.ReportAsync(outcomes ?? [], CancellationToken.None).ConfigureAwait(true));
+        }
+        catch (RpcException e)
+        {
+            return new ReportAnswer((int)e.StatusCode, 0, e.Status.Detail);
+        }
+    }
 
     public ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost) => One(() => front.ReserveAsync(policy, key, cost, CancellationToken.None));
 
