@@ -1,3 +1,4 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Policies;
 using Orleans.Placement;
@@ -147,6 +148,18 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
         _limits.Health = services.Regions.Health;
         return Answer(_limits.Evaluate(Now, cost));
+    }
+
+    public ValueTask<bool> ReportAsync(OutcomeTally outcomes)
+    {
+        FollowPolicy();
+        if (_unavailable || !_limits.Report(Now, outcomes))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        AfterTurn();
+        return ValueTask.FromResult(true);
     }
 
     public ValueTask MergeRegionCountsAsync(GlobalCounts counts)

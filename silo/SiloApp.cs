@@ -80,6 +80,7 @@ public static class SiloApp
         pipeline.Properties["__AuthorizationMiddlewareSet"] = true;
         app.UseWhen(static context => context.Request.Path.StartsWithSegments("/admin"), static admin => admin.UseAuthentication().UseAuthorization());
         app.MapCheckEndpoints();
+        app.MapReportEndpoint();
         var admin = app.MapAdminEndpoints(tokens);
         app.MapGrpcFronts();
         app.MapRegionSync();
@@ -114,6 +115,7 @@ public static class SiloApp
         services.AddSingleton<RefusedCalls>();
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckValidator>();
+        services.AddSingleton<OutcomeValidator>();
         services.AddAdminAuthentication();
         services.AddSiloMetrics(configuration);
         services.AddHealthChecks().AddCheck<StoppingReadinessCheck>("running");

@@ -1,3 +1,4 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Leases;
 
@@ -50,6 +51,12 @@ public interface ILimitGrain : IGrainWithStringKey
     /// <summary>Denies every request until <paramref name="until"/> (a pause in force is never shortened); answers the key's state.</summary>
     [Alias("Pause")]
     ValueTask<GrainDecision> PauseAsync(DateTimeOffset until);
+
+    /// <summary>Adaptive limits learn from how admitted requests fared; the limit in force moves (at most once per interval) by the
+    /// policy's rule. A key whose policy does not adapt ignores it.</summary>
+    /// <returns>Whether the outcomes were counted (the policy adapts).</returns>
+    [Alias("Report")]
+    ValueTask<bool> ReportAsync(OutcomeTally outcomes);
 
     /// <summary>Global keys: merges what a peer region reported (max per region and window; a later reset epoch resets);
     /// repeated, reordered and stale reports change nothing. A regional key ignores it.</summary>

@@ -1,3 +1,4 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Leases;
 
@@ -22,6 +23,10 @@ public interface ILimiterFrontGrain : IGrainWithIntegerKey
     /// in <see cref="CheckBatchAsync"/>; the key's grain may grant the holder a lease or let it cache the denial.</summary>
     [Alias("CheckLeased")]
     ValueTask<LeasedFrontDecisions> CheckLeasedAsync(CheckRequest check, [Immutable] LeaseAsk ask);
+
+    /// <summary>Outcomes of admitted requests, validated as the gRPC front's Report; each key's outcomes reach its grain in one call.</summary>
+    [Alias("Report")]
+    ValueTask<ReportAnswer> ReportAsync([Immutable] RequestOutcome[] outcomes);
 
     [Alias("Reserve")]
     ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost);

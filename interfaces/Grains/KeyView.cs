@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using GrainLimiter.Adaptive;
 using GrainLimiter.Policies;
 
 namespace GrainLimiter.Grains;
@@ -14,6 +15,7 @@ public sealed record KeyView(
 /// <param name="Limit">The policy's limit.</param>
 /// <param name="EffectiveLimit">The limit decisions are judged against (the override's, when one is in force).</param>
 /// <param name="Window">The window, refill period or lease TTL; zero for a quota (calendar period).</param>
+/// <param name="Adaptive">What an adaptive limit has learned (its limit in force is <paramref name="EffectiveLimit"/>); null otherwise.</param>
 [GenerateSerializer, Immutable, Alias("GrainLimiter.LimitView")]
 public readonly record struct LimitView(
     [property: Id(0)] string Name,
@@ -23,4 +25,5 @@ public readonly record struct LimitView(
     [property: Id(4)] long Used,
     [property: Id(5)] long Remaining,
     [property: Id(6)] TimeSpan ResetAfter,
-    [property: Id(7)] TimeSpan Window);
+    [property: Id(7)] TimeSpan Window,
+    [property: Id(8)] AdaptiveView? Adaptive = null);

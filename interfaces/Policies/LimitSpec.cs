@@ -29,6 +29,9 @@ public sealed record LimitSpec
     /// <summary>Concurrency: how long a lease lives if its holder never releases it.</summary>
     public TimeSpan LeaseTtl { get; init; }
 
+    /// <summary>Set: the limit in force follows the outcomes callers report (between its min and max), starting at <see cref="Limit"/>.</summary>
+    public AdaptiveSpec? Adaptive { get; init; }
+
     /// <summary>Optional name reported with decisions; defaults to a description of the limit.</summary>
     public string? Name { get; init; }
 

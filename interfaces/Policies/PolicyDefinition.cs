@@ -19,8 +19,13 @@ public sealed record PolicyDefinition
     /// <summary>Auto: a hot key's grain may lease units to the fronts that ask it often (see <see cref="CanLease"/>); off: never.</summary>
     public LeaseMode Leases { get; init; } = LeaseMode.Auto;
 
-    /// <summary>Whether leases apply to this policy: auto, regional, not shadow mode, and every limit charges a count.</summary>
-    public bool LeasesApply => Leases == LeaseMode.Auto && Scope == LimitScope.Region && !ShadowMode && Limits.All(static l => CanLease(l.Algorithm));
+    /// <summary>Whether leases apply to this policy: auto, regional, not shadow mode, not adaptive (a limit that moves is judged by
+    /// its grain on every call) and every limit charges a count.</summary>
+    public bool LeasesApply => Leases == LeaseMode.Auto && Scope == LimitScope.Region && !ShadowMode && !IsAdaptive
+        && Limits.All(static l => CanLease(l.Algorithm));
+
+    /// <summary>Some limit adapts to reported outcomes: callers should report how the requests it admitted fared.</summary>
+    public bool IsAdaptive => Limits.Any(static l => l.Adaptive is not null);
 
     /// <summary>Whether an algorithm's charge is a count a lease can carry: not the sliding log (a timestamp per hit), the leaky
     /// bucket (each caller is told its own wait) or concurrency (its leases are released one by one).</summary>

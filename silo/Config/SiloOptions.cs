@@ -52,6 +52,9 @@ public sealed class SiloOptions
     /// <summary>Checks in one CheckBatch call or CheckStream message, each of at most <see cref="MaxChecksPerRequest"/> items.</summary>
     public int MaxChecksPerBatch { get; set; } = 1000;
 
+    /// <summary>Outcomes in one report (HTTP <c>POST /v1/report</c>, gRPC <c>Report</c>).</summary>
+    public int MaxOutcomesPerReport { get; set; } = 1000;
+
     public int MaxKeyBytes { get; set; } = 256;
 
     public long MaxCost { get; set; } = 1_000_000_000;

@@ -47,6 +47,7 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             nameof(options.PolicyReloadDelay), "must be between 10 ms and 10 minutes.");
         Require(options.MaxChecksPerRequest is >= 1 and <= 10_000, nameof(options.MaxChecksPerRequest), "must be between 1 and 10000.");
         Require(options.MaxChecksPerBatch is >= 1 and <= 10_000, nameof(options.MaxChecksPerBatch), "must be between 1 and 10000.");
+        Require(options.MaxOutcomesPerReport is >= 1 and <= 10_000, nameof(options.MaxOutcomesPerReport), "must be between 1 and 10000.");
         Require(options.MaxKeyBytes is >= 1 and <= 64 * 1024, nameof(options.MaxKeyBytes), "must be between 1 and 65536.");
         Require(options.MaxCost >= 1, nameof(options.MaxCost), "must be at least 1.");
         Require(options.MaxRequestBodyBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(options.MaxRequestBodyBytes), "must be between 1 KiB and 16 MiB.");

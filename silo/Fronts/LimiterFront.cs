@@ -1,3 +1,4 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Leases;
 using GrainLimiter.Policies;
@@ -9,8 +10,9 @@ namespace GrainLimiter.Silo.Fronts;
 /// <summary>The <c>grainlimiter.v1.Limiter</c> API in typed form: what its gRPC front (Check, CheckBatch, CheckStream and the rest)
 /// and its Orleans front both run, so validation, all-or-nothing checks, refunds and windows are one code.</summary>
 /// <remarks>Bad input throws <see cref="RpcException"/>: INVALID_ARGUMENT naming the field, FAILED_PRECONDITION for Acquire on a
-/// policy without a concurrency limit. The gRPC front answers that status; the Orleans front returns it.</remarks>
-internal sealed class LimiterFront(ILimitService limits, CheckValidator validator, PolicyRegistry policies, TimeProvider time)
+/// policy without a concurrency limit, UNAVAILABLE for a report some key's grain could not take. The gRPC front answers that
+/// status; the Orleans front returns it.</remarks>
+internal sealed class LimiterFront(ILimitService limits, CheckValidator validator, OutcomeValidator outcomes, PolicyRegistry policies, TimeProvider time)
 {
     /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
     public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);
@@ -19,6 +21,8 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
 
     public int MaxChecksPerBatch => validator.MaxChecksPerBatch;
 
+    public OutcomeValidator Outcomes => outcomes;
+
     /// <summary>One check, all or nothing.</summary>
     public ValueTask<CheckOutcome> CheckAsync(CheckRequest[] checks, CancellationToken cancellationToken) =>
         validator.Validate(checks) is { } error ? throw Invalid(error) : limits.CheckAsync(checks, cancellationToken);
@@ -26,6 +30,24 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
     /// <summary>One single-key check of a lease holder (an in-process client).</summary>
     public ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken) =>
         validator.Validate([check]) is { } error ? throw Invalid(error) : limits.CheckLeasedAsync(check, ask, cancellationToken);
+
+    /// <summary>How admitted requests fared, all or nothing at validation; answers how many outcomes an adaptive limit counted.</summary>
+    public async ValueTask<int> ReportAsync(IReadOnlyList<RequestOutcome> reported, CancellationToken cancellationToken)
+    {
+        if (outcomes.Validate(reported) is { } error)
+        {
+            throw Invalid(error);
+        }
+
+        var result = await limits.ReportAsync(reported, cancellationToken).ConfigureAwait(false);
+        return result.Unreachable
+            ? throw new RpcException(new Status(StatusCode.Unavailable, Unreachable(result)))
+            : result.Accepted;
+    }
+
+    /// <summary>What a report some key's grain could not take answers (UNAVAILABLE, HTTP 503).</summary>
+    public static string Unreachable(in ReportResult result) =>
+        $"some key's grain could not be reached; its outcomes were lost ({result.Accepted} counted). Outcomes are advisory: do not send them again.";
 
     public async ValueTask<CheckResult> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken)
     {

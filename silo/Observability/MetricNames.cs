@@ -8,6 +8,10 @@ public static class MetricNames
     /// <summary>Decisions by <c>policy</c> and <c>result</c> (allowed, denied, shadow_denied, store_unavailable).</summary>
     public const string Decisions = "grainlimiter_decisions_total";
 
+    /// <summary>Outcomes callers reported that an adaptive limit counted, by <c>policy</c> and <c>result</c> (success, failure).
+    /// Outcomes of a policy that does not adapt are ignored, and not counted here.</summary>
+    public const string ReportedOutcomes = "grainlimiter_reported_outcomes_total";
+
     /// <summary>Decisions whose usage reached the limit's <c>alertAt</c>, by <c>policy</c> and <c>limit</c>.</summary>
     public const string Alerts = "grainlimiter_alerts_total";
 

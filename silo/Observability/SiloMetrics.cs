@@ -13,6 +13,7 @@ public sealed class SiloMetrics
     private readonly Histogram<double> _checkDuration;
     private readonly Counter<long> _badRequests;
     private readonly Counter<long> _frontDecisions;
+    private readonly Counter<long> _reportedOutcomes;
 
     public SiloMetrics(IMeterFactory meters, LimitGrainCounters catalog)
     {
@@ -22,6 +23,8 @@ public sealed class SiloMetrics
         _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
         _badRequests = meter.CreateCounter<long>(MetricNames.BadRequests, description: "Requests refused as the caller's fault, by front and reason.");
         _frontDecisions = meter.CreateCounter<long>(MetricNames.FrontDecisions, description: "Calls decided at this silo's front from a lease or a cached denial, without an Orleans call.");
+        _reportedOutcomes = meter.CreateCounter<long>(MetricNames.ReportedOutcomes,
+            description: "Outcomes callers reported that an adaptive limit counted, by policy and result (success, failure).");
         meter.CreateObservableCounter(MetricNames.LeasesGranted, () => catalog.LeasesGranted, description: "Leases this silo's keys granted to holders.");
         meter.CreateObservableCounter(MetricNames.LeaseUnits, () => new Measurement<long>[]
         {
@@ -64,6 +67,20 @@ public sealed class SiloMetrics
         if (count > 0)
         {
             AddDecisions(count, policy!, outcome!);
+        }
+    }
+
+    /// <summary>Counts the outcomes of <paramref name="policy"/> an adaptive limit counted, by result.</summary>
+    public void RecordOutcomes(string policy, int successes, int failures)
+    {
+        if (successes > 0)
+        {
+            _reportedOutcomes.Add(successes, new KeyValuePair<string, object?>("policy", policy), new KeyValuePair<string, object?>("result", "success"));
+        }
+
+        if (failures > 0)
+        {
+            _reportedOutcomes.Add(failures, new KeyValuePair<string, object?>("policy", policy), new KeyValuePair<string, object?>("result", "failure"));
         }
     }
 

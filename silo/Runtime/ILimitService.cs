@@ -1,10 +1,12 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Leases;
 
 namespace GrainLimiter.Silo.Runtime;
 
 /// <summary>What every front (HTTP, gRPC, Envoy RLS, admin) asks of the silo.</summary>
-/// <remarks>Callers validate requests first with <see cref="CheckValidator"/>; an unknown policy here is a bug.</remarks>
+/// <remarks>Callers validate requests first with <see cref="CheckValidator"/> (reports with <see cref="OutcomeValidator"/>); an unknown
+/// policy here is a bug.</remarks>
 public interface ILimitService
 {
     /// <summary>Checks every item, all or nothing: if one is denied, the items already admitted are refunded.</summary>
@@ -12,6 +14,10 @@ public interface ILimitService
 
     /// <summary>One single-key check of a lease holder elsewhere (an in-process client): the key's grain may grant it a lease.</summary>
     ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken);
+
+    /// <summary>How admitted requests fared: each key's outcomes are summed and reach its grain in one call, the keys in parallel.
+    /// Keys whose policy does not adapt are skipped (their grains are not called, nor activated).</summary>
+    ValueTask<ReportResult> ReportAsync(IReadOnlyList<RequestOutcome> outcomes, CancellationToken cancellationToken);
 
     /// <summary>Current usage of a key without charging it.</summary>
     ValueTask<CheckResult> GetAsync(string policy, string key, CancellationToken cancellationToken);

@@ -59,8 +59,9 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         var results = new CheckResult[checks.Count];
         for (var i = 0; i < checks.Count; i++)
         {
-            allowed &= answers[i].Decision.Allowed;
-            results[i] = new CheckResult(checks[i], answers[i].Decision, answers[i].LimitName, answers[i].Reason, answers[i].Limits);
+            var answer = answers[i];
+            allowed &= answer.Decision.Allowed;
+            results[i] = new CheckResult(checks[i], answer.Decision, answer.LimitName, answer.Reason, answer.Limits, ReportsOutcome(checks[i].Policy));
         }
 
         if (!allowed)
@@ -179,8 +180,12 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     public async ValueTask<CheckResult> PauseAsync(string policy, string key, DateTimeOffset until, CancellationToken cancellationToken) =>
         Result(policy, key, 0, await CallAsync(policy, key, g => g.PauseAsync(until)).ConfigureAwait(false));
 
-    private static CheckResult Result(string policy, string key, long cost, in GrainDecision answer) =>
-        new(new CheckRequest(policy, key, cost), answer.Decision, answer.LimitName, answer.Reason, answer.Limits);
+    private CheckResult Result(string policy, string key, long cost, in GrainDecision answer) =>
+        new(new CheckRequest(policy, key, cost), answer.Decision, answer.LimitName, answer.Reason, answer.Limits, ReportsOutcome(policy));
+
+    // Every decision of an adaptive policy asks its caller to report how the request fared. A policy a reload removed meanwhile
+    // asks for nothing (its grains answer from the definition they hold).
+    private bool ReportsOutcome(string policy) => policies.TryGet(policy, out var compiled) && compiled.Definition.IsAdaptive;
 
     // A hot key is decided here from its lease or cached denial, without an Orleans call; otherwise its grain decides, and may
     // lease units of it to this silo (LeaseHolder).
@@ -281,16 +286,20 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
     private GrainDecision Unreachable(CompiledPolicy policy, Exception e)
     {
+        LogUnreachable(policy.Name, e);
+        var decision = policy.FailureDecision(allowed: policy.Definition.FailureMode == FailureMode.Open);
+        return new GrainDecision(decision, policy.LimitNames[0], OwnerUnreachableReason);
+    }
+
+    private void LogUnreachable(string policy, Exception e)
+    {
         // A crash makes every call to its keys fail at once: log the first, then at most one line per interval.
         var last = Interlocked.Read(ref _lastUnreachableLog);
         var now = Environment.TickCount64;
         if (now - last >= 10_000 && Interlocked.CompareExchange(ref _lastUnreachableLog, now, last) == last)
         {
-            Log.Unreachable(logger, policy.Name, e);
+            Log.Unreachable(logger, policy, e);
         }
-
-        var decision = policy.FailureDecision(allowed: policy.Definition.FailureMode == FailureMode.Open);
-        return new GrainDecision(decision, policy.LimitNames[0], OwnerUnreachableReason);
     }
 
     private CompiledPolicy Policy(string name) =>
@@ -298,7 +307,8 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "A '{Policy}' key could not be reached; its policy's failure mode answered (further such lines within 10 s are not logged).")]
+        [LoggerMessage(1, LogLevel.Warning, "A '{Policy}' key could not be reached; its policy's failure mode answered, or its reported outcomes "
+            + "were lost (further such lines within 10 s are not logged).")]
         public static partial void Unreachable(ILogger logger, string policy, Exception exception);
 
         [LoggerMessage(2, LogLevel.Warning, "Refunding a '{Policy}' key failed; its charge stays.")]

@@ -10,7 +10,8 @@ namespace GrainLimiter.Silo.Fronts.Grpc;
 /// <summary><c>grainlimiter.v1.Limiter</c> served by Grpc.AspNetCore: the protobuf form of <see cref="LimiterFront"/>, with the semantics of
 /// the HTTP front.</summary>
 /// <remarks>Bound to the generated <see cref="Limiter"/> methods by <see cref="StrictServiceMethodProvider{TService}"/>; bad input is INVALID_ARGUMENT naming the field.
-/// The attribute names the generated service for server reflection (its descriptor). CheckBatch and CheckStream are in <c>LimiterService.Batches.cs</c>.</remarks>
+/// The attribute names the generated service for server reflection (its descriptor). CheckBatch and CheckStream are in <c>LimiterService.Batches.cs</c>,
+/// Report in <c>LimiterService.Reports.cs</c>.</remarks>
 [BindServiceMethod(typeof(Limiter), nameof(Limiter.BindService))]
 internal sealed partial class LimiterService(LimiterFront front, Microsoft.Extensions.Options.IOptions<GrpcFrontOptions> options)
 {
@@ -77,6 +78,7 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
             Reason = result.Reason ?? (decision.IsNeverAdmissible ? "cost_exceeds_capacity" : ""),
             Policy = result.Request.Policy,
             Key = result.Request.Key,
+            ReportOutcome = result.ReportOutcome,
         };
         if (decision.IsNeverAdmissible)
         {

@@ -43,6 +43,11 @@ internal static class DecisionJson
             json.WriteBoolean("alert", true);
         }
 
+        if (result.ReportOutcome)
+        {
+            json.WriteBoolean("reportOutcome", true);
+        }
+
         var reason = result.Reason ?? (decision.IsNeverAdmissible ? CostExceedsCapacity : null);
         if (reason is not null)
         {

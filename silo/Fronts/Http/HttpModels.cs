@@ -24,7 +24,22 @@ internal sealed class KeyBody
     public long? LeaseId { get; set; }
 }
 
+internal sealed class ReportBody
+{
+    public List<OutcomeItem?>? Outcomes { get; set; }
+}
+
+internal sealed class OutcomeItem
+{
+    public string? Policy { get; set; }
+    public string? Key { get; set; }
+    public bool? Failed { get; set; }
+    public double? LatencyMs { get; set; }
+    public int? Status { get; set; }
+}
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, MaxDepth = 8)]
 [JsonSerializable(typeof(CheckBody))]
 [JsonSerializable(typeof(KeyBody))]
+[JsonSerializable(typeof(ReportBody))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;

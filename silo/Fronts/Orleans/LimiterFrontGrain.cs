@@ -1,3 +1,4 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
 using GrainLimiter.Leases;
@@ -52,6 +53,18 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
         catch (RpcException e)
         {
             return new LeasedFrontDecisions(Error(e.StatusCode, e.Status.Detail));
+        }
+    }
+
+    public async ValueTask<ReportAnswer> ReportAsync(RequestOutcome[] outcomes)
+    {
+        try
+        {
+            return new ReportAnswer((int)StatusCode.OK, await front.ReportAsync(outcomes ?? [], CancellationToken.None).ConfigureAwait(true));
+        }
+        catch (RpcException e)
+        {
+            return new ReportAnswer((int)e.StatusCode, 0, e.Status.Detail);
         }
     }
 
