@@ -22,7 +22,11 @@ public sealed class CompiledPolicy
             .ToArray();
         StateLifetime = definition.Limits.Max(static l => l.Adaptive is { } adaptive ? Max(Lifetime(l), Times(adaptive.Window, 5)) : Lifetime(l));
         LeasesApply = definition.LeasesApply;
+        IsAdaptive = definition.IsAdaptive;
     }
+
+    /// <summary>Some limit adapts to reported outcomes (<see cref="PolicyDefinition.IsAdaptive"/>), worked out once: every decision asks.</summary>
+    public bool IsAdaptive { get; }
 
     /// <summary>Whether this policy's keys may lease units to holders (<see cref="PolicyDefinition.LeasesApply"/>), worked out once.</summary>
     public bool LeasesApply { get; }

@@ -57,7 +57,7 @@ public sealed class KeyLimits
             }
         }
 
-        if (policy.Definition.IsAdaptive)
+        if (policy.IsAdaptive)
         {
             _adaptive = NewAdaptive(policy);
             _adapted = new LimitAlgorithm?[policy.Algorithms.Count];
@@ -210,9 +210,7 @@ public sealed class KeyLimits
     private void Adapt(int index, long now)
     {
         var previous = Algorithm(index);
-        var spec = Policy.Definition.Limits[index];
-        var limit = _adaptive![index]!.Limit;
-        _adapted![index] = limit == spec.Limit ? null : LimitAlgorithm.Create(KeyOverrides.Apply(spec, new LimitOverride(Policy.LimitNames[index], limit, null)));
+        _adapted![index] = AdaptedAlgorithm(index, _adaptive![index]!.Limit);
         var next = Algorithm(index);
         if (!ReferenceEquals(previous, next))
         {
@@ -226,10 +224,15 @@ public sealed class KeyLimits
         if ((uint)index < (uint)LimitCount && _adaptive?[index] is { } adaptive)
         {
             adaptive.Restore(memory);
-            var spec = Policy.Definition.Limits[index];
-            _adapted![index] = adaptive.Limit == spec.Limit ? null
-                : LimitAlgorithm.Create(KeyOverrides.Apply(spec, new LimitOverride(Policy.LimitNames[index], adaptive.Limit, null)));
+            _adapted![index] = AdaptedAlgorithm(index, adaptive.Limit);
         }
+    }
+
+    // Limit `index` at `limit`, its burst scaled as an override scales it; null at the configured limit (the policy's algorithm).
+    private LimitAlgorithm? AdaptedAlgorithm(int index, long limit)
+    {
+        var spec = Policy.Definition.Limits[index];
+        return limit == spec.Limit ? null : LimitAlgorithm.Create(KeyOverrides.Apply(spec, new LimitOverride(Policy.LimitNames[index], limit, null)));
     }
 
     /// <summary>What adaptive limit <paramref name="index"/> has learned; null for a static limit.</summary>

@@ -65,8 +65,7 @@ public sealed class AdaptiveLimit
         _successes += outcomes.Successes;
         _timed += outcomes.Timed;
         _latencyTicks += outcomes.LatencyTicks;
-        _interval = new OutcomeTally(_interval.Successes + outcomes.Successes, _interval.Failures + outcomes.Failures,
-            _interval.Timed + outcomes.Timed, _interval.LatencyTicks + outcomes.LatencyTicks);
+        _interval = _interval.Add(outcomes);
         if (_revisedAt == 0)
         {
             _revisedAt = now;

@@ -12,6 +12,10 @@ public readonly record struct OutcomeTally(
 {
     public int Requests => Successes + Failures;
 
+    /// <summary>This tally with <paramref name="other"/>'s outcomes counted in.</summary>
+    public OutcomeTally Add(in OutcomeTally other) =>
+        new(Successes + other.Successes, Failures + other.Failures, Timed + other.Timed, LatencyTicks + other.LatencyTicks);
+
     /// <summary>This tally with <paramref name="outcome"/> counted in.</summary>
     public OutcomeTally Add(in RequestOutcome outcome) => new(
         Successes + (outcome.CountsAsFailure ? 0 : 1),

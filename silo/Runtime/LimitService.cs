@@ -185,7 +185,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
     // Every decision of an adaptive policy asks its caller to report how the request fared. A policy a reload removed meanwhile
     // asks for nothing (its grains answer from the definition they hold).
-    private bool ReportsOutcome(string policy) => policies.TryGet(policy, out var compiled) && compiled.Definition.IsAdaptive;
+    private bool ReportsOutcome(string policy) => policies.TryGet(policy, out var compiled) && compiled.IsAdaptive;
 
     // A hot key is decided here from its lease or cached denial, without an Orleans call; otherwise its grain decides, and may
     // lease units of it to this silo (LeaseHolder).
