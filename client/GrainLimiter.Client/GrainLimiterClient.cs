@@ -63,8 +63,9 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
         _transport = transport(options, _metrics);
         _pipeline = ClusterCallPipeline.Build(options, _metrics, _transport.IsOutage);
         _reportPipeline = ClusterCallPipeline.BuildForReports(options, _transport.IsOutage);
-        _outcomes = new OutcomeReporter(SendReportAsync, options.MaxOutcomesPerReport, options.MaxQueuedOutcomes, options.ReportInterval, time ?? TimeProvider.System,
-            _metrics, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GrainLimiterClient>());
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GrainLimiterClient>();
+        _outcomes = new OutcomeReporter(SendReportAsync, options.MaxOutcomesPerReport, options.MaxQueuedOutcomes, options.ReportInterval,
+            time ?? TimeProvider.System, _metrics, logger);
     }
 
     private static IClusterTransport GrpcTransport(GrainLimiterClientOptions options, ClientMetrics metrics) => options.Transport == ClusterTransport.Grpc
@@ -176,7 +177,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
 
         if (outcome.Status is not (0 or >= 100 and <= 599))
         {
-            throw new ArgumentOutOfRangeException(nameof(outcome), outcome.Status, "An outcome's status must be 0 (not known) or an HTTP status code, 100 to 599.");
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome.Status,
+                "An outcome's status must be 0 (not known) or an HTTP status code, 100 to 599.");
         }
 
         _outcomes.Add(outcome);
@@ -185,7 +187,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
 
     // One batch through the reports' pipeline (their own deadline and circuit).
     private ValueTask<int> SendReportAsync(RequestOutcome[] batch, CancellationToken cancellationToken) =>
-        _reportPipeline.ExecuteAsync(static (state, ct) => state.Transport.ReportAsync(state.Batch, ct), (Transport: _transport, Batch: batch), cancellationToken);
+        _reportPipeline.ExecuteAsync(static (state, ct) => state.Transport.ReportAsync(state.Batch, ct), (Transport: _transport, Batch: batch),
+            cancellationToken);
 
     /// <summary>Connects to every silo and runs one health check and one (refused, uncharged) Check through each, then one through
     /// this client's own call path, so the first decisions pay neither for TCP and HTTP/2 set-up nor for compiling the call path

@@ -31,7 +31,8 @@ public sealed class GrainLimiterPartitionedRateLimiter(GrainLimiterClient client
         if (outcome.Allowed && ReportOutcomes && AdmittedRequestOutcome.IsAsked(outcome))
         {
             // The lease is released before an unhandled exception becomes a 500; the completed response has the final status.
-            resource.Response.OnCompleted(static state => ((PendingReport)state).ReportAsync(), new PendingReport(client, outcome, resource, _time, _time.GetTimestamp()));
+            var report = new PendingReport(client, outcome, resource, _time, _time.GetTimestamp());
+            resource.Response.OnCompleted(static state => ((PendingReport)state).ReportAsync(), report);
         }
 
         return new ClusterLease(outcome);

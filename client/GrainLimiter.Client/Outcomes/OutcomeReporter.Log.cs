@@ -6,7 +6,8 @@ internal sealed partial class OutcomeReporter
 {
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "A report of {Outcomes} outcome(s) failed; they are dropped (outcomes are advisory). Further failures are logged at debug level until a report succeeds.")]
+        [LoggerMessage(1, LogLevel.Warning, "A report of {Outcomes} outcome(s) failed; they are dropped (outcomes are advisory). "
+            + "Further failures are logged at debug level until a report succeeds.")]
         public static partial void ReportFailed(ILogger logger, int outcomes, Exception exception);
 
         [LoggerMessage(2, LogLevel.Debug, "A report of {Outcomes} outcome(s) failed; they are dropped.")]

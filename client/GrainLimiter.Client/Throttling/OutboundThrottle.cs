@@ -125,8 +125,9 @@ public sealed class OutboundThrottle
         ReportUpstreamLimitedAsync(key, UpstreamRetryAfter.Of(upstreamResponse, _time), cancellationToken);
 
     /// <summary>Waits its turn (<see cref="WaitAsync"/>), calls the upstream through <paramref name="send"/>, and reports how the call fared:
-    /// its status and latency (timed on this throttle's clock) to the key's adaptive limit (<see cref="ReportUpstreamOutcomeAsync(string, int, TimeSpan?, bool)"/>),
-    /// and on a 429 it also pauses the key for every worker (<see cref="ReportUpstreamLimitedAsync(string, HttpResponseMessage, CancellationToken)"/>).</summary>
+    /// its status and latency (timed on this throttle's clock) to the key's adaptive limit
+    /// (<see cref="ReportUpstreamOutcomeAsync(string, int, TimeSpan?, bool)"/>), and on a 429 it also pauses the key for every worker
+    /// (<see cref="ReportUpstreamLimitedAsync(string, HttpResponseMessage, CancellationToken)"/>).</summary>
     /// <remarks>An exception from <paramref name="send"/> (a timeout, a refused connection) is reported as a failure and rethrown; a call
     /// cancelled by <paramref name="cancellationToken"/> is not reported.</remarks>
     /// <returns>The upstream's response, whatever its status.</returns>

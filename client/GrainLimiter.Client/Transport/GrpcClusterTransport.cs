@@ -40,7 +40,8 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
     /// gateway's critical path, and its keys' grains are called in parallel on the silo).</summary>
     public async ValueTask<int> ReportAsync(RequestOutcome[] outcomes, CancellationToken cancellationToken)
     {
-        var response = await FailoverAsync(static async (silo, request, call) => await silo.Limiter.ReportAsync(request, call).ResponseAsync.ConfigureAwait(false),
+        var response = await FailoverAsync(
+            static async (silo, request, call) => await silo.Limiter.ReportAsync(request, call).ResponseAsync.ConfigureAwait(false),
             OutcomeMapping.ToProto(outcomes), cancellationToken, options.ReportDeadline).ConfigureAwait(false);
         return response.Accepted;
     }

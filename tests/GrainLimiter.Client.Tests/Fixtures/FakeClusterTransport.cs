@@ -72,7 +72,8 @@ internal sealed class FakeClusterTransport : IClusterTransport
 
     public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken) => new(Admitted(policy, key));
 
-    public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken) => new(Admitted(policy, key) with { LeaseId = 1 });
+    public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken) =>
+        new(Admitted(policy, key) with { LeaseId = 1 });
 
     public ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken) => new(Admitted(policy, key));
 

@@ -186,7 +186,8 @@ public sealed class GrainLimiterClientTests(SiloFixture fixture)
         Assert.Equal(4, client.OutcomesReported);
         Assert.Equal(0, client.OutcomesDropped);
         // The grain learned from the three outcomes of its key (a 503 is a failure); the static policy's outcome was ignored.
-        var learned = (await fixture.Silo.Get<IGrainFactory>().GetGrain<ILimitGrain>(LimitGrainKey.Encode("adaptive-api", key)).InspectAsync()).Limits[0].Adaptive!;
+        var grain = fixture.Silo.Get<IGrainFactory>().GetGrain<ILimitGrain>(LimitGrainKey.Encode("adaptive-api", key));
+        var learned = (await grain.InspectAsync()).Limits[0].Adaptive!;
         Assert.InRange(learned.Samples, 2.9, 3);
         Assert.Equal(2.0 / 3, learned.SuccessRate!.Value, precision: 3);
         Assert.InRange(learned.Latency!.Value.TotalMilliseconds, 24.9, 25.1);

@@ -42,7 +42,10 @@ public sealed class OutboundThrottleOutcomeTests
         await client.DisposeAsync();
 
         Assert.Equal(
-            [new RequestOutcome(Adaptive, "api", false, TimeSpan.FromMilliseconds(40), 200), new RequestOutcome(Adaptive, "api", true, TimeSpan.FromMilliseconds(900), 503)],
+            [
+                new RequestOutcome(Adaptive, "api", false, TimeSpan.FromMilliseconds(40), 200),
+                new RequestOutcome(Adaptive, "api", true, TimeSpan.FromMilliseconds(900), 503),
+            ],
             _cluster.Outcomes);
         Assert.Empty(_cluster.Pauses);
     }

@@ -35,10 +35,11 @@ public sealed class ReportMappingTests
     [Fact]
     public void OutcomesGoOnTheWireFieldByFieldAndAnUnmeasuredLatencyStaysUnset()
     {
-        var request = OutcomeMapping.ToProto([new RequestOutcome("p", "k", true, TimeSpan.FromMilliseconds(1500), 503), new RequestOutcome("p", "j", false)]);
+        var request = OutcomeMapping.ToProto([new RequestOutcome("p", "k", true, TimeSpan.FromMilliseconds(1500), 503), new("p", "j", false)]);
 
         Assert.Equal(2, request.Outcomes.Count);
-        Assert.Equal(new Outcome { Policy = "p", Key = "k", Failed = true, Latency = new() { Seconds = 1, Nanos = 500_000_000 }, Status = 503 }, request.Outcomes[0]);
+        Assert.Equal(new Outcome { Policy = "p", Key = "k", Failed = true, Latency = new() { Seconds = 1, Nanos = 500_000_000 }, Status = 503 },
+            request.Outcomes[0]);
         Assert.Null(request.Outcomes[1].Latency);
         Assert.Equal(0, request.Outcomes[1].Status);
     }
@@ -46,7 +47,9 @@ public sealed class ReportMappingTests
     [Fact]
     public void AnOrleansFrontsRefusalIsThrownAsTheGrpcFrontWouldFail()
     {
-        var refused = Assert.Throws<RpcException>(() => OutcomeMapping.ToAccepted(new ReportAnswer((int)StatusCode.InvalidArgument, 0, "outcomes[0].key is required.")));
+        var refusal = new ReportAnswer((int)StatusCode.InvalidArgument, 0, "outcomes[0].key is required.");
+
+        var refused = Assert.Throws<RpcException>(() => OutcomeMapping.ToAccepted(refusal));
 
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.Equal("outcomes[0].key is required.", refused.Status.Detail);
