@@ -38,19 +38,20 @@ public static class GrainLimiterServiceCollectionExtensions
             var client = provider.GetRequiredService<IOptions<GrainLimiterClientOptions>>().Value;
             return client.Transport == ClusterTransport.Orleans
                 ? GrainLimiterOrleansClient.Create(client, provider.GetRequiredService<IOptions<OrleansTransportOptions>>().Value, provider.GetService<ILoggerFactory>())
-                : new GrainLimiterClient(client);
+                : new GrainLimiterClient(client, provider.GetService<ILoggerFactory>(), provider.GetService<TimeProvider>());
         });
         services.AddHostedService<ClientWarmUp>();
         return services;
     }
 
     /// <summary>Sets <c>RateLimiterOptions.GlobalLimiter</c> to a <see cref="GrainLimiterPartitionedRateLimiter"/> over <paramref name="rules"/>
-    /// and answers its rejections with the standard headers and problem+json. Call <c>AddRateLimiter</c> and <c>UseRateLimiter</c> as usual.</summary>
+    /// and answers its rejections with the standard headers and problem+json. Call <c>AddRateLimiter</c> and <c>UseRateLimiter</c> as usual.
+    /// Admitted requests of adaptive policies report their outcome (timed on the registered <see cref="TimeProvider"/>).</summary>
     public static IServiceCollection AddGrainLimiterGlobalLimiter(this IServiceCollection services, params LimitRule[] rules)
     {
-        services.AddOptions<RateLimiterOptions>().Configure<GrainLimiterClient>((limiter, client) =>
+        services.AddOptions<RateLimiterOptions>().Configure<GrainLimiterClient, IServiceProvider>((limiter, client, provider) =>
         {
-            limiter.GlobalLimiter = new GrainLimiterPartitionedRateLimiter(client, rules);
+            limiter.GlobalLimiter = new GrainLimiterPartitionedRateLimiter(client, rules, provider.GetService<TimeProvider>());
             limiter.OnRejected ??= Responses.RateLimitResponse.OnRejectedAsync;
         });
         return services;

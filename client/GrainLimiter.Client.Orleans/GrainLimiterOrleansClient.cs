@@ -14,6 +14,7 @@ public static class GrainLimiterOrleansClient
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(orleans);
         options.Transport = ClusterTransport.Orleans;
-        return new GrainLimiterClient(options, (client, metrics) => new OrleansClusterTransport(orleans, client, metrics, loggerFactory));
+        return new GrainLimiterClient(options, (client, metrics) => new OrleansClusterTransport(orleans, client, metrics, loggerFactory),
+            loggerFactory: loggerFactory);
     }
 }

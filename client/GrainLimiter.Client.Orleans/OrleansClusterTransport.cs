@@ -1,4 +1,5 @@
 using System.Net;
+using GrainLimiter.Adaptive;
 using GrainLimiter.Client.Decisions;
 using GrainLimiter.Client.Resilience;
 using GrainLimiter.Client.Transport;
@@ -105,6 +106,14 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
 
     public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken) =>
         DecideAsync(Front().PauseAsync(policy, key, pauseFor), cancellationToken);
+
+    /// <summary>One call to the silo's front, which sums each key's outcomes and calls its grain once.</summary>
+    public async ValueTask<int> ReportAsync(RequestOutcome[] outcomes, CancellationToken cancellationToken)
+    {
+        var call = Front().ReportAsync(outcomes);
+        var answer = call.IsCompletedSuccessfully ? call.Result : await call.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return OutcomeMapping.ToAccepted(answer);
+    }
 
     /// <summary>Waits for the client to join the cluster, then runs the decision path once (an empty Check, refused, charges
     /// nothing) so the first real decision does not pay for activation and serializer set-up inside its deadline.

@@ -1,10 +1,14 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using GrainLimiter.Adaptive;
 using GrainLimiter.Client.Decisions;
+using GrainLimiter.Client.Outcomes;
 using GrainLimiter.Client.Resilience;
 using GrainLimiter.Client.Transport;
 using GrainLimiter.Policies;
 using GrainLimiter.Protocol.V1;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 
 namespace GrainLimiter.Client;
@@ -15,26 +19,39 @@ namespace GrainLimiter.Client;
 /// the circuit is open, a decision comes from the policy's failure mode (<see cref="GrainLimiterClientOptions.FailureModes"/>)
 /// with <see cref="ClusterDecision.ClusterUnavailableReason"/>, unless <see cref="GrainLimiterClientOptions.ThrowWhenUnavailable"/>.
 /// Bad input (unknown policy, empty key) is not an outage: it throws <see cref="Grpc.Core.RpcException"/> (INVALID_ARGUMENT).
+/// Dispose it (preferably <see cref="DisposeAsync"/>) to send the outcomes still queued and close the connections.
 /// </remarks>
-public sealed class GrainLimiterClient : IDisposable
+public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
 {
+    /// <summary>The longest latency an outcome may carry: the silos refuse longer ones (a timestamp sent as a duration).</summary>
+    public static readonly TimeSpan MaxReportedLatency = TimeSpan.FromHours(1);
+
     private readonly GrainLimiterClientOptions _options;
     private readonly IClusterTransport _transport;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ResiliencePipeline _reportPipeline;
+    private readonly OutcomeReporter _outcomes;
     private readonly ClientMetrics _metrics = new();
+    private int _disposed;
 
     /// <summary>A client for the silos in <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
     public GrainLimiterClient(GrainLimiterClientOptions options)
-        : this(options, static (options, metrics) => options.Transport == ClusterTransport.Grpc
-            ? new GrpcClusterTransport(options, metrics)
-            : throw new ArgumentException($"{GrainLimiterClientOptions.Section}:Transport is {options.Transport}: create the client with AddGrainLimiterClient() "
-                + "or GrainLimiterOrleansClient.Create (package GrainLimiter.Client.Orleans).", nameof(options)))
+        : this(options, loggerFactory: null)
+    {
+    }
+
+    /// <summary>A client for the silos in <paramref name="options"/> that logs through <paramref name="loggerFactory"/> (failed reports)
+    /// and times report batches on <paramref name="time"/> (the system clock by default).</summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public GrainLimiterClient(GrainLimiterClientOptions options, ILoggerFactory? loggerFactory, TimeProvider? time = null)
+        : this(options, GrpcTransport, time, loggerFactory)
     {
     }
 
     /// <summary>A client over another transport (the seam a second way of reaching the cluster plugs into).</summary>
-    internal GrainLimiterClient(GrainLimiterClientOptions options, Func<GrainLimiterClientOptions, ClientMetrics, IClusterTransport> transport)
+    internal GrainLimiterClient(GrainLimiterClientOptions options, Func<GrainLimiterClientOptions, ClientMetrics, IClusterTransport> transport,
+        TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is { Count: > 0 } problems)
@@ -45,7 +62,16 @@ public sealed class GrainLimiterClient : IDisposable
         _options = options;
         _transport = transport(options, _metrics);
         _pipeline = ClusterCallPipeline.Build(options, _metrics, _transport.IsOutage);
+        _reportPipeline = ClusterCallPipeline.BuildForReports(options, _transport.IsOutage);
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GrainLimiterClient>();
+        _outcomes = new OutcomeReporter(SendReportAsync, options.MaxOutcomesPerReport, options.MaxQueuedOutcomes, options.ReportInterval,
+            time ?? TimeProvider.System, _metrics, logger);
     }
+
+    private static IClusterTransport GrpcTransport(GrainLimiterClientOptions options, ClientMetrics metrics) => options.Transport == ClusterTransport.Grpc
+        ? new GrpcClusterTransport(options, metrics)
+        : throw new ArgumentException($"{GrainLimiterClientOptions.Section}:Transport is {options.Transport}: create the client with AddGrainLimiterClient() "
+            + "or GrainLimiterOrleansClient.Create (package GrainLimiter.Client.Orleans).", nameof(options));
 
     /// <summary>The options this client was built with.</summary>
     public GrainLimiterClientOptions Options => _options;
@@ -66,6 +92,13 @@ public sealed class GrainLimiterClient : IDisposable
     /// <summary>Checks decided in this process from a lease or a cached denial of their key, with no call (the Orleans transport's
     /// <c>Leases</c>).</summary>
     public long LocalDecisions => _metrics.LocalDecisions;
+
+    /// <summary>Outcomes sent to the cluster in a report it answered (<see cref="ReportAsync(RequestOutcome)"/>).</summary>
+    public long OutcomesReported => _metrics.OutcomesReported;
+
+    /// <summary>Outcomes never reported: the queue was full (<see cref="GrainLimiterClientOptions.MaxQueuedOutcomes"/>), their report
+    /// failed, or the client was disposed.</summary>
+    public long OutcomesDropped => _metrics.OutcomesDropped;
 
     /// <summary>Charges <paramref name="cost"/> to one key (0 peeks).</summary>
     public async ValueTask<ClusterDecision> CheckAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default)
@@ -117,6 +150,44 @@ public sealed class GrainLimiterClient : IDisposable
     /// (an upstream answered 429). Never shortens a pause in force.</summary>
     public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken = default) =>
         DecideAsync(static (transport, call, ct) => transport.PauseAsync(call.Policy, call.Key, call.PauseFor, ct), (Policy: policy, Key: key, PauseFor: pauseFor), policy, key,
+            cancellationToken);
+
+    /// <summary>Queues how an admitted request fared, for the adaptive limit of its key (a decision with
+    /// <see cref="ClusterDecision.ReportOutcome"/> asks for it); returns at once, having made no call.</summary>
+    /// <param name="failed">The request failed; a <paramref name="status"/> of 429 or 5xx counts as a failure too.</param>
+    /// <param name="latency">How long it took; null when not measured. At most <see cref="MaxReportedLatency"/>.</param>
+    /// <param name="status">The upstream's (or the response's) status code, 100..599; 0 when not known.</param>
+    public ValueTask ReportAsync(string policy, string key, bool failed, TimeSpan? latency = null, int status = 0) =>
+        ReportAsync(new RequestOutcome(policy, key, failed, latency, status));
+
+    /// <summary>Queues <paramref name="outcome"/>; returns at once, having made no call.</summary>
+    /// <remarks>Outcomes travel in batches of at most <see cref="GrainLimiterClientOptions.MaxOutcomesPerReport"/>: a batch leaves when it
+    /// fills or once its oldest outcome waited <see cref="GrainLimiterClientOptions.ReportInterval"/>. A report that fails is logged
+    /// and counted (<see cref="OutcomesDropped"/>), never thrown here and never retried; disposing the client sends what is queued.</remarks>
+    /// <exception cref="ArgumentException">No policy or key, a latency outside 0 .. <see cref="MaxReportedLatency"/>, or a status that is
+    /// neither 0 nor 100..599: the silos would refuse the whole batch for it.</exception>
+    public ValueTask ReportAsync(RequestOutcome outcome)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outcome.Policy, nameof(outcome));
+        ArgumentException.ThrowIfNullOrEmpty(outcome.Key, nameof(outcome));
+        if (outcome.Latency is { } latency && (latency < TimeSpan.Zero || latency > MaxReportedLatency))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outcome), latency, $"An outcome's latency must be between 0 and {MaxReportedLatency}.");
+        }
+
+        if (outcome.Status is not (0 or >= 100 and <= 599))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome.Status,
+                "An outcome's status must be 0 (not known) or an HTTP status code, 100 to 599.");
+        }
+
+        _outcomes.Add(outcome);
+        return ValueTask.CompletedTask;
+    }
+
+    // One batch through the reports' pipeline (their own deadline and circuit).
+    private ValueTask<int> SendReportAsync(RequestOutcome[] batch, CancellationToken cancellationToken) =>
+        _reportPipeline.ExecuteAsync(static (state, ct) => state.Transport.ReportAsync(state.Batch, ct), (Transport: _transport, Batch: batch),
             cancellationToken);
 
     /// <summary>Connects to every silo and runs one health check and one (refused, uncharged) Check through each, then one through
@@ -214,8 +285,28 @@ public sealed class GrainLimiterClient : IDisposable
                 ClusterDecision.ClusterUnavailableReason);
     }
 
-    /// <summary>Closes the connections.</summary>
+    /// <summary>Sends the outcomes still queued (waiting for them), then closes the connections.</summary>
     public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            // The reporter's loop runs on the thread pool (ConfigureAwait(false) throughout): blocking here cannot deadlock it.
+            _outcomes.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Close();
+        }
+    }
+
+    /// <summary>Sends the outcomes still queued, then closes the connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _outcomes.DisposeAsync().ConfigureAwait(false);
+            Close();
+        }
+    }
+
+    private void Close()
     {
         _transport.Dispose();
         _metrics.Dispose();

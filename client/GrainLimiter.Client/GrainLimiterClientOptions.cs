@@ -57,6 +57,19 @@ public sealed class GrainLimiterClientOptions
     /// <summary>Batches under way at once to one silo; checks asked meanwhile wait for the next.</summary>
     public int MaxBatchesInFlight { get; set; } = 2;
 
+    /// <summary>Longest an outcome given to <see cref="GrainLimiterClient.ReportAsync(string, string, bool, TimeSpan?, int)"/> waits before
+    /// it is sent; a batch that fills (<see cref="MaxOutcomesPerReport"/>) leaves at once.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Most outcomes in one Report call (the silos take at most their <c>MaxOutcomesPerReport</c>, 1000 by default).</summary>
+    public int MaxOutcomesPerReport { get; set; } = 1000;
+
+    /// <summary>Most outcomes waiting to be sent; once full, the oldest is dropped for the newest (counted: outcomes are advisory).</summary>
+    public int MaxQueuedOutcomes { get; set; } = 10_000;
+
+    /// <summary>Longest one Report call may take, failover included. Longer than <see cref="Deadline"/>: no request waits for it.</summary>
+    public TimeSpan ReportDeadline { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Every problem with these options, each naming the setting to fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -114,6 +127,26 @@ public sealed class GrainLimiterClientOptions
         if (MaxBatchesInFlight is < 1 or > 64)
         {
             problems.Add($"{Section}:MaxBatchesInFlight: {MaxBatchesInFlight} is outside 1 .. 64.");
+        }
+
+        if (ReportInterval <= TimeSpan.Zero || ReportInterval > TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"{Section}:ReportInterval: {ReportInterval} is outside (0, 1 min].");
+        }
+
+        if (MaxOutcomesPerReport is < 1 or > 1000)
+        {
+            problems.Add($"{Section}:MaxOutcomesPerReport: {MaxOutcomesPerReport} is outside 1 .. 1000.");
+        }
+
+        if (MaxQueuedOutcomes < MaxOutcomesPerReport || MaxQueuedOutcomes > 1_000_000)
+        {
+            problems.Add($"{Section}:MaxQueuedOutcomes: {MaxQueuedOutcomes} is outside MaxOutcomesPerReport ({MaxOutcomesPerReport}) .. 1000000.");
+        }
+
+        if (ReportDeadline < TimeSpan.FromMilliseconds(10) || ReportDeadline > TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"{Section}:ReportDeadline: {ReportDeadline} is outside 10 ms .. 1 min.");
         }
 
         return problems;

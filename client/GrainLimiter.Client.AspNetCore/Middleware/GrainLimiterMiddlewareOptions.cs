@@ -13,4 +13,8 @@ public sealed class GrainLimiterMiddlewareOptions
 
     /// <summary>Add the legacy <c>X-RateLimit-Limit/Remaining/Reset</c> headers.</summary>
     public bool LegacyHeaders { get; set; } = true;
+
+    /// <summary>After a request admitted by a decision that asks for it (an adaptive policy), report its outcome: failed when the
+    /// response is 5xx or an exception escaped, the status, and the latency of the rest of the pipeline.</summary>
+    public bool ReportOutcomes { get; set; } = true;
 }

@@ -15,6 +15,8 @@ namespace GrainLimiter.Client.Decisions;
 /// <param name="LimitName">Name of the deciding limit, for headers and logs.</param>
 /// <param name="Reason">Why the answer is not a plain decision (<c>shadow_mode</c>, <c>store_unavailable</c>,
 /// <see cref="ClusterUnavailableReason"/>); null otherwise.</param>
+/// <param name="ReportOutcome">The policy adapts to how requests fare: report this request's outcome once it is done
+/// (<see cref="GrainLimiterClient.ReportAsync(string, string, bool, TimeSpan?, int)"/>; the middleware and the throttle do it themselves).</param>
 public readonly record struct ClusterDecision(
     string Policy,
     string Key,
@@ -28,7 +30,8 @@ public readonly record struct ClusterDecision(
     long LeaseId,
     bool Alert,
     string LimitName,
-    string? Reason)
+    string? Reason,
+    bool ReportOutcome = false)
 {
     /// <summary>The reason of an answer the client made up because the cluster could not be reached in time.</summary>
     public const string ClusterUnavailableReason = "cluster_unavailable";

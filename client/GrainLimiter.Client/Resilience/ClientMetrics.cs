@@ -3,7 +3,8 @@ using GrainLimiter.Policies;
 
 namespace GrainLimiter.Client.Resilience;
 
-/// <summary>What the client counts: answers made from a failure mode, and circuit openings. Also readable as plain totals.</summary>
+/// <summary>What the client counts: answers made from a failure mode, circuit openings, batches, outcomes reported and dropped. Also readable as
+/// plain totals.</summary>
 internal sealed class ClientMetrics : IDisposable
 {
     public const string MeterName = "GrainLimiter.Client";
@@ -12,6 +13,10 @@ internal sealed class ClientMetrics : IDisposable
     private readonly Counter<long> _circuitOpenings;
     private readonly Histogram<int> _batchChecks;
     private readonly Counter<long> _localDecisions;
+    private readonly Counter<long> _outcomesReported;
+    private readonly Counter<long> _outcomesDropped;
+    private long _reported;
+    private long _dropped;
     private long _decidedLocally;
     private long _batches;
     private long _failOpen;
@@ -26,6 +31,28 @@ internal sealed class ClientMetrics : IDisposable
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000] });
         _localDecisions = _meter.CreateCounter<long>("grainlimiter_client_local_decisions_total",
             description: "Checks decided in this process from a lease or a cached denial its key's grain granted (by: lease, cached_denial).");
+        _outcomesReported = _meter.CreateCounter<long>("grainlimiter_client_outcomes_reported_total",
+            description: "Outcomes of admitted requests sent to the cluster in a report it answered.");
+        _outcomesDropped = _meter.CreateCounter<long>("grainlimiter_client_outcomes_dropped_total",
+            description: "Outcomes never reported (reason: queue_full, report_failed, stopped); they are advisory.");
+    }
+
+    /// <summary>Outcomes sent in a report the cluster answered.</summary>
+    public long OutcomesReported => Interlocked.Read(ref _reported);
+
+    /// <summary>Outcomes dropped: the queue was full, their report failed, or the client had stopped.</summary>
+    public long OutcomesDropped => Interlocked.Read(ref _dropped);
+
+    public void Reported(int outcomes)
+    {
+        Interlocked.Add(ref _reported, outcomes);
+        _outcomesReported.Add(outcomes);
+    }
+
+    public void Dropped(int outcomes, string reason)
+    {
+        Interlocked.Add(ref _dropped, outcomes);
+        _outcomesDropped.Add(outcomes, new KeyValuePair<string, object?>("reason", reason));
     }
 
     /// <summary>Checks decided in this process, with no call (Orleans transport with leases).</summary>

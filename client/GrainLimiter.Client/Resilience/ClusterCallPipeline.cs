@@ -13,6 +13,14 @@ namespace GrainLimiter.Client.Resilience;
 internal static class ClusterCallPipeline
 {
     public static ResiliencePipeline Build(GrainLimiterClientOptions options, ClientMetrics metrics, Func<Exception, bool> isTransportOutage) =>
+        Build(options, options.Deadline, metrics.CircuitOpened, isTransportOutage);
+
+    /// <summary>The reports' own pipeline: a report (advisory, off every request's path) waits the longer report deadline, and
+    /// failing reports open a circuit of their own, never the decisions' one.</summary>
+    public static ResiliencePipeline BuildForReports(GrainLimiterClientOptions options, Func<Exception, bool> isTransportOutage) =>
+        Build(options, options.ReportDeadline, opened: null, isTransportOutage);
+
+    private static ResiliencePipeline Build(GrainLimiterClientOptions options, TimeSpan deadline, Action? opened, Func<Exception, bool> isTransportOutage) =>
         new ResiliencePipelineBuilder()
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -23,11 +31,11 @@ internal static class ClusterCallPipeline
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => IsOutage(e, isTransportOutage)),
                 OnOpened = _ =>
                 {
-                    metrics.CircuitOpened();
+                    opened?.Invoke();
                     return default;
                 },
             })
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = options.Deadline })
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = deadline })
             .Build();
 
     /// <summary>Whether a failure means the cluster could not answer (as opposed to a bad request, which it answered).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Net;
 using GrainLimiter.Client.Decisions;
 
 namespace GrainLimiter.Client.Throttling;
@@ -7,6 +8,8 @@ namespace GrainLimiter.Client.Throttling;
 /// <remarks>
 /// <para><see cref="WaitAsync"/> asks the cluster to reserve a slot (leaky-bucket policies answer how long to wait; other
 /// algorithms answer allowed or retry-after) and returns when the caller may call the upstream.</para>
+/// <para>Adaptive keys: <see cref="SendAsync"/> (or <see cref="ReportUpstreamOutcomeAsync(string, int, TimeSpan?, bool)"/> after the caller's own
+/// call) reports each upstream call's outcome to the key's grain, whose limit then follows the upstream's capacity for every process.</para>
 /// <para>Priority guarantee: within one process, at most one reservation per key is outstanding; callers waiting for it are
 /// served premium first, then in arrival order, and a caller waiting out a retry-after hands its turn to a premium caller
 /// that arrived meanwhile. A standard caller whose slot is already reserved is not pre-empted. Across processes the cluster
@@ -62,6 +65,11 @@ public sealed class OutboundThrottle
                 if (delay == TimeSpan.Zero)
                 {
                     var decision = await _client.ReserveAsync(throttled.Policy, key, cost, cancellationToken).ConfigureAwait(false);
+                    if (!decision.IsFallback)
+                    {
+                        throttled.ReportsOutcomes = decision.ReportOutcome;
+                    }
+
                     if (decision.Allowed)
                     {
                         // The slot is ours; holding the turn until it starts keeps one reservation per key outstanding.
@@ -115,6 +123,68 @@ public sealed class OutboundThrottle
     /// <summary>As <see cref="ReportUpstreamLimitedAsync(string, TimeSpan?, CancellationToken)"/>, reading the response's <c>Retry-After</c>.</summary>
     public ValueTask<TimeSpan> ReportUpstreamLimitedAsync(string key, HttpResponseMessage upstreamResponse, CancellationToken cancellationToken = default) =>
         ReportUpstreamLimitedAsync(key, UpstreamRetryAfter.Of(upstreamResponse, _time), cancellationToken);
+
+    /// <summary>Waits its turn (<see cref="WaitAsync"/>), calls the upstream through <paramref name="send"/>, and reports how the call fared:
+    /// its status and latency (timed on this throttle's clock) to the key's adaptive limit
+    /// (<see cref="ReportUpstreamOutcomeAsync(string, int, TimeSpan?, bool)"/>), and on a 429 it also pauses the key for every worker
+    /// (<see cref="ReportUpstreamLimitedAsync(string, HttpResponseMessage, CancellationToken)"/>).</summary>
+    /// <remarks>An exception from <paramref name="send"/> (a timeout, a refused connection) is reported as a failure and rethrown; a call
+    /// cancelled by <paramref name="cancellationToken"/> is not reported.</remarks>
+    /// <returns>The upstream's response, whatever its status.</returns>
+    public async Task<HttpResponseMessage> SendAsync(string key, Func<CancellationToken, Task<HttpResponseMessage>> send, long cost = 1,
+        ThrottlePriority priority = ThrottlePriority.Standard, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        await WaitAsync(key, cost, priority, cancellationToken).ConfigureAwait(false);
+        var started = _time.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            response = await send(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            await ReportUpstreamOutcomeAsync(key, status: 0, _time.GetElapsedTime(started), failed: true).ConfigureAwait(false);
+            throw;
+        }
+
+        await ReportUpstreamOutcomeAsync(key, response, _time.GetElapsedTime(started)).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            await ReportUpstreamLimitedAsync(key, response, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
+
+    /// <summary>Reports how a call to the upstream behind <paramref name="key"/> fared to the key's adaptive limit, so every worker of every
+    /// process shares the capacity its grain learns (AIMD on 429s, errors and slow calls). A 429 or 5xx counts as a failure.</summary>
+    /// <remarks>Queued and sent in a batch (<see cref="GrainLimiterClient.ReportAsync(string, string, bool, TimeSpan?, int)"/>); nothing is sent
+    /// when the key's policy does not adapt (the cluster's last decision for it did not ask). It does not pause the key: on a 429 call
+    /// <see cref="ReportUpstreamLimitedAsync(string, HttpResponseMessage, CancellationToken)"/> too, or use <see cref="SendAsync"/>, which does both.</remarks>
+    /// <param name="status">The upstream's status code; 0 when the call got no answer.</param>
+    /// <param name="latency">How long the call took; null when not measured.</param>
+    /// <param name="failed">The call failed for a reason its status does not show (no answer, a malformed one).</param>
+    public ValueTask ReportUpstreamOutcomeAsync(string key, int status, TimeSpan? latency, bool failed = false)
+    {
+        var throttled = KeyOf(key);
+        if (!throttled.ReportsOutcomes)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var known = status is >= 100 and <= 599 ? status : 0;
+        // A call that took over an hour says nothing the silos would take as a latency.
+        var measured = latency is { } l && l >= TimeSpan.Zero && l <= GrainLimiterClient.MaxReportedLatency ? latency : null;
+        return _client.ReportAsync(throttled.Policy, key, failed || known == 429 || known >= 500, measured, known);
+    }
+
+    /// <summary>As <see cref="ReportUpstreamOutcomeAsync(string, int, TimeSpan?, bool)"/>, with the response's status.</summary>
+    public ValueTask ReportUpstreamOutcomeAsync(string key, HttpResponseMessage upstreamResponse, TimeSpan? latency)
+    {
+        ArgumentNullException.ThrowIfNull(upstreamResponse);
+        return ReportUpstreamOutcomeAsync(key, (int)upstreamResponse.StatusCode, latency);
+    }
 
     private async ValueTask EnterAsync(ThrottledKey throttled, ThrottlePriority priority, long ticket, long started, CancellationToken cancellationToken)
     {

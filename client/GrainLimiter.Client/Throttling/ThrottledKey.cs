@@ -2,18 +2,27 @@ using GrainLimiter.Client.Resilience;
 
 namespace GrainLimiter.Client.Throttling;
 
-/// <summary>What one process keeps about one throttled key: its turnstile, a local copy of the pause, the 429 backoff.</summary>
+/// <summary>What one process keeps about one throttled key: its turnstile, a local copy of the pause, the 429 backoff, whether its policy
+/// wants upstream outcomes.</summary>
 internal sealed class ThrottledKey(string key, string policy, OutboundThrottleOptions options, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly ExponentialBackoff _backoff = new(options.BackoffInitial, options.BackoffMax, Random.Shared);
     private long _pausedUntil = long.MinValue;
+    private bool _reportsOutcomes;
 
     public string Key { get; } = key;
 
     public string Policy { get; } = policy;
 
     public PriorityTurnstile Turnstile { get; } = new();
+
+    /// <summary>The key's policy adapts to how upstream calls fare, as the cluster's last decision for it said.</summary>
+    public bool ReportsOutcomes
+    {
+        get => Volatile.Read(ref _reportsOutcomes);
+        set => Volatile.Write(ref _reportsOutcomes, value);
+    }
 
     /// <summary>What is left of the local pause; zero when none.</summary>
     public TimeSpan PauseLeft()

@@ -48,7 +48,8 @@ internal static class DecisionMapping
         proto.LeaseId,
         proto.Alert,
         proto.LimitName,
-        proto.Reason.Length == 0 ? null : proto.Reason);
+        proto.Reason.Length == 0 ? null : proto.Reason,
+        proto.ReportOutcome);
 
     /// <summary>The Orleans front's answer: its decisions, or the status the gRPC front would have failed with, thrown as it would be.</summary>
     public static ClusterCheckOutcome ToOutcome(FrontDecisions answer)
@@ -84,7 +85,8 @@ internal static class DecisionMapping
             decision.LeaseId,
             decision.AlertReached,
             result.LimitName ?? "",
-            result.Reason ?? (decision.IsNeverAdmissible ? CostExceedsCapacityReason : null));
+            result.Reason ?? (decision.IsNeverAdmissible ? CostExceedsCapacityReason : null),
+            result.ReportOutcome);
     }
 
     /// <summary>A batched check's error, thrown as the plain Check would have failed.</summary>

@@ -1,3 +1,4 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Client.Decisions;
 using GrainLimiter.Client.Resilience;
 using GrainLimiter.Protocol.V1;
@@ -34,6 +35,16 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
     public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken) =>
         DecideAsync(static (silo, request, call) => silo.Limiter.PauseAsync(request, call),
             new PauseRequest { Policy = policy, Key = key, PauseFor = Duration.FromTimeSpan(pauseFor) }, cancellationToken);
+
+    /// <summary>A unary Report, failing over like the decisions but within the report deadline (a batch of outcomes is no
+    /// gateway's critical path, and its keys' grains are called in parallel on the silo).</summary>
+    public async ValueTask<int> ReportAsync(RequestOutcome[] outcomes, CancellationToken cancellationToken)
+    {
+        var response = await FailoverAsync(
+            static async (silo, request, call) => await silo.Limiter.ReportAsync(request, call).ResponseAsync.ConfigureAwait(false),
+            OutcomeMapping.ToProto(outcomes), cancellationToken, options.ReportDeadline).ConfigureAwait(false);
+        return response.Accepted;
+    }
 
     public async Task<int> WarmUpAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -98,9 +109,9 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
 
     /// <summary>Tries each silo in turn, starting with the preferred one, until one answers or the deadline passes.</summary>
     private async ValueTask<TResponse> FailoverAsync<TRequest, TResponse>(Func<SiloChannel, TRequest, CallOptions, ValueTask<TResponse>> call, TRequest request,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, TimeSpan? within = null)
     {
-        var deadline = new CallOptions(deadline: DateTime.UtcNow + options.Deadline, cancellationToken: cancellationToken);
+        var deadline = new CallOptions(deadline: DateTime.UtcNow + (within ?? options.Deadline), cancellationToken: cancellationToken);
         var first = _silos.Preferred;
         for (var attempt = 0; ; attempt++)
         {

@@ -1,3 +1,4 @@
+using GrainLimiter.Adaptive;
 using GrainLimiter.Client.Decisions;
 
 namespace GrainLimiter.Client.Transport;
@@ -22,6 +23,10 @@ internal interface IClusterTransport : IDisposable
     ValueTask<ClusterDecision> GetAsync(string policy, string key, CancellationToken cancellationToken);
 
     ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken);
+
+    /// <summary>One report of how admitted requests fared (at most the silos' <c>MaxOutcomesPerReport</c>); answers how many outcomes an
+    /// adaptive limit counted (those of a policy that does not adapt are ignored).</summary>
+    ValueTask<int> ReportAsync(RequestOutcome[] outcomes, CancellationToken cancellationToken);
 
     /// <summary>Connects to every silo and runs one call through each, so the first decisions fit in their deadline; answers how many serve.</summary>
     Task<int> WarmUpAsync(TimeSpan timeout, CancellationToken cancellationToken);

@@ -37,5 +37,11 @@ public static class TestPolicies
           - name: per-ip
             limits:
               - { algorithm: token_bucket, limit: 100000, window: 1s, burst: 100000 }
+          - name: adaptive-api
+            limits:
+              - { algorithm: token_bucket, limit: 100, window: 1h, adaptive: { min: 10, max: 1000, by: success_rate } }
+          - name: upstream-aimd
+            limits:
+              - { algorithm: token_bucket, limit: 100, window: 1s, adaptive: { min: 10, max: 200, rule: aimd, by: both, interval: 1s, decrease: 0.5 } }
         """;
 }

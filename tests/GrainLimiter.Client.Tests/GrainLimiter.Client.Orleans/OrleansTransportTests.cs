@@ -43,6 +43,28 @@ public sealed class OrleansTransportTests(OrleansSiloFixture fixture)
     }
 
     [Fact]
+    public async Task DecisionsOfAnAdaptivePolicyAskForTheOutcomeAndItsReportsReachTheKeysGrain()
+    {
+        var client = await fixture.NewClientAsync();
+        var key = SiloFixture.UniqueKey("adaptive");
+
+        var adaptive = await client.CheckAsync("adaptive-api", key);
+        var plain = await client.CheckAsync("roomy", key);
+        await client.ReportAsync("adaptive-api", key, failed: false, TimeSpan.FromMilliseconds(20), status: 200);
+        await client.ReportAsync("adaptive-api", key, failed: true);
+        await client.DisposeAsync();
+
+        Assert.True(adaptive.ReportOutcome);
+        Assert.False(plain.ReportOutcome);
+        Assert.Equal(2, client.OutcomesReported);
+        Assert.Equal(0, client.OutcomesDropped);
+        var learned = (await fixture.Silo.Get<IGrainFactory>().GetGrain<global::GrainLimiter.Grains.ILimitGrain>(
+            global::GrainLimiter.Grains.LimitGrainKey.Encode("adaptive-api", key)).InspectAsync()).Limits[0].Adaptive!;
+        Assert.InRange(learned.Samples, 1.9, 2);
+        Assert.Equal(0.5, learned.SuccessRate!.Value, precision: 3);
+    }
+
+    [Fact]
     public async Task ConcurrentCallersTravelTogetherAndEachGetsItsOwnDecision()
     {
         using var client = await fixture.NewClientAsync();

@@ -1,5 +1,6 @@
 using GrainLimiter.Client.Decisions;
 using GrainLimiter.Client.Tests.Fixtures;
+using GrainLimiter.Grains;
 using Grpc.Core;
 using GrainLimiter.Silo.Tests.Fixtures;
 
@@ -162,6 +163,34 @@ public sealed class GrainLimiterClientTests(SiloFixture fixture)
         using var client = fixture.NewClient(o => o.Endpoints = [fixture.GrpcAddress, dead]);
 
         Assert.Equal(1, await client.WarmUpAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task DecisionsOfAnAdaptivePolicyAskForTheOutcomeAndItsReportsReachTheKeysGrain()
+    {
+        var client = fixture.NewClient();
+        var key = SiloFixture.UniqueKey("adaptive");
+
+        var adaptive = await client.CheckAsync("adaptive-api", key);
+        var peek = await client.GetAsync("adaptive-api", key);
+        var plain = await client.CheckAsync("roomy", key);
+        await client.ReportAsync("adaptive-api", key, failed: false, TimeSpan.FromMilliseconds(20), status: 200);
+        await client.ReportAsync("adaptive-api", key, failed: false, TimeSpan.FromMilliseconds(30), status: 200);
+        await client.ReportAsync("adaptive-api", key, failed: false, latency: null, status: 503);
+        await client.ReportAsync("roomy", key, failed: true);
+        await client.DisposeAsync();
+
+        Assert.True(adaptive.ReportOutcome);
+        Assert.True(peek.ReportOutcome);
+        Assert.False(plain.ReportOutcome);
+        Assert.Equal(4, client.OutcomesReported);
+        Assert.Equal(0, client.OutcomesDropped);
+        // The grain learned from the three outcomes of its key (a 503 is a failure); the static policy's outcome was ignored.
+        var grain = fixture.Silo.Get<IGrainFactory>().GetGrain<ILimitGrain>(LimitGrainKey.Encode("adaptive-api", key));
+        var learned = (await grain.InspectAsync()).Limits[0].Adaptive!;
+        Assert.InRange(learned.Samples, 2.9, 3);
+        Assert.Equal(2.0 / 3, learned.SuccessRate!.Value, precision: 3);
+        Assert.InRange(learned.Latency!.Value.TotalMilliseconds, 24.9, 25.1);
     }
 
     [Fact]
