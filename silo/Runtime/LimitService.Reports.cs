@@ -50,12 +50,13 @@ public sealed partial class LimitService
     }
 
     // The outcomes of adaptive policies summed per (policy, key); null when none adapts (nothing to call, nothing allocated).
+    // A policy a reload removed since the report was validated adapts no more.
     private Dictionary<(string Policy, string Key), OutcomeTally>? Tally(IReadOnlyList<RequestOutcome> outcomes)
     {
         Dictionary<(string, string), OutcomeTally>? tallies = null;
         foreach (var outcome in outcomes)
         {
-            if (!Policy(outcome.Policy).Definition.IsAdaptive)
+            if (!policies.TryGet(outcome.Policy, out var policy) || !policy.Definition.IsAdaptive)
             {
                 continue;
             }
