@@ -5,7 +5,7 @@ using YamlDotNet.Core;
 namespace GrainLimiter.Config;
 
 /// <summary>Reads and validates a policy file. Every problem is reported at once, each naming line, policy, field and problem.</summary>
-public static class PolicyFileLoader
+public static partial class PolicyFileLoader
 {
     /// <summary>Bounds that keep one grain's memory small whatever a policy file says.</summary>
     public const long MaxLogLimit = 100_000;
@@ -13,6 +13,14 @@ public static class PolicyFileLoader
 
     /// <summary>The longest a token bucket may take to refill from empty (the algorithms' span bound, about 1000 years).</summary>
     public static readonly TimeSpan MaxRefill = TimeSpan.FromDays(365_250);
+
+    /// <summary>The largest limit of an algorithm: what <c>limit</c> and an adaptive limit's <c>max</c> may be.</summary>
+    public static long MaxLimit(LimitAlgorithmKind algorithm) => algorithm switch
+    {
+        LimitAlgorithmKind.SlidingLog => MaxLogLimit,
+        LimitAlgorithmKind.Concurrency => MaxConcurrencyLimit,
+        _ => 1_000_000_000_000L,
+    };
 
     /// <summary>Every algorithm by its name in a file, in the order error messages list them.</summary>
     internal static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
@@ -69,7 +77,7 @@ public static class PolicyFileLoader
     public static bool RefillTooLong(long capacity, long limit, TimeSpan window) =>
         limit > 0 && (Int128)capacity * window.Ticks / limit > MaxRefill.Ticks;
 
-    private sealed class Validator(string source, List<string> errors)
+    private sealed partial class Validator(string source, List<string> errors)
     {
         public void Policies(PolicyFileModel model, List<PolicyDefinition> policies, bool quotaBucketsOnly)
         {
@@ -171,6 +179,15 @@ public static class PolicyFileLoader
                 }
             }
 
+            for (var i = 0; i < limits.Count && scope == LimitScope.Global; i++)
+            {
+                if (limits[i]?.Adaptive is not null)
+                {
+                    Error(model.At("scope"), $"{path}: scope: global does not apply to limits[{i}], which is adaptive: " +
+                        "adaptive limits are regional: each region's grain learns from the reports it gets.");
+                }
+            }
+
             if (limits.Count(l => l?.Algorithm == LimitAlgorithmKind.Concurrency) > 1)
             {
                 Error(model.At("limits"), $"{path}: limits: at most one concurrency limit is allowed in one policy.");
@@ -190,12 +207,7 @@ public static class PolicyFileLoader
                 return null;
             }
 
-            var maxLimit = algorithm switch
-            {
-                LimitAlgorithmKind.SlidingLog => MaxLogLimit,
-                LimitAlgorithmKind.Concurrency => MaxConcurrencyLimit,
-                _ => 1_000_000_000_000L,
-            };
+            var maxLimit = MaxLimit(algorithm);
             var limit = WholeNumber(model.Limit);
             if (limit is not { } l || l < 1 || l > maxLimit)
             {
@@ -266,6 +278,8 @@ public static class PolicyFileLoader
             var leaseTtl = algorithm == LimitAlgorithmKind.Concurrency
                 ? model.LeaseTtl is null ? TimeSpan.FromMinutes(1) : Duration(model.LeaseTtl, model.At("leaseTtl"), $"{path}.leaseTtl")
                 : NotApplicable(model.LeaseTtl, model.At("leaseTtl"), $"{path}.leaseTtl", "concurrency");
+            var start = limit is >= 1 && limit <= maxLimit ? limit : null;
+            var adaptive = model.Adaptive is null ? null : Adaptive(model.Adaptive, algorithm, model.Algorithm, start, $"{path}.adaptive");
 
             return errors.Count > errorCount ? null : new LimitSpec
             {
@@ -278,6 +292,7 @@ public static class PolicyFileLoader
                 AlertAt = alertAt,
                 MaxWait = maxWait,
                 LeaseTtl = leaseTtl,
+                Adaptive = adaptive,
                 Name = model.Name,
             };
         }

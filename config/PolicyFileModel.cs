@@ -40,7 +40,8 @@ internal sealed class PolicyModel : WrittenNode
 
 internal sealed class LimitModel : WrittenNode
 {
-    public static readonly string[] Fields = ["algorithm", "limit", "window", "burst", "period", "timeZone", "alertAt", "maxWait", "leaseTtl", "name"];
+    public static readonly string[] Fields =
+        ["algorithm", "limit", "window", "burst", "period", "timeZone", "alertAt", "maxWait", "leaseTtl", "adaptive", "name"];
 
     public string? Algorithm { get; set; }
     public string? Limit { get; set; }
@@ -51,5 +52,23 @@ internal sealed class LimitModel : WrittenNode
     public string? AlertAt { get; set; }
     public string? MaxWait { get; set; }
     public string? LeaseTtl { get; set; }
+    public AdaptiveModel? Adaptive { get; set; }
     public string? Name { get; set; }
+}
+
+/// <summary>A limit's <c>adaptive</c> mapping: the bounds its limit in force moves between and how it follows reported outcomes.</summary>
+internal sealed class AdaptiveModel : WrittenNode
+{
+    public static readonly string[] Fields = ["min", "max", "by", "rule", "target", "window", "interval", "minSamples", "increase", "decrease"];
+
+    public string? Min { get; set; }
+    public string? Max { get; set; }
+    public string? By { get; set; }
+    public string? Rule { get; set; }
+    public string? Target { get; set; }
+    public string? Window { get; set; }
+    public string? Interval { get; set; }
+    public string? MinSamples { get; set; }
+    public string? Increase { get; set; }
+    public string? Decrease { get; set; }
 }

@@ -83,7 +83,36 @@ internal sealed class PolicyFileReader(string file, List<string> errors)
         limit.MaxWait = Scalar(map, "maxWait", path, limit);
         limit.LeaseTtl = Scalar(map, "leaseTtl", path, limit);
         limit.Name = Scalar(map, "name", path, limit);
+        if (Child(map, "adaptive") is { } adaptive && !IsEmpty(adaptive))
+        {
+            limit.Marks["adaptive"] = adaptive.Start;
+            limit.Adaptive = Adaptive(adaptive, $"{path}.adaptive");
+        }
+
         return limit;
+    }
+
+    private AdaptiveModel? Adaptive(YamlNode node, string path)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, $"{path}: must be a mapping of how the limit adapts, e.g. {{ min: 20, max: 400 }}.");
+            return null;
+        }
+
+        CheckFields(map, path, "an adaptive limit", AdaptiveModel.Fields, file, errors);
+        var adaptive = new AdaptiveModel { Start = map.Start };
+        adaptive.Min = Scalar(map, "min", path, adaptive);
+        adaptive.Max = Scalar(map, "max", path, adaptive);
+        adaptive.By = Scalar(map, "by", path, adaptive);
+        adaptive.Rule = Scalar(map, "rule", path, adaptive);
+        adaptive.Target = Scalar(map, "target", path, adaptive);
+        adaptive.Window = Scalar(map, "window", path, adaptive);
+        adaptive.Interval = Scalar(map, "interval", path, adaptive);
+        adaptive.MinSamples = Scalar(map, "minSamples", path, adaptive);
+        adaptive.Increase = Scalar(map, "increase", path, adaptive);
+        adaptive.Decrease = Scalar(map, "decrease", path, adaptive);
+        return adaptive;
     }
 
     /// <summary>A list's items, null for those that are empty or not mappings (reported here).</summary>

@@ -20,7 +20,7 @@ public sealed class CompiledPolicy
         LimitNames = definition.Limits
             .Select((limit, index) => limit.Name ?? (definition.Limits.Count == 1 ? definition.Name : $"{definition.Name}#{index}"))
             .ToArray();
-        StateLifetime = definition.Limits.Max(Lifetime);
+        StateLifetime = definition.Limits.Max(static l => l.Adaptive is { } adaptive ? Max(Lifetime(l), Times(adaptive.Window, 5)) : Lifetime(l));
         LeasesApply = definition.LeasesApply;
     }
 
@@ -54,6 +54,8 @@ public sealed class CompiledPolicy
         LimitAlgorithmKind.Quota => TimeSpan.FromDays(limit.Period switch { QuotaPeriod.Day => 2, QuotaPeriod.Week => 8, _ => 32 }),
         _ => limit.Window,
     };
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static TimeSpan Times(TimeSpan span, double factor) =>
         span.Ticks * factor >= TimeSpan.MaxValue.Ticks / 4 ? TimeSpan.MaxValue / 4 : TimeSpan.FromTicks((long)(span.Ticks * factor));

@@ -1,4 +1,6 @@
 using System.Buffers;
+using GrainLimiter.Adaptive;
+using GrainLimiter.Grains.Adaptive;
 using GrainLimiter.Grains.Algorithms;
 using GrainLimiter.Policies;
 
@@ -14,8 +16,10 @@ namespace GrainLimiter.Grains;
 /// Version 3 (a key with an operator's override) is version 1's layout followed by a flags varint (1: version 2's
 /// region counts follow, 2: an override follows), then those parts: the override as its expiry (UTC ticks, 0 for none),
 /// its item count and per item the limit name (length, UTF-8), a kind (0 limit, 1 multiplier) and the value (the
-/// multiplier's IEEE bits). A key without an override is still written as version 1 or 2, so silos of an earlier
-/// release read it during a rolling upgrade.
+/// multiplier's IEEE bits). Flag 4: what adaptive limits learned follows last, as a count and per limit its index, the
+/// limit, weight, successes, timed weight and latency sum (IEEE bits), the decay time, the interval's successes, failures,
+/// timed count and latency ticks, and the revision time. A key without an override or learned limits is still written as
+/// version 1 or 2, so silos of an earlier release read it during a rolling upgrade.
 /// </remarks>
 public static class GrainStateCodec
 {
@@ -24,6 +28,7 @@ public static class GrainStateCodec
     private const byte FlaggedVersion = 3;
     private const long RegionCountsFlag = 1;
     private const long OverrideFlag = 2;
+    private const long AdaptiveFlag = 4;
     // A policy has at most 16 limits; limit names are short configured names.
     private const int MaxOverrideItems = 16;
     // Region names are short configured names; anything longer is not a state this codec wrote.
@@ -34,7 +39,9 @@ public static class GrainStateCodec
         var buffer = new ArrayBufferWriter<byte>(64);
         var span = buffer.GetSpan(2);
         var overridden = grain.Override;
-        span[0] = overridden is not null ? FlaggedVersion : grain.IsGlobal ? GlobalVersion : Version;
+        var learned = Learned(grain);
+        var flagged = overridden is not null || learned.Count > 0;
+        span[0] = flagged ? FlaggedVersion : grain.IsGlobal ? GlobalVersion : Version;
         span[1] = (byte)grain.LimitCount;
         buffer.Advance(2);
         for (var i = 0; i < grain.LimitCount; i++)
@@ -52,9 +59,9 @@ public static class GrainStateCodec
             }
         }
 
-        if (overridden is not null)
+        if (flagged)
         {
-            WriteVarint(buffer, (grain.IsGlobal ? RegionCountsFlag : 0) | OverrideFlag);
+            WriteVarint(buffer, (grain.IsGlobal ? RegionCountsFlag : 0) | (overridden is not null ? OverrideFlag : 0) | (learned.Count > 0 ? AdaptiveFlag : 0));
         }
 
         if (grain.IsGlobal)
@@ -78,8 +85,75 @@ public static class GrainStateCodec
             WriteOverride(buffer, overridden);
         }
 
+        if (learned.Count > 0)
+        {
+            WriteAdaptive(buffer, learned);
+        }
+
         return buffer.WrittenSpan.ToArray();
     }
+
+    // The adaptive limits that have had a report (the others are as configured).
+    private static List<(int Index, AdaptiveMemory Memory)> Learned(KeyLimits grain)
+    {
+        var learned = new List<(int, AdaptiveMemory)>();
+        for (var i = 0; i < grain.LimitCount; i++)
+        {
+            if (grain.AdaptiveAt(i)?.Memory is { RevisedAt: > 0 } memory)
+            {
+                learned.Add((i, memory));
+            }
+        }
+
+        return learned;
+    }
+
+    private static void WriteAdaptive(ArrayBufferWriter<byte> buffer, List<(int Index, AdaptiveMemory Memory)> learned)
+    {
+        WriteVarint(buffer, learned.Count);
+        foreach (var (index, memory) in learned)
+        {
+            WriteVarint(buffer, index);
+            foreach (var value in (ReadOnlySpan<double>)[memory.Limit, memory.Weight, memory.Successes, memory.Timed, memory.LatencyTicks])
+            {
+                WriteVarint(buffer, BitConverter.DoubleToInt64Bits(value));
+            }
+
+            WriteVarint(buffer, memory.DecayedAt);
+            WriteVarint(buffer, memory.Interval.Successes);
+            WriteVarint(buffer, memory.Interval.Failures);
+            WriteVarint(buffer, memory.Interval.Timed);
+            WriteVarint(buffer, memory.Interval.LatencyTicks);
+            WriteVarint(buffer, memory.RevisedAt);
+        }
+    }
+
+    private static void ReadAdaptive(KeyLimits grain, ReadOnlySpan<byte> data, ref int position)
+    {
+        var count = ReadVarint(data, ref position);
+        if (count is < 0 or > MaxOverrideItems)
+        {
+            throw new InvalidDataException($"Grain state of a '{grain.Policy.Name}' key has a bad adaptive limit count {count}.");
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var index = ReadVarint(data, ref position);
+            var limit = ReadDouble(data, ref position);
+            var weight = ReadDouble(data, ref position);
+            var successes = ReadDouble(data, ref position);
+            var timed = ReadDouble(data, ref position);
+            var latency = ReadDouble(data, ref position);
+            var decayedAt = ReadVarint(data, ref position);
+            var interval = new OutcomeTally(ReadInt(data, ref position), ReadInt(data, ref position), ReadInt(data, ref position), ReadVarint(data, ref position));
+            var revisedAt = ReadVarint(data, ref position);
+            grain.RestoreAdaptive((int)Math.Clamp(index, -1, int.MaxValue), new AdaptiveMemory(limit, weight, successes, timed, latency, decayedAt, interval, revisedAt));
+        }
+    }
+
+    private static double ReadDouble(ReadOnlySpan<byte> data, ref int position) => BitConverter.Int64BitsToDouble(ReadVarint(data, ref position));
+
+    private static int ReadInt(ReadOnlySpan<byte> data, ref int position) => (int)Math.Clamp(ReadVarint(data, ref position), int.MinValue, int.MaxValue);
 
     private static void WriteOverride(ArrayBufferWriter<byte> buffer, KeyOverride value)
     {
@@ -150,6 +224,11 @@ public static class GrainStateCodec
         if ((flags & OverrideFlag) != 0)
         {
             grain.RestoreOverride(ReadOverride(grain, data, ref position));
+        }
+
+        if ((flags & AdaptiveFlag) != 0)
+        {
+            ReadAdaptive(grain, data, ref position);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
+using GrainLimiter.Grains.Adaptive;
 using GrainLimiter.Grains.Algorithms;
 using GrainLimiter.Policies;
 
@@ -26,6 +27,10 @@ public sealed class KeyLimits
     private KeyOverride? _override;
     private LimitAlgorithm[]? _effective;
     private long _overrideUntil = long.MaxValue;
+    // Adaptive limits: what each has learned (null for a static limit) and the algorithm at the limit it puts in force (null
+    // while that is the configured limit). An override in force for a limit wins over its adaptation.
+    private AdaptiveLimit?[]? _adaptive;
+    private LimitAlgorithm?[]? _adapted;
 
     /// <param name="key">The key within the policy.</param>
     /// <param name="policy">The policy.</param>
@@ -51,7 +56,16 @@ public sealed class KeyLimits
                 _regions[i] = new RegionCounter();
             }
         }
+
+        if (policy.Definition.IsAdaptive)
+        {
+            _adaptive = NewAdaptive(policy);
+            _adapted = new LimitAlgorithm?[policy.Algorithms.Count];
+        }
     }
+
+    private static AdaptiveLimit?[] NewAdaptive(CompiledPolicy policy) =>
+        [.. policy.Definition.Limits.Select(static l => l.Adaptive is { } adaptive ? new AdaptiveLimit(adaptive, l.Limit) : null)];
 
     /// <summary>The region whose own hits this instance counts.</summary>
     public string Region { get; }
@@ -170,8 +184,56 @@ public sealed class KeyLimits
         return limits;
     }
 
-    /// <summary>Adaptive limits learn from <paramref name="outcomes"/>; false (nothing learned) when no limit adapts.</summary>
-    public bool Report(long now, in OutcomeTally outcomes) => Policy.Definition.IsAdaptive;
+    /// <summary>Adaptive limits learn from <paramref name="outcomes"/> and may move the limit they put in force; usage carries over
+    /// (<see cref="LimitAlgorithm.Adopt"/>). False (nothing learned) when no limit adapts.</summary>
+    public bool Report(long now, in OutcomeTally outcomes)
+    {
+        if (_adaptive is null)
+        {
+            return false;
+        }
+
+        ExpireOverride(now);
+        for (var i = 0; i < LimitCount; i++)
+        {
+            if (_adaptive[i] is { } adaptive && adaptive.Record(now, outcomes))
+            {
+                Adapt(i, now);
+            }
+        }
+
+        IsDirty = true;
+        return true;
+    }
+
+    // Puts limit i's learned value in force (unless an override holds it), carrying its usage over.
+    private void Adapt(int index, long now)
+    {
+        var previous = Algorithm(index);
+        var spec = Policy.Definition.Limits[index];
+        var limit = _adaptive![index]!.Limit;
+        _adapted![index] = limit == spec.Limit ? null : LimitAlgorithm.Create(KeyOverrides.Apply(spec, new LimitOverride(Policy.LimitNames[index], limit, null)));
+        var next = Algorithm(index);
+        if (!ReferenceEquals(previous, next))
+        {
+            next.Adopt(ref State(index), now, previous);
+        }
+    }
+
+    /// <summary>Restores what adaptive limit <paramref name="index"/> had learned (<see cref="GrainStateCodec"/>); ignored for a static limit.</summary>
+    internal void RestoreAdaptive(int index, in AdaptiveMemory memory)
+    {
+        if ((uint)index < (uint)LimitCount && _adaptive?[index] is { } adaptive)
+        {
+            adaptive.Restore(memory);
+            var spec = Policy.Definition.Limits[index];
+            _adapted![index] = adaptive.Limit == spec.Limit ? null
+                : LimitAlgorithm.Create(KeyOverrides.Apply(spec, new LimitOverride(Policy.LimitNames[index], adaptive.Limit, null)));
+        }
+    }
+
+    /// <summary>What adaptive limit <paramref name="index"/> has learned; null for a static limit.</summary>
+    internal AdaptiveLimit? AdaptiveAt(int index) => _adaptive?[index];
 
     /// <summary>Denies every request until <paramref name="untilTicks"/> (UTC); a pause already in force is never shortened.</summary>
     public void PauseUntil(long untilTicks) => _pausedUntil = Math.Max(_pausedUntil, untilTicks);
@@ -220,6 +282,13 @@ public sealed class KeyLimits
         if (_rest is not null)
         {
             Array.Clear(_rest);
+        }
+
+        if (_adaptive is not null)
+        {
+            // A fresh key: adaptation starts again at the configured limit.
+            _adaptive = NewAdaptive(Policy);
+            Array.Clear(_adapted!);
         }
 
         if (_regions is not null)
@@ -355,6 +424,8 @@ public sealed class KeyLimits
         {
             var fresh = Algorithm(i).FreshAfter(in State(i), now);
             longest = fresh > longest ? fresh : longest;
+            var learned = _adaptive?[i]?.FreshAfter(now) ?? TimeSpan.Zero;
+            longest = learned > longest ? learned : longest;
         }
 
         return longest;
@@ -364,17 +435,30 @@ public sealed class KeyLimits
     public KeyOverride? Override => _override;
 
     /// <summary>The algorithm limit <paramref name="index"/> decides with: the override's while one is in force.</summary>
-    public LimitAlgorithm Algorithm(int index) => _effective is null ? Policy.Algorithms[index] : _effective[index];
+    public LimitAlgorithm Algorithm(int index) => _effective is null && _adapted is null ? Policy.Algorithms[index] : Adjusted(index);
+
+    // The override's algorithm for a limit it names, else the adapted one, else the policy's.
+    private LimitAlgorithm Adjusted(int index)
+    {
+        var configured = Policy.Algorithms[index];
+        return _effective is not null && !ReferenceEquals(_effective[index], configured) ? _effective[index]
+            : _adapted?[index] ?? configured;
+    }
 
     /// <summary>Puts <paramref name="value"/> in force (null or already expired: removes any override). Usage carries
     /// over: each limit is judged against its new limit from now on (<see cref="LimitAlgorithm.Adopt"/>).</summary>
     public void SetOverride(KeyOverride? value, long now)
     {
-        var before = _effective;
+        var before = new LimitAlgorithm[LimitCount];
+        for (var i = 0; i < before.Length; i++)
+        {
+            before[i] = Algorithm(i);
+        }
+
         Use(value is not null && value.InForceAt(now) ? value : null);
         for (var i = 0; i < LimitCount; i++)
         {
-            var previous = before is null ? Policy.Algorithms[i] : before[i];
+            var previous = before[i];
             var next = Algorithm(i);
             if (!ReferenceEquals(previous, next))
             {
@@ -404,7 +488,7 @@ public sealed class KeyLimits
                 _ => spec.Window,
             };
             limits[i] = new LimitView(Policy.LimitNames[i], spec.Algorithm, spec.Limit, Algorithm(i).Limit,
-                Math.Max(0, decision.Limit - decision.Remaining), decision.Remaining, decision.ResetAfter, window);
+                Math.Max(0, decision.Limit - decision.Remaining), decision.Remaining, decision.ResetAfter, window, _adaptive?[i]?.View(now));
         }
 
         DateTimeOffset? paused = _pausedUntil > now ? new DateTimeOffset(_pausedUntil, TimeSpan.Zero) : null;
@@ -434,6 +518,12 @@ public sealed class KeyLimits
             {
                 if (Policy.LimitNames[j] == name && Policy.Definition.Limits[j].Algorithm == policy.Definition.Limits[i].Algorithm)
                 {
+                    if (_adaptive?[j] is { } learned)
+                    {
+                        // Still adaptive: what was learned carries over, within the new bounds.
+                        next.RestoreAdaptive(i, learned.Memory);
+                    }
+
                     next.State(i) = State(j);
                     next.Algorithm(i).Adopt(ref next.State(i), now, Algorithm(j));
                     if (next._regions is not null && _regions is not null)

@@ -9,6 +9,7 @@ using GrainLimiter.Benchmarks.Memory;
 // "grain-memory [count]": bytes per Orleans activation and what deactivation frees.
 // "counting-grpc-server <port> <accuracy limit>": the server of the load benchmark's "gRPC alone" row (started by it).
 // "grain-cpu [keys] [seconds]": CPU µs and bytes allocated per local grain decision, write-behind included.
+// "adaptive": a static limit vs adaptive ones over a simulated upstream whose capacity drops and recovers (AdaptiveCommand).
 // Anything else goes to BenchmarkDotNet.
 if (args is ["load", ..])
 {
@@ -18,6 +19,11 @@ if (args is ["load", ..])
 if (args is ["regions", ..])
 {
     return await GrainLimiter.Benchmarks.Regions.RegionsCommand.RunAsync(args[1..]);
+}
+
+if (args is ["adaptive"])
+{
+    return GrainLimiter.Benchmarks.Adaptive.AdaptiveCommand.Run(Console.Out);
 }
 
 if (args is ["grain-memory", ..])

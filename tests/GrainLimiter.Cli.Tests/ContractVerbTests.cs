@@ -29,6 +29,20 @@ public sealed class ContractVerbTests(FakeAdminServer server) : IClassFixture<Fa
     }
 
     [Fact]
+    public async Task GetShowsAnAdaptiveLimitsLimitInForceAndWhatItLearned()
+    {
+        var run = await RunAs(FakeAdminServer.ReadOnlyToken, "get", "adaptive", "tenant:7");
+        var json = await RunAs(FakeAdminServer.ReadOnlyToken, "get", "adaptive", "tenant:7", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("per-second adapts by success rate and latency (aimd, 20..400): in force 57; success 97.4 %, latency 183.5 ms over 42 samples",
+            run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("per-minute adapts by success rate (multiplier, 60..600): in force 600; no reports yet", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("per-day adapts", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0.9743, json.Json.GetProperty("limits")[0].GetProperty("adaptive").GetProperty("successRate").GetDouble());
+    }
+
+    [Fact]
     public async Task AnUnknownPolicyInTheKeyViewExitsFourNamingIt()
     {
         var run = await Run("get", "nope", "k", "--json");

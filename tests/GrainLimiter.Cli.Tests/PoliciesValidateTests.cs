@@ -40,6 +40,22 @@ public sealed class PoliciesValidateTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAdaptiveLimitIsValidatedOfflineAsTheSiloDoes()
+    {
+        const string Policy = "policies:\n  - name: a\n    limits:\n      - { algorithm: token_bucket, limit: 100, window: 1s, adaptive: ";
+        var good = Write("adaptive.yaml", Policy + "{ min: 20, max: 400 } }\n");
+        var bad = Write("bad-adaptive.yaml", Policy + "{ min: 200, max: 400 } }\n");
+
+        var valid = await CliRun.RunAsync("policies", "validate", good);
+        var invalid = await CliRun.RunAsync("policies", "validate", bad);
+
+        Assert.True(valid.ExitCode == 0, valid.ToString());
+        Assert.True(invalid.ExitCode == 2, invalid.ToString());
+        Assert.Contains("policies[0] 'a': limits[0].adaptive.min: must be a whole number from 1 to the limit (100); got '200'.",
+            invalid.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ABadEnvoyFileAndAMissingPolicyFileAreBothReported()
     {
         var envoy = Write("bad-envoy.yaml", "domain: d\ndescriptors:\n  - key: k\n    rate_limit: { unit: secnd, requests_per_unit: 1 }\n");

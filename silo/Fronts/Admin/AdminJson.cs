@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GrainLimiter.Adaptive;
 using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 
@@ -9,7 +10,10 @@ namespace GrainLimiter.Silo.Fronts.Admin;
 internal static class AdminJson
 {
     /// <summary>fixed_window, token_bucket...: the policy file's spelling.</summary>
-    public static string Algorithm(LimitAlgorithmKind kind) => JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString());
+    public static string Algorithm(LimitAlgorithmKind kind) => Spelling(kind);
+
+    /// <summary>An enum value as the policy file spells it: <c>success_rate</c>, <c>aimd</c>.</summary>
+    public static string Spelling<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     public static async Task WriteAsync(HttpContext context, Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK)
     {
@@ -49,11 +53,80 @@ internal static class AdminJson
             json.WriteNumber("remaining", limit.Remaining);
             json.WriteNumber("resetAfterMs", (long)Math.Ceiling(limit.ResetAfter.TotalMilliseconds));
             json.WriteNumber("windowMs", (long)limit.Window.TotalMilliseconds);
+            Learned(json, limit.Adaptive);
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary><c>"adaptive"</c>: what an adaptive limit has learned (its limit in force is <c>effectiveLimit</c>), or null.</summary>
+    private static void Learned(Utf8JsonWriter json, AdaptiveView? adaptive)
+    {
+        if (adaptive is null)
+        {
+            json.WriteNull("adaptive");
+            return;
+        }
+
+        json.WriteStartObject("adaptive");
+        json.WriteString("rule", Spelling(adaptive.Rule));
+        json.WriteString("by", Spelling(adaptive.By));
+        json.WriteNumber("min", adaptive.Min);
+        json.WriteNumber("max", adaptive.Max);
+        // Null before any report (latency: before any timed one); rounded so a smoothed average does not print 17 digits.
+        NumberOrNull(json, "successRate", adaptive.SuccessRate is { } rate ? Math.Round(rate, 4) : null);
+        NumberOrNull(json, "latencyMs", adaptive.Latency is { } latency ? Math.Round(latency.TotalMilliseconds, 1) : null);
+        json.WriteNumber("samples", Math.Round(adaptive.Samples, 1));
+        json.WriteEndObject();
+    }
+
+    /// <summary>One limit of a policy as configured: <c>name, algorithm, limit, windowMs, adaptive</c>.</summary>
+    public static void PolicyLimit(Utf8JsonWriter json, string name, LimitSpec limit)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", name);
+        json.WriteString("algorithm", Algorithm(limit.Algorithm));
+        json.WriteNumber("limit", limit.Limit);
+        json.WriteNumber("windowMs", (long)limit.Window.TotalMilliseconds);
+        if (limit.Adaptive is not { } adaptive)
+        {
+            json.WriteNull("adaptive");
+        }
+        else
+        {
+            json.WriteStartObject("adaptive");
+            json.WriteNumber("min", adaptive.Min);
+            json.WriteNumber("max", adaptive.Max);
+            json.WriteString("by", Spelling(adaptive.By));
+            json.WriteString("rule", Spelling(adaptive.Rule));
+            json.WriteNumber("targetMs", (long)adaptive.Target.TotalMilliseconds);
+            json.WriteNumber("windowMs", (long)adaptive.Window.TotalMilliseconds);
+            json.WriteNumber("intervalMs", (long)adaptive.Interval.TotalMilliseconds);
+            json.WriteNumber("minSamples", adaptive.MinSamples);
+            if (adaptive.Rule == AdaptiveRule.Aimd)
+            {
+                json.WriteNumber("increase", adaptive.IncreaseStep); // the step in force: the configured one or its default
+                json.WriteNumber("decrease", adaptive.Decrease);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void NumberOrNull(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
     }
 
     /// <summary><c>"limits":[{"name","limit"|"multiplier"}],"expiresAt"</c>, inside an object being written.</summary>

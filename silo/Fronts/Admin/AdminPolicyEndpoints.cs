@@ -33,13 +33,7 @@ internal static class AdminPolicyEndpoints
                 json.WriteStartArray("limits");
                 for (var i = 0; i < definition.Limits.Count; i++)
                 {
-                    var limit = definition.Limits[i];
-                    json.WriteStartObject();
-                    json.WriteString("name", policy.LimitNames[i]);
-                    json.WriteString("algorithm", AdminJson.Algorithm(limit.Algorithm));
-                    json.WriteNumber("limit", limit.Limit);
-                    json.WriteNumber("windowMs", (long)limit.Window.TotalMilliseconds);
-                    json.WriteEndObject();
+                    AdminJson.PolicyLimit(json, policy.LimitNames[i], definition.Limits[i]);
                 }
 
                 json.WriteEndArray();

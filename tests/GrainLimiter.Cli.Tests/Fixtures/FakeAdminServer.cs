@@ -20,6 +20,16 @@ public sealed class FakeAdminServer : IAsyncLifetime
         {"policy":"layered","key":"user:42","pausedUntil":"2026-12-01T12:10:00Z","override":{"limits":[{"name":"per-second","limit":50},{"name":"per-hour","multiplier":2.0}],"expiresAt":"2026-12-02T00:00:00Z"},"limits":[{"name":"per-second","algorithm":"token_bucket","limit":10,"effectiveLimit":50,"used":3,"remaining":47,"resetAfterMs":60,"windowMs":1000},{"name":"per-hour","algorithm":"fixed_window","limit":100,"effectiveLimit":200,"used":3,"remaining":197,"resetAfterMs":2417000,"windowMs":3600000}]}
         """;
 
+    /// <summary>A key of a policy with an adaptive limit, one that has learned and one with no reports yet.</summary>
+    public const string AdaptiveKeyView = """
+        {"policy":"adaptive","key":"tenant:7","pausedUntil":null,"override":null,"limits":[
+          {"name":"per-second","algorithm":"token_bucket","limit":100,"effectiveLimit":57,"used":3,"remaining":54,"resetAfterMs":40,"windowMs":1000,
+           "adaptive":{"rule":"aimd","by":"both","min":20,"max":400,"successRate":0.9743,"latencyMs":183.5,"samples":42}},
+          {"name":"per-minute","algorithm":"fixed_window","limit":600,"effectiveLimit":600,"used":3,"remaining":597,"resetAfterMs":20000,"windowMs":60000,
+           "adaptive":{"rule":"multiplier","by":"success_rate","min":60,"max":600,"successRate":null,"latencyMs":null,"samples":0}},
+          {"name":"per-day","algorithm":"quota","limit":9000,"effectiveLimit":9000,"used":3,"remaining":8997,"resetAfterMs":0,"windowMs":0,"adaptive":null}]}
+        """;
+
     public const string Overrides = """
         {"overrides":[{"policy":"layered","key":"user:42","limits":[{"name":"per-second","limit":50},{"name":"per-hour","multiplier":2.0}],"expiresAt":"2026-12-02T00:00:00Z"},{"policy":"two-per-hour","key":"acme","limits":[{"limit":500}],"expiresAt":null}]}
         """;
@@ -72,9 +82,12 @@ public sealed class FakeAdminServer : IAsyncLifetime
 
             await next(context);
         });
-        _app.MapGet("/admin/v1/keys/{policy}/{**key}", (string policy) => policy == "nope"
-            ? Json(ProblemJson(404, "Not Found", "policy", "unknown policy 'nope'."), 404, "application/problem+json")
-            : Json(KeyView));
+        _app.MapGet("/admin/v1/keys/{policy}/{**key}", (string policy) => policy switch
+        {
+            "nope" => Json(ProblemJson(404, "Not Found", "policy", "unknown policy 'nope'."), 404, "application/problem+json"),
+            "adaptive" => Json(AdaptiveKeyView),
+            _ => Json(KeyView),
+        });
         _app.MapPut("/admin/v1/overrides/{policy}/{**key}", () => Json(KeyView));
         _app.MapDelete("/admin/v1/overrides/{policy}/{**key}", (string policy, string key) => key == "none"
             ? Json(ProblemJson(404, "Not Found", "key", "layered / none has no override."), 404, "application/problem+json")

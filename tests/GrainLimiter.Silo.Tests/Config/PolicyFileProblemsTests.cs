@@ -41,9 +41,9 @@ public sealed class PolicyFileProblemsTests
         [
             "p.yaml (line 1, column 1): 'polices' is not a field of the policy file (fields: policies, quotaBuckets); did you mean 'policies'?",
             "p.yaml (line 4, column 5): policies[0] 'a': 'shadowmode' is not a field of a policy (fields: name, shadowMode, failureMode, scope, leases, limits); did you mean 'shadowMode'?",
-            "p.yaml (line 6, column 46): policies[0] 'a': limits[0]: 'windw' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, name); did you mean 'window'?",
-            "p.yaml (line 6, column 57): policies[0] 'a': limits[0]: 'brust' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, name); did you mean 'burst'?",
-            "p.yaml (line 10, column 9): policies[0] 'a': limits[1]: 'colour' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, name).",
+            "p.yaml (line 6, column 46): policies[0] 'a': limits[0]: 'windw' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, adaptive, name); did you mean 'window'?",
+            "p.yaml (line 6, column 57): policies[0] 'a': limits[0]: 'brust' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, adaptive, name); did you mean 'burst'?",
+            "p.yaml (line 10, column 9): policies[0] 'a': limits[1]: 'colour' is not a field of a limit (fields: algorithm, limit, window, burst, period, timeZone, alertAt, maxWait, leaseTtl, adaptive, name).",
         ], error.Errors.Where(e => e.Contains("is not a field", StringComparison.Ordinal)));
     }
 

@@ -17,12 +17,20 @@ public sealed class AdminApiTests(AdminApiTests.Fixture fixture) : IClassFixture
     public const string ReadToken = "test-admin-read-token-01234";
     private readonly RunningSilo _silo = fixture.Silo;
 
+    /// <summary>Appended to the HTTP tests' policies: a limit that adapts.</summary>
+    private const string AdaptivePolicy = """
+
+          - name: adaptive
+            limits:
+              - { algorithm: token_bucket, limit: 100, window: 1s, adaptive: { min: 20, max: 400, rule: aimd, by: latency, target: 150ms } }
+        """;
+
     /// <summary>One silo with both admin tokens for the whole class; each test uses keys of its own.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
         public RunningSilo Silo { get; private set; } = null!;
 
-        public async Task InitializeAsync() => Silo = await RunningSilo.StartAsync(HttpSiloFixture.Policies, new Dictionary<string, string?>
+        public async Task InitializeAsync() => Silo = await RunningSilo.StartAsync(HttpSiloFixture.Policies + AdaptivePolicy, new Dictionary<string, string?>
         {
             ["GrainLimiter:AdminToken"] = WriteToken,
             ["GrainLimiter:AdminReadToken"] = ReadToken,
@@ -245,6 +253,19 @@ public sealed class AdminApiTests(AdminApiTests.Fixture fixture) : IClassFixture
         Assert.False(twoLimits.GetProperty("shadowMode").GetBoolean());
         Assert.Equal(3_600_000, twoLimits.GetProperty("limits")[1].GetProperty("windowMs").GetInt64());
         Assert.Equal("per-hour", twoLimits.GetProperty("limits")[1].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task PoliciesShowAnAdaptiveLimitsBoundsAndSettings()
+    {
+        var policies = await (await SendAsync("GET", "/admin/v1/policies", ReadToken)).JsonAsync();
+
+        var adaptive = policies.GetProperty("policies").EnumerateArray().Single(static p => p.GetProperty("name").GetString() == "adaptive");
+        Assert.Equal("""
+            {"min":20,"max":400,"by":"latency","rule":"aimd","targetMs":150,"windowMs":60000,"intervalMs":1000,"minSamples":10,"increase":19,"decrease":0.7}
+            """, adaptive.GetProperty("limits")[0].GetProperty("adaptive").GetRawText());
+        var twoLimits = policies.GetProperty("policies").EnumerateArray().Single(static p => p.GetProperty("name").GetString() == "two-limits");
+        Assert.Equal(JsonValueKind.Null, twoLimits.GetProperty("limits")[0].GetProperty("adaptive").ValueKind);
     }
 
     private Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body = null) => Send(_silo.Http, method, path, token, body);

@@ -142,6 +142,24 @@ public sealed class ReportWireTests : IDisposable
         Assert.False(staticGet.Decision.ReportOutcome);
     }
 
+    [Fact]
+    public async Task FailuresReportedOverTheWireLowerTheLimitInForceOfTheKeyAlone()
+    {
+        var key = AdaptiveSiloFixture.UniqueKey();
+        var failures = Enumerable.Range(0, AdaptiveSiloFixture.MaxOutcomes).Select(_ => Outcome(AdaptiveSiloFixture.Adaptive, key, status: 503)).ToArray();
+
+        // The policy revises at every report (a one-tick interval) once 10 outcomes are known: all failed, so it falls to min.
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(failures.Length, (await _limiter.ReportAsync(Report(failures))).Accepted);
+        }
+
+        var lowered = await _limiter.GetAsync(new GetRequest { Policy = AdaptiveSiloFixture.Adaptive, Key = key });
+        var untouched = await _limiter.GetAsync(new GetRequest { Policy = AdaptiveSiloFixture.Adaptive, Key = key + "-untouched" });
+        Assert.Equal(1, lowered.Decision.Limit);
+        Assert.Equal(10, untouched.Decision.Limit);
+    }
+
     private long Reported(string result) =>
         _reported.GetMeasurementSnapshot()
             .Where(m => m.Tags["policy"] as string == AdaptiveSiloFixture.Adaptive && m.Tags["result"] as string == result)

@@ -56,7 +56,8 @@ function period(ms) {
 function describeLimits(name) {
   const definition = policyDefinitions.get(name);
   if (!definition) return '';
-  return definition.limits.map((l) => `${l.limit} / ${period(l.windowMs)} (${l.algorithm})`).join(', ');
+  const adapts = (l) => (l.adaptive ? `, adapts ${l.adaptive.min}–${l.adaptive.max}` : '');
+  return definition.limits.map((l) => `${l.limit} / ${period(l.windowMs)} (${l.algorithm}${adapts(l)})`).join(', ');
 }
 
 async function loadPolicies() {
@@ -114,13 +115,23 @@ function duration(ms) {
   return ms >= 60000 ? (ms / 60000).toFixed(1) + ' min' : (ms / 1000).toFixed(1) + ' s';
 }
 
+// What an adaptive limit has learned: its bounds and rule, then the smoothed success rate and latency (null before reports).
+function learned(adaptive) {
+  if (!adaptive) return '';
+  const seen = [];
+  if (adaptive.successRate !== null && adaptive.successRate !== undefined) seen.push((adaptive.successRate * 100).toFixed(1) + ' % ok');
+  if (adaptive.latencyMs !== null && adaptive.latencyMs !== undefined) seen.push(adaptive.latencyMs.toFixed(1) + ' ms');
+  const bounds = `${adaptive.min}–${adaptive.max} (${adaptive.rule}): `;
+  return bounds + (seen.length ? seen.join(', ') + ` over ${Math.round(adaptive.samples)} samples` : 'no reports yet');
+}
+
 function renderKey(view) {
   $('key').hidden = false;
   $('key-title').textContent = `${view.policy} / ${view.key}`;
   $('key-limits').tBodies[0].replaceChildren(...view.limits.map((l) => {
     const row = el('tr');
     row.append(el('td', l.name), el('td', l.algorithm), el('td', l.limit, 'num'), el('td', l.effectiveLimit ?? l.limit, 'num'),
-      el('td', l.used, 'num'), el('td', l.remaining, 'num'), el('td', duration(l.resetAfterMs), 'num'));
+      el('td', l.used, 'num'), el('td', l.remaining, 'num'), el('td', duration(l.resetAfterMs), 'num'), el('td', learned(l.adaptive)));
     return row;
   }));
   const state = [];
