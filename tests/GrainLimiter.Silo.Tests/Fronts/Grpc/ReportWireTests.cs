@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using GrainLimiter.Protocol.V1;
+using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Google.Protobuf.WellKnownTypes;
@@ -17,6 +18,7 @@ public sealed class ReportWireTests : IDisposable
     private readonly GrpcChannel _channel;
     private readonly Limiter.LimiterClient _limiter;
     private readonly MetricCollector<long> _reported;
+    private readonly MetricCollector<long> _badRequests;
 
     public ReportWireTests(AdaptiveSiloFixture fixture)
     {
@@ -24,11 +26,13 @@ public sealed class ReportWireTests : IDisposable
         _channel = GrpcChannel.ForAddress(fixture.Silo.GrpcAddress);
         _limiter = new Limiter.LimiterClient(_channel);
         _reported = new MetricCollector<long>(fixture.Silo.Get<IMeterFactory>(), MetricNames.Meter, MetricNames.ReportedOutcomes);
+        _badRequests = new MetricCollector<long>(fixture.Silo.Get<IMeterFactory>(), MetricNames.Meter, MetricNames.BadRequests);
     }
 
     public void Dispose()
     {
         _reported.Dispose();
+        _badRequests.Dispose();
         _channel.Dispose();
     }
 
@@ -113,6 +117,8 @@ public sealed class ReportWireTests : IDisposable
         Assert.Equal($"outcomes has {AdaptiveSiloFixture.MaxOutcomes + 1} outcomes; at most {AdaptiveSiloFixture.MaxOutcomes} are allowed in one report.",
             over.Status.Detail);
         Assert.Equal(AdaptiveSiloFixture.MaxOutcomes, (await _limiter.ReportAsync(Report(tooMany.Outcomes.Skip(1).ToArray()))).Accepted);
+        Assert.Equal(2, _badRequests.GetMeasurementSnapshot()
+            .Count(static m => m.Tags["front"] as string == BadRequests.Front.Grpc && m.Tags["reason"] as string == BadRequests.Reason.InvalidArgument));
     }
 
     [Fact]
