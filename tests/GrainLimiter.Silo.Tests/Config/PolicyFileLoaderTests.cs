@@ -17,6 +17,7 @@ public sealed class PolicyFileLoaderTests
         Assert.Equal("Europe/Paris", legifrance.Limits[2].TimeZone.Id);
         Assert.Equal(0.9375, legifrance.Limits[2].AlertAt);
         Assert.Equal(Enum.GetValues<LimitAlgorithmKind>().Order(), policies.SelectMany(p => p.Limits).Select(l => l.Algorithm).Distinct().Order());
+        Assert.Equal([AdaptiveRule.Multiplier, AdaptiveRule.Aimd], policies.Where(p => p.IsAdaptive).Select(p => p.Limits[0].Adaptive!.Rule));
     }
 
     [Fact]
