@@ -56,8 +56,7 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Require(options.MaxQueuedChecks is >= 0 and <= 1_000_000, nameof(options.MaxQueuedChecks), "must be between 0 and 1000000.");
         Require(options.CheckTimeout >= TimeSpan.FromMilliseconds(10) && options.CheckTimeout <= TimeSpan.FromMinutes(5),
             nameof(options.CheckTimeout), "must be between 10 ms and 5 minutes.");
-        Require(options.DeadlineMargin >= TimeSpan.Zero && options.DeadlineMargin < options.CheckTimeout,
-            nameof(options.DeadlineMargin), $"must be at least 0 and less than GrainLimiter__CheckTimeout ({options.CheckTimeout:c}).");
+        Require(options.DeadlineMargin >= TimeSpan.Zero && options.DeadlineMargin <= TimeSpan.FromMinutes(1), nameof(options.DeadlineMargin), "must be between 0 and 1 minute.");
         Require(options.OverloadAnswer is OverloadAnswers.Refuse or OverloadAnswers.FailureMode, nameof(options.OverloadAnswer),
             $"must be '{OverloadAnswers.Refuse}' or '{OverloadAnswers.FailureMode}', not '{options.OverloadAnswer}'"
             + Suggestion.EndWithDidYouMean(options.OverloadAnswer, [OverloadAnswers.Refuse, OverloadAnswers.FailureMode]));

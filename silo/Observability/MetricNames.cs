@@ -42,6 +42,9 @@ public static class MetricNames
     /// (<see cref="Runtime.Overload.ShedReasons"/>), whichever <c>GrainLimiter:OverloadAnswer</c> answered them.</summary>
     public const string Shed = "grainlimiter_shed_total";
 
+    /// <summary>Check requests holding a place of <c>GrainLimiter:MaxChecksInFlight</c> now.</summary>
+    public const string ChecksInFlight = "grainlimiter_checks_in_flight";
+
     /// <summary>Grains started fresh because the store failed and their policy fails open.</summary>
     public const string ProvisionalActivations = "grainlimiter_provisional_activations_total";
 

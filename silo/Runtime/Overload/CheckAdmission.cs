@@ -25,6 +25,7 @@ public sealed class CheckAdmission : IDisposable
     private readonly TimeSpan _checkTimeout;
     private readonly TimeSpan _margin;
     private readonly TimeSpan _retryAfter;
+    private readonly int _maxInFlight;
 
     public CheckAdmission(ILimitService limits, PolicyRegistry policies, SiloMetrics metrics, IOptions<SiloOptions> options, TimeProvider time)
     {
@@ -36,10 +37,15 @@ public sealed class CheckAdmission : IDisposable
             QueueLimit = settings.MaxQueuedChecks,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
+        _maxInFlight = settings.MaxChecksInFlight;
+        metrics.ObserveChecksInFlight(() => InFlight);
         _refuse = settings.OverloadAnswer == OverloadAnswers.Refuse;
         _queues = settings.MaxQueuedChecks > 0;
         (_checkTimeout, _margin, _retryAfter) = (settings.CheckTimeout, settings.DeadlineMargin, settings.OverloadRetryAfter);
     }
+
+    /// <summary>Check requests holding a place now (deciding, or shed while their grain calls go on).</summary>
+    public long InFlight => _maxInFlight - (_places.GetStatistics()?.CurrentAvailablePermits ?? _maxInFlight);
 
     /// <summary>Decides <paramref name="checks"/> (validated) as <see cref="ILimitService.CheckAsync"/> does, within the caller's
     /// <paramref name="deadline"/> (UTC; <see cref="DateTime.MaxValue"/> for none) and <see cref="SiloOptions.CheckTimeout"/>.</summary>
