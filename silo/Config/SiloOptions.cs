@@ -62,7 +62,7 @@ public sealed class SiloOptions
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
 
     /// <summary>Check requests decided at once on this silo, over every front; one more (beyond <see cref="MaxQueuedChecks"/>) is shed at once.</summary>
-    public int MaxChecksInFlight { get; set; } = 10_000;
+    public int MaxChecksInFlight { get; set; } = 100_000;
 
     /// <summary>Check requests that wait for a place while <see cref="MaxChecksInFlight"/> are decided, each until its deadline at most.</summary>
     public int MaxQueuedChecks { get; set; }

@@ -22,7 +22,7 @@ public sealed class SiloOptionsValidatorTests
     {
         var defaults = new SiloOptions();
 
-        Assert.Equal(10_000, defaults.MaxChecksInFlight);
+        Assert.Equal(100_000, defaults.MaxChecksInFlight);
         Assert.Equal(0, defaults.MaxQueuedChecks);
         Assert.Equal(TimeSpan.FromSeconds(5), defaults.CheckTimeout);
         Assert.Equal("refuse", defaults.OverloadAnswer);
