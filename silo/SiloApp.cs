@@ -10,6 +10,7 @@ using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Regions;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Overload;
 using GrainLimiter.Silo.Runtime.Reload;
 using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -114,6 +115,7 @@ public static class SiloApp
         services.AddHostedService(static p => p.GetRequiredService<SiloDepartures>());
         services.AddSingleton<RefusedCalls>();
         services.AddSingleton<ILimitService, LimitService>();
+        services.AddSingleton<CheckAdmission>();
         services.AddSingleton<CheckValidator>();
         services.AddSingleton<OutcomeValidator>();
         services.AddAdminAuthentication();

@@ -60,4 +60,28 @@ public sealed class SiloOptions
     public long MaxCost { get; set; } = 1_000_000_000;
 
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Check requests decided at once on this silo, over every front; one more (beyond <see cref="MaxQueuedChecks"/>) is shed at once.</summary>
+    public int MaxChecksInFlight { get; set; } = 100_000;
+
+    /// <summary>Check requests that wait for a place while <see cref="MaxChecksInFlight"/> are decided, each until its deadline at most.</summary>
+    public int MaxQueuedChecks { get; set; }
+
+    /// <summary>The longest a check waits for its keys' grains: the deadline of a check that brings none (HTTP), and the most a gRPC
+    /// deadline is given.</summary>
+    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long before the caller's deadline the silo answers a check its grains have not decided, so the answer arrives in time.</summary>
+    public TimeSpan DeadlineMargin { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>What a shed check answers: <see cref="Runtime.Overload.OverloadAnswers.Refuse"/> (RESOURCE_EXHAUSTED, HTTP 503 with
+    /// Retry-After) or <see cref="Runtime.Overload.OverloadAnswers.FailureMode"/> (each policy's failure mode, reason <c>overloaded</c>).</summary>
+    public string OverloadAnswer { get; set; } = Runtime.Overload.OverloadAnswers.Refuse;
+
+    /// <summary>When a refused check may be sent again (HTTP Retry-After, gRPC <c>grpc-retry-pushback-ms</c>).</summary>
+    public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Requests waiting on one grain beyond which Orleans refuses more (SiloMessagingOptions.MaxEnqueuedRequestsHardLimit),
+    /// shed as <c>orleans</c>; 0: no bound.</summary>
+    public int MaxQueuedCallsPerKey { get; set; }
 }

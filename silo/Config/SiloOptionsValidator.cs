@@ -1,4 +1,5 @@
 using GrainLimiter.Config;
+using GrainLimiter.Silo.Runtime.Overload;
 using GrainLimiter.Silo.Storage;
 using Microsoft.Extensions.Options;
 
@@ -51,6 +52,17 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Require(options.MaxKeyBytes is >= 1 and <= 64 * 1024, nameof(options.MaxKeyBytes), "must be between 1 and 65536.");
         Require(options.MaxCost >= 1, nameof(options.MaxCost), "must be at least 1.");
         Require(options.MaxRequestBodyBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(options.MaxRequestBodyBytes), "must be between 1 KiB and 16 MiB.");
+        Require(options.MaxChecksInFlight is >= 1 and <= 1_000_000, nameof(options.MaxChecksInFlight), "must be between 1 and 1000000.");
+        Require(options.MaxQueuedChecks is >= 0 and <= 1_000_000, nameof(options.MaxQueuedChecks), "must be between 0 and 1000000.");
+        Require(options.CheckTimeout >= TimeSpan.FromMilliseconds(10) && options.CheckTimeout <= TimeSpan.FromMinutes(5),
+            nameof(options.CheckTimeout), "must be between 10 ms and 5 minutes.");
+        Require(options.DeadlineMargin >= TimeSpan.Zero && options.DeadlineMargin <= TimeSpan.FromMinutes(1), nameof(options.DeadlineMargin), "must be between 0 and 1 minute.");
+        Require(options.OverloadAnswer is OverloadAnswers.Refuse or OverloadAnswers.FailureMode, nameof(options.OverloadAnswer),
+            $"must be '{OverloadAnswers.Refuse}' or '{OverloadAnswers.FailureMode}', not '{options.OverloadAnswer}'"
+            + Suggestion.EndWithDidYouMean(options.OverloadAnswer, [OverloadAnswers.Refuse, OverloadAnswers.FailureMode]));
+        Require(options.OverloadRetryAfter >= TimeSpan.FromMilliseconds(1) && options.OverloadRetryAfter <= TimeSpan.FromHours(1),
+            nameof(options.OverloadRetryAfter), "must be between 1 ms and 1 hour.");
+        Require(options.MaxQueuedCallsPerKey is >= 0 and <= 1_000_000, nameof(options.MaxQueuedCallsPerKey), "must be between 0 (no bound) and 1000000.");
         Require(options.AdminToken is null || options.AdminToken.Length >= 16, nameof(options.AdminToken), "must be at least 16 characters when set.");
         Require(options.AdminReadToken is null || options.AdminReadToken.Length >= 16, nameof(options.AdminReadToken), "must be at least 16 characters when set.");
         Require(options.AdminReadToken is null || options.AdminReadToken != options.AdminToken, nameof(options.AdminReadToken), "must differ from GrainLimiter__AdminToken.");

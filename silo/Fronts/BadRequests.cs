@@ -11,6 +11,9 @@ public static class BadRequests
         public const string Grpc = "grpc";
         public const string Envoy = "envoy";
         public const string RegionSync = "region_sync";
+
+        /// <summary>The Limiter API called as a grain by Orleans clients (shed checks only: its bad requests are answered, not counted).</summary>
+        public const string Orleans = "orleans";
     }
 
     public static class Reason

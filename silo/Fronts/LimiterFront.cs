@@ -3,6 +3,7 @@ using GrainLimiter.Decisions;
 using GrainLimiter.Leases;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Overload;
 using Grpc.Core;
 
 namespace GrainLimiter.Silo.Fronts;
@@ -10,9 +11,10 @@ namespace GrainLimiter.Silo.Fronts;
 /// <summary>The <c>grainlimiter.v1.Limiter</c> API in typed form: what its gRPC front (Check, CheckBatch, CheckStream and the rest)
 /// and its Orleans front both run, so validation, all-or-nothing checks, refunds and windows are one code.</summary>
 /// <remarks>Bad input throws <see cref="RpcException"/>: INVALID_ARGUMENT naming the field, FAILED_PRECONDITION for Acquire on a
-/// policy without a concurrency limit, UNAVAILABLE for a report some key's grain could not take. The gRPC front answers that
-/// status; the Orleans front returns it.</remarks>
-internal sealed class LimiterFront(ILimitService limits, CheckValidator validator, OutcomeValidator outcomes, PolicyRegistry policies, TimeProvider time)
+/// policy without a concurrency limit, UNAVAILABLE for a report some key's grain could not take, RESOURCE_EXHAUSTED for a check shed
+/// as overloaded (<see cref="CheckAdmission"/>). The gRPC front answers that status; the Orleans front returns it.</remarks>
+internal sealed class LimiterFront(ILimitService limits, CheckAdmission admission, CheckValidator validator, OutcomeValidator outcomes, PolicyRegistry policies,
+    TimeProvider time)
 {
     /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
     public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);
@@ -23,9 +25,10 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
 
     public OutcomeValidator Outcomes => outcomes;
 
-    /// <summary>One check, all or nothing.</summary>
-    public ValueTask<CheckOutcome> CheckAsync(CheckRequest[] checks, CancellationToken cancellationToken) =>
-        validator.Validate(checks) is { } error ? throw Invalid(error) : limits.CheckAsync(checks, cancellationToken);
+    /// <summary>One check, all or nothing, decided by the caller's <paramref name="deadline"/> (UTC; <see cref="DateTime.MaxValue"/>: none)
+    /// or shed; <paramref name="front"/> names the caller in <c>grainlimiter_shed_total</c>.</summary>
+    public ValueTask<CheckOutcome> CheckAsync(string front, CheckRequest[] checks, DateTime deadline, CancellationToken cancellationToken) =>
+        validator.Validate(checks) is { } error ? throw Invalid(error) : AdmitAsync(front, checks, deadline, cancellationToken);
 
     /// <summary>One single-key check of a lease holder (an in-process client).</summary>
     public ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken) =>
@@ -49,7 +52,7 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
     public static string Unreachable(in ReportResult result) =>
         $"some key's grain could not be reached; its outcomes were lost ({result.Accepted} counted). Outcomes are advisory: do not send them again.";
 
-    public async ValueTask<CheckResult> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken)
+    public async ValueTask<CheckResult> ReserveAsync(string front, string policy, string key, long cost, DateTime deadline, CancellationToken cancellationToken)
     {
         var check = new CheckRequest(policy, key, cost);
         if (validator.Validate([check]) is { } error)
@@ -57,10 +60,10 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
             throw Invalid(error with { Field = error.Field.Replace("checks[0].", "", StringComparison.Ordinal) });
         }
 
-        return (await limits.CheckAsync([check], cancellationToken).ConfigureAwait(false)).Results[0];
+        return (await AdmitAsync(front, [check], deadline, cancellationToken).ConfigureAwait(false)).Results[0];
     }
 
-    public async ValueTask<CheckResult> AcquireAsync(string policy, string key, CancellationToken cancellationToken)
+    public async ValueTask<CheckResult> AcquireAsync(string front, string policy, string key, DateTime deadline, CancellationToken cancellationToken)
     {
         ValidateKey(policy, key);
         if (!policies.TryGet(policy, out var compiled) || !compiled.Definition.Limits.Any(static l => l.Algorithm == LimitAlgorithmKind.Concurrency))
@@ -68,7 +71,7 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"policy '{policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
         }
 
-        return (await limits.CheckAsync([new CheckRequest(policy, key, 1)], cancellationToken).ConfigureAwait(false)).Results[0];
+        return (await AdmitAsync(front, [new CheckRequest(policy, key, 1)], deadline, cancellationToken).ConfigureAwait(false)).Results[0];
     }
 
     public ValueTask<CheckResult> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken)
@@ -96,6 +99,18 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
     /// <summary>The window of the limit that decided <paramref name="result"/>, for the client's RateLimit-Policy header; zero when it has none.</summary>
     public TimeSpan WindowOf(in CheckResult result) =>
         policies.TryGet(result.Request.Policy, out var policy) ? LimitWindow.Of(policy, result.Decision.LimitIndex) : TimeSpan.Zero;
+
+    private async ValueTask<CheckOutcome> AdmitAsync(string front, CheckRequest[] checks, DateTime deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await admission.CheckAsync(front, checks, deadline, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SiloOverloadedException e)
+        {
+            throw e.ToRpcException();
+        }
+    }
 
     public static RpcException Invalid(ValidationError error) => new(new Status(StatusCode.InvalidArgument, error.ToString()));
 

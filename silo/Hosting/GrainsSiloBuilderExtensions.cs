@@ -34,6 +34,8 @@ public static class GrainsSiloBuilderExtensions
             // A key flood must not take the process down: deactivate the oldest grains when memory runs short.
             collection.EnableActivationSheddingOnMemoryPressure = true;
         });
+        // Orleans refuses a call to a grain with this many requests waiting (LimitExceededException), instead of queueing it.
+        silo.Configure<SiloMessagingOptions>(messaging => messaging.MaxEnqueuedRequestsHardLimit = options.MaxQueuedCallsPerKey);
         return silo;
     }
 }

@@ -38,6 +38,13 @@ public static class MetricNames
     /// <summary>Requests refused as the caller's fault, by <c>front</c> and <c>reason</c> (<see cref="Fronts.BadRequests"/>).</summary>
     public const string BadRequests = "grainlimiter_bad_requests_total";
 
+    /// <summary>Check requests answered as overloaded instead of decided, by <c>front</c> (http, grpc, envoy, orleans) and <c>reason</c>
+    /// (<see cref="Runtime.Overload.ShedReasons"/>), whichever <c>GrainLimiter:OverloadAnswer</c> answered them.</summary>
+    public const string Shed = "grainlimiter_shed_total";
+
+    /// <summary>Check requests holding a place of <c>GrainLimiter:MaxChecksInFlight</c> now.</summary>
+    public const string ChecksInFlight = "grainlimiter_checks_in_flight";
+
     /// <summary>Grains started fresh because the store failed and their policy fails open.</summary>
     public const string ProvisionalActivations = "grainlimiter_provisional_activations_total";
 

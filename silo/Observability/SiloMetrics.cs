@@ -14,10 +14,12 @@ public sealed class SiloMetrics
     private readonly Counter<long> _badRequests;
     private readonly Counter<long> _frontDecisions;
     private readonly Counter<long> _reportedOutcomes;
+    private readonly Counter<long> _shed;
+    private readonly Meter _meter;
 
     public SiloMetrics(IMeterFactory meters, LimitGrainCounters catalog)
     {
-        var meter = meters.Create(MetricNames.Meter);
+        var meter = _meter = meters.Create(MetricNames.Meter);
         _decisions = meter.CreateCounter<long>(MetricNames.Decisions, description: "Decisions by policy and result.");
         _alerts = meter.CreateCounter<long>(MetricNames.Alerts, description: "Decisions whose usage reached the limit's alertAt, by policy and limit.");
         _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
@@ -25,6 +27,7 @@ public sealed class SiloMetrics
         _frontDecisions = meter.CreateCounter<long>(MetricNames.FrontDecisions, description: "Calls decided at this silo's front from a lease or a cached denial, without an Orleans call.");
         _reportedOutcomes = meter.CreateCounter<long>(MetricNames.ReportedOutcomes,
             description: "Outcomes callers reported that an adaptive limit counted, by policy and result (success, failure).");
+        _shed = meter.CreateCounter<long>(MetricNames.Shed, description: "Check requests answered as overloaded instead of decided, by front and reason.");
         meter.CreateObservableCounter(MetricNames.LeasesGranted, () => catalog.LeasesGranted, description: "Leases this silo's keys granted to holders.");
         meter.CreateObservableCounter(MetricNames.LeaseUnits, () => new Measurement<long>[]
         {
@@ -90,6 +93,14 @@ public sealed class SiloMetrics
     /// <summary>Counts one request refused as the caller's fault (labels from <see cref="Fronts.BadRequests"/>).</summary>
     public void RecordBadRequest(string front, string reason) =>
         _badRequests.Add(1, new KeyValuePair<string, object?>("front", front), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Publishes the check requests being decided now, as <paramref name="inFlight"/> counts them.</summary>
+    public void ObserveChecksInFlight(Func<long> inFlight) =>
+        _meter.CreateObservableGauge(MetricNames.ChecksInFlight, inFlight, description: "Check requests being decided on this silo now, shed ones whose grain calls go on included.");
+
+    /// <summary>Counts one check request shed at <paramref name="front"/> (labels from <see cref="Runtime.Overload.ShedReasons"/>).</summary>
+    public void RecordShed(string front, string reason) =>
+        _shed.Add(1, new KeyValuePair<string, object?>("front", front), new KeyValuePair<string, object?>("reason", reason));
 
     private void AddDecisions(int count, string policy, string outcome) =>
         _decisions.Add(count, new KeyValuePair<string, object?>("policy", policy), new KeyValuePair<string, object?>("result", outcome));

@@ -14,7 +14,8 @@ namespace GrainLimiter.Silo.Runtime;
 /// several times is decided item by item, in order, in one call. When any item is denied, the ones that charged are
 /// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A call that failed
 /// unrun, as calls to a leaving silo's keys do, is sent again (<see cref="RefusedCalls"/>). A grain that cannot be reached (its silo crashed, the
-/// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>.
+/// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>; one Orleans refused as
+/// overloaded, with reason <see cref="DecisionReasons.Overloaded"/>.
 /// </remarks>
 public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, LeaseHolder leases,
     RefusedCalls refused, ILogger<LimitService> logger) : ILimitService
@@ -286,9 +287,15 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
     private GrainDecision Unreachable(CompiledPolicy policy, Exception e)
     {
-        LogUnreachable(policy.Name, e);
+        // Orleans refused the call, not the key's silo failing: the fronts shed the check (Overload.CheckAdmission).
+        var overloaded = e is LimitExceededException or GatewayTooBusyException;
+        if (!overloaded)
+        {
+            LogUnreachable(policy.Name, e);
+        }
+
         var decision = policy.FailureDecision(allowed: policy.Definition.FailureMode == FailureMode.Open);
-        return new GrainDecision(decision, policy.LimitNames[0], OwnerUnreachableReason);
+        return new GrainDecision(decision, policy.LimitNames[0], overloaded ? DecisionReasons.Overloaded : OwnerUnreachableReason);
     }
 
     private void LogUnreachable(string policy, Exception e)

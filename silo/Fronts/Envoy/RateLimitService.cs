@@ -7,6 +7,7 @@ using GrainLimiter.Protocol.Envoy.Common;
 using GrainLimiter.Protocol.Envoy.RateLimit;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Overload;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -29,19 +30,19 @@ internal sealed class RateLimitService
     public const string OverridePolicyPrefix = "envoy-override:";
 
     private volatile EnvoyRateLimitConfig _config;
-    private readonly ILimitService _limits;
+    private readonly CheckAdmission _admission;
     private readonly PolicyRegistry _policies;
     private readonly SiloOptions _silo;
     private readonly EnvoyOptions _options;
     private readonly DescriptorMetrics _metrics;
     private readonly ConcurrentDictionary<(uint RequestsPerUnit, Unit Unit), EnvoyLimit> _overrides = new();
 
-    public RateLimitService(EnvoyRateLimitConfig config, ILimitService limits, PolicyRegistry policies, IOptions<SiloOptions> silo, IOptions<EnvoyOptions> options,
+    public RateLimitService(EnvoyRateLimitConfig config, CheckAdmission admission, PolicyRegistry policies, IOptions<SiloOptions> silo, IOptions<EnvoyOptions> options,
         DescriptorMetrics metrics)
     {
         _metrics = metrics;
         _config = config;
-        _limits = limits;
+        _admission = admission;
         _policies = policies;
         _silo = silo.Value;
         _options = options.Value;
@@ -81,7 +82,7 @@ internal sealed class RateLimitService
             else if (limit is not null)
             {
                 // One check per descriptor: descriptors are independent, each is charged whatever the others answer.
-                var outcome = await _limits.CheckAsync([new DecisionCheck(limit.Policy!.Name, key, hits)], context.CancellationToken).ConfigureAwait(false);
+                var outcome = await CheckAsync(new DecisionCheck(limit.Policy!.Name, key, hits), context).ConfigureAwait(false);
                 var result = outcome.Results[0];
                 var decision = result.Decision;
                 status.Code = decision.Allowed ? RateLimitResponse.Types.Code.Ok : RateLimitResponse.Types.Code.OverLimit;
@@ -124,6 +125,20 @@ internal sealed class RateLimitService
         }
 
         return response;
+    }
+
+    // Each descriptor is admitted on its own, by the request's deadline. Refused: RESOURCE_EXHAUSTED for the whole request (Envoy
+    // applies its failure_mode_deny); descriptors counted before it stay counted, as envoyproxy/ratelimit's do on an error.
+    private async ValueTask<CheckOutcome> CheckAsync(DecisionCheck check, ServerCallContext context)
+    {
+        try
+        {
+            return await _admission.CheckAsync(BadRequests.Front.Envoy, [check], context.Deadline, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (SiloOverloadedException e)
+        {
+            throw e.ToRpcException();
+        }
     }
 
     /// <summary>The descriptor that decided: the first over its limit that made the answer OVER_LIMIT (a rate limit, or a

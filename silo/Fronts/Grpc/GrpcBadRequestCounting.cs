@@ -1,6 +1,7 @@
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Runtime.Overload;
 
 namespace GrainLimiter.Silo.Fronts.Grpc;
 
@@ -53,7 +54,8 @@ internal static class GrpcBadRequestCounting
         _ when context.RequestAborted.IsCancellationRequested => BadRequests.Reason.Reset,
         // Grpc.AspNetCore's reader: a message cut short or followed by more data. The services never answer INTERNAL.
         StatusCode.Internal => BadRequests.Reason.MalformedFrame,
-        StatusCode.ResourceExhausted => BadRequests.Reason.TooLarge,
+        // The other RESOURCE_EXHAUSTED, a check shed as overloaded, is the silo's state, counted as shed.
+        StatusCode.ResourceExhausted when !SiloOverloadedException.IsOverload(status) => BadRequests.Reason.TooLarge,
         // An encoding this server does not speak (unknown methods are other endpoints).
         StatusCode.Unimplemented => BadRequests.Reason.BadCompression,
         StatusCode.InvalidArgument => status.Detail.StartsWith(StrictServiceMethodProvider.UnparsableRequest, StringComparison.Ordinal)

@@ -10,7 +10,7 @@ internal sealed partial class LimiterService
     public Task<CheckBatchResponse> CheckBatch(CheckBatchRequest request, ServerCallContext context)
     {
         ValidateBatchSize(request);
-        return DecideBatchAsync(request, context.CancellationToken);
+        return DecideBatchAsync(request, context.Deadline, context.CancellationToken);
     }
 
     /// <summary>Reads batches while earlier ones are decided (at most <see cref="GrpcFrontOptions.MaxStreamBatchesInFlight"/> at once: a
@@ -60,7 +60,7 @@ internal sealed partial class LimiterService
         {
             try
             {
-                var answers = await DecideBatchAsync(batch, context.CancellationToken).ConfigureAwait(false);
+                var answers = await DecideBatchAsync(batch, DateTime.MaxValue, context.CancellationToken).ConfigureAwait(false);
                 await writing.WaitAsync(CancellationToken.None).ConfigureAwait(false);
                 try
                 {
@@ -89,12 +89,13 @@ internal sealed partial class LimiterService
     }
 
     // Every check is started before any is awaited: their grains decide in parallel, wherever they live.
-    private async Task<CheckBatchResponse> DecideBatchAsync(CheckBatchRequest batch, CancellationToken cancellationToken)
+    // A stream's batches have no deadline of their own (the stream's is for all of them): each check gets GrainLimiter:CheckTimeout.
+    private async Task<CheckBatchResponse> DecideBatchAsync(CheckBatchRequest batch, DateTime deadline, CancellationToken cancellationToken)
     {
         var answers = new Task<BatchedAnswer>[batch.Checks.Count];
         for (var i = 0; i < answers.Length; i++)
         {
-            answers[i] = AnswerAsync(batch.Checks[i], cancellationToken);
+            answers[i] = AnswerAsync(batch.Checks[i], deadline, cancellationToken);
         }
 
         var response = new CheckBatchResponse();
@@ -106,11 +107,11 @@ internal sealed partial class LimiterService
         return response;
     }
 
-    private async Task<BatchedAnswer> AnswerAsync(BatchedCheck check, CancellationToken cancellationToken)
+    private async Task<BatchedAnswer> AnswerAsync(BatchedCheck check, DateTime deadline, CancellationToken cancellationToken)
     {
         try
         {
-            return new BatchedAnswer { Id = check.Id, Response = await CheckAsync(check.Check ?? new CheckRequest(), cancellationToken).ConfigureAwait(false) };
+            return new BatchedAnswer { Id = check.Id, Response = await CheckAsync(check.Check ?? new CheckRequest(), deadline, cancellationToken).ConfigureAwait(false) };
         }
         catch (RpcException e)
         {

@@ -17,13 +17,15 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
 {
     public static string ServiceName => Limiter.Descriptor.FullName;
 
-    public Task<CheckResponse> Check(CheckRequest request, ServerCallContext context) => CheckAsync(request, context.CancellationToken);
+    private const string Front = BadRequests.Front.Grpc;
+
+    public Task<CheckResponse> Check(CheckRequest request, ServerCallContext context) => CheckAsync(request, context.Deadline, context.CancellationToken);
 
     public async Task<DecisionResponse> Reserve(ReserveRequest request, ServerCallContext context) =>
-        Answer(await front.ReserveAsync(request.Policy, request.Key, request.HasCost ? request.Cost : 1, context.CancellationToken).ConfigureAwait(false));
+        Answer(await front.ReserveAsync(Front, request.Policy, request.Key, request.HasCost ? request.Cost : 1, context.Deadline, context.CancellationToken).ConfigureAwait(false));
 
     public async Task<DecisionResponse> Acquire(AcquireRequest request, ServerCallContext context) =>
-        Answer(await front.AcquireAsync(request.Policy, request.Key, context.CancellationToken).ConfigureAwait(false));
+        Answer(await front.AcquireAsync(Front, request.Policy, request.Key, context.Deadline, context.CancellationToken).ConfigureAwait(false));
 
     public async Task<DecisionResponse> Release(ReleaseRequest request, ServerCallContext context) =>
         Answer(await front.ReleaseAsync(request.Policy, request.Key, request.LeaseId, context.CancellationToken).ConfigureAwait(false));
@@ -34,7 +36,7 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
     public async Task<DecisionResponse> Pause(PauseRequest request, ServerCallContext context) =>
         Answer(await front.PauseAsync(request.Policy, request.Key, request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero, context.CancellationToken).ConfigureAwait(false));
 
-    private async Task<CheckResponse> CheckAsync(CheckRequest request, CancellationToken cancellationToken)
+    private async Task<CheckResponse> CheckAsync(CheckRequest request, DateTime deadline, CancellationToken cancellationToken)
     {
         // Bounded before anything is allocated for the items.
         if (request.Checks.Count > front.MaxChecks)
@@ -49,7 +51,7 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
             checks[i] = new DecisionCheck(hit.Policy, hit.Key, hit.HasCost ? hit.Cost : 1);
         }
 
-        var outcome = await front.CheckAsync(checks, cancellationToken).ConfigureAwait(false);
+        var outcome = await front.CheckAsync(Front, checks, deadline, cancellationToken).ConfigureAwait(false);
         var response = new CheckResponse { Allowed = outcome.Allowed };
         foreach (var result in outcome.Results)
         {

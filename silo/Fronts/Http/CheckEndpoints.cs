@@ -2,6 +2,7 @@ using System.Text.Json;
 using GrainLimiter.Decisions;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Overload;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Http;
@@ -16,7 +17,7 @@ internal static class CheckEndpoints
         endpoints.MapPost("/v1/release", ReleaseAsync);
     }
 
-    private static async Task CheckAsync(HttpContext context, ILimitService limits, CheckValidator validator, PolicyRegistry policies, IOptions<SiloOptions> options)
+    private static async Task CheckAsync(HttpContext context, CheckAdmission admission, CheckValidator validator, PolicyRegistry policies, IOptions<SiloOptions> options)
     {
         var body = await JsonBody.ReadAsync(context, HttpJsonContext.Default.CheckBody, options.Value.MaxRequestBodyBytes);
         if (body is null)
@@ -48,7 +49,18 @@ internal static class CheckEndpoints
             return;
         }
 
-        var outcome = await limits.CheckAsync(checks, context.RequestAborted);
+        CheckOutcome outcome;
+        try
+        {
+            // HTTP brings no deadline: GrainLimiter:CheckTimeout bounds the check.
+            outcome = await admission.CheckAsync(BadRequests.Front.Http, checks, DateTime.MaxValue, context.RequestAborted);
+        }
+        catch (SiloOverloadedException e)
+        {
+            await Problem.OverloadedAsync(context, e);
+            return;
+        }
+
         context.Response.StatusCode = outcome.Allowed ? StatusCodes.Status200OK : StatusCodes.Status429TooManyRequests;
         RateLimitHeaders.Write(context.Response, policies, outcome);
         context.Response.ContentType = "application/json";

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Runtime.Overload;
 
 namespace GrainLimiter.Silo.Fronts.Http;
 
@@ -37,6 +38,13 @@ internal static class Problem
     {
         Count(context, BadRequests.Reason.TooLarge);
         return WriteAsync(context, StatusCodes.Status400BadRequest, "Request body too large", "body", $"body is larger than {maxBytes} bytes.");
+    }
+
+    /// <summary>503 with Retry-After (whole seconds, rounded up): the silo shed the check; counted as shed, not as a bad request.</summary>
+    public static Task OverloadedAsync(HttpContext context, SiloOverloadedException overloaded)
+    {
+        context.Response.Headers.RetryAfter = ((long)Math.Ceiling(overloaded.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Overloaded", null, overloaded.Message);
     }
 
     private static void Count(HttpContext context, string reason) =>

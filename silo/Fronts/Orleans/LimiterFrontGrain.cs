@@ -15,6 +15,8 @@ namespace GrainLimiter.Silo.Fronts.Orleans;
 [Reentrant]
 internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFrontGrain
 {
+    // An Orleans call carries no deadline: its checks get GrainLimiter:CheckTimeout (the client's ResponseTimeout bounds its wait).
+    private const string Front = BadRequests.Front.Orleans;
     private static readonly CheckResult[] NoResults = [];
     private static readonly TimeSpan[] NoWindows = [];
 
@@ -68,9 +70,9 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
         }
     }
 
-    public ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost) => One(() => front.ReserveAsync(policy, key, cost, CancellationToken.None));
+    public ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost) => One(() => front.ReserveAsync(Front, policy, key, cost, DateTime.MaxValue, CancellationToken.None));
 
-    public ValueTask<FrontDecisions> AcquireAsync(string policy, string key) => One(() => front.AcquireAsync(policy, key, CancellationToken.None));
+    public ValueTask<FrontDecisions> AcquireAsync(string policy, string key) => One(() => front.AcquireAsync(Front, policy, key, DateTime.MaxValue, CancellationToken.None));
 
     public ValueTask<FrontDecisions> ReleaseAsync(string policy, string key, long leaseId) => One(() => front.ReleaseAsync(policy, key, leaseId, CancellationToken.None));
 
@@ -82,7 +84,7 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
     {
         try
         {
-            var outcome = await front.CheckAsync(checks, CancellationToken.None).ConfigureAwait(true);
+            var outcome = await front.CheckAsync(Front, checks, DateTime.MaxValue, CancellationToken.None).ConfigureAwait(true);
             return Answer(outcome.Allowed, outcome.Results);
         }
         catch (RpcException e)

@@ -50,6 +50,8 @@ public sealed class RunningSilo : IAsyncDisposable
             // The product's 2 s fails a grain call fast; a test machine loaded by other builds can take that long, and a test
             // answered by the failure mode instead of the grain would fail by bad luck. Tests of timeouts set their own.
             ["GrainLimiter:Cluster:ResponseTimeout"] = "00:00:30",
+            // Likewise the check's own bound (5 s): a check is shed only where a test asks for it.
+            ["GrainLimiter:CheckTimeout"] = "00:00:30",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

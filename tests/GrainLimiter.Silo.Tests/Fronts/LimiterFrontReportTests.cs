@@ -1,9 +1,14 @@
+using System.Diagnostics.Metrics;
 using System.Reflection;
+using GrainLimiter.Grains;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts;
+using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Runtime.Overload;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Tests.Fronts;
@@ -50,7 +55,9 @@ public sealed class LimiterFrontReportTests
         var limits = DispatchProxy.Create<ILimitService, AnsweringLimits>();
         var answering = (AnsweringLimits)(object)limits;
         answering.Answer = answer;
-        return (new LimiterFront(limits, validator, new OutcomeValidator(validator, options), policies, TimeProvider.System), answering);
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        var admission = new CheckAdmission(limits, policies, new SiloMetrics(meters, new LimitGrainCounters()), options, TimeProvider.System);
+        return (new LimiterFront(limits, admission, validator, new OutcomeValidator(validator, options), policies, TimeProvider.System), answering);
     }
 
     // Answers every ReportAsync with the result it was given; any other call is a test bug.

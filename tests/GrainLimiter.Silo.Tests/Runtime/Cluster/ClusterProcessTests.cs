@@ -47,7 +47,11 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
         // A call that outlives ResponseTimeout answers by failure mode although its grain may have charged (a denial
         // under a fail-closed policy: under-admission). On this shared 2-core machine 2 s is sometimes exceeded under
         // full load, so exactness is checked with a timeout no healthy call reaches.
-        var settings = new Dictionary<string, string>(Settings) { ["GrainLimiter__Cluster__ResponseTimeout"] = "00:00:15" };
+        var settings = new Dictionary<string, string>(Settings)
+        {
+            ["GrainLimiter__Cluster__ResponseTimeout"] = "00:00:15",
+            ["GrainLimiter__CheckTimeout"] = "00:00:20",
+        };
         await using var cluster = await SiloProcessCluster.StartAsync(3, Policies, redis.Server, settings);
         var fronts = cluster.Silos;
 

@@ -32,8 +32,12 @@ public sealed class ScaleUnderLoadProcessTests(RedisServerFixture redis, ITestOu
 
     // Failure detection and membership on their defaults. A call answered after ResponseTimeout (2 s) gets a failure-mode
     // answer; this shared 2-core machine, running six silos, sometimes takes that long under full load, which is CPU
-    // starvation and not what a membership change does, so calls here may take up to 15 s.
-    private static readonly Dictionary<string, string> Settings = new() { ["GrainLimiter__Cluster__ResponseTimeout"] = "00:00:15" };
+    // starvation and not what a membership change does, so calls here may take up to 15 s (and checks, shed after CheckTimeout, 20 s).
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["GrainLimiter__Cluster__ResponseTimeout"] = "00:00:15",
+        ["GrainLimiter__CheckTimeout"] = "00:00:20",
+    };
 
     [Fact]
     public async Task SilosJoinAndLeaveGracefullyUnderLoadWithoutAFailedAnswerOrALostCount()
