@@ -51,6 +51,10 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Require(options.MaxKeyBytes is >= 1 and <= 64 * 1024, nameof(options.MaxKeyBytes), "must be between 1 and 65536.");
         Require(options.MaxCost >= 1, nameof(options.MaxCost), "must be at least 1.");
         Require(options.MaxRequestBodyBytes is >= 1024 and <= 16 * 1024 * 1024, nameof(options.MaxRequestBodyBytes), "must be between 1 KiB and 16 MiB.");
+        Require(options.MaxRequestIdBytes is >= 1 and <= 1024, nameof(options.MaxRequestIdBytes), "must be between 1 and 1024.");
+        Require(options.RequestIdWindow >= TimeSpan.FromMilliseconds(100) && options.RequestIdWindow <= TimeSpan.FromMinutes(10),
+            nameof(options.RequestIdWindow), "must be between 100 ms and 10 minutes.");
+        Require(options.MaxRequestIdsPerKey is >= 1 and <= 100_000, nameof(options.MaxRequestIdsPerKey), "must be between 1 and 100000.");
         Require(options.AdminToken is null || options.AdminToken.Length >= 16, nameof(options.AdminToken), "must be at least 16 characters when set.");
         Require(options.AdminReadToken is null || options.AdminReadToken.Length >= 16, nameof(options.AdminReadToken), "must be at least 16 characters when set.");
         Require(options.AdminReadToken is null || options.AdminReadToken != options.AdminToken, nameof(options.AdminReadToken), "must differ from GrainLimiter__AdminToken.");

@@ -27,6 +27,17 @@ internal sealed class LimiterFront(ILimitService limits, CheckValidator validato
     public ValueTask<CheckOutcome> CheckAsync(CheckRequest[] checks, CancellationToken cancellationToken) =>
         validator.Validate(checks) is { } error ? throw Invalid(error) : limits.CheckAsync(checks, cancellationToken);
 
+    /// <summary>One check, all or nothing, carrying the caller's request id (empty: none): a repeat of the id is not charged again.</summary>
+    public ValueTask<CheckOutcome> CheckAsync(CheckRequest[] checks, string requestId, CancellationToken cancellationToken)
+    {
+        if ((validator.Validate(checks) ?? validator.ValidateRequestId(requestId, "request_id")) is { } error)
+        {
+            throw Invalid(error);
+        }
+
+        return limits.CheckAsync(checks, requestId.Length == 0 ? null : requestId, cancellationToken);
+    }
+
     /// <summary>One single-key check of a lease holder (an in-process client).</summary>
     public ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken) =>
         validator.Validate([check]) is { } error ? throw Invalid(error) : limits.CheckLeasedAsync(check, ask, cancellationToken);

@@ -18,6 +18,13 @@ internal static class CheckEndpoints
 
     private static async Task CheckAsync(HttpContext context, ILimitService limits, CheckValidator validator, PolicyRegistry policies, IOptions<SiloOptions> options)
     {
+        var (requestId, badKey) = IdempotencyKey.Read(context.Request, validator);
+        if (badKey is { } keyError)
+        {
+            await Problem.BadRequestAsync(context, keyError.Field, keyError.Message);
+            return;
+        }
+
         var body = await JsonBody.ReadAsync(context, HttpJsonContext.Default.CheckBody, options.Value.MaxRequestBodyBytes);
         if (body is null)
         {
@@ -48,7 +55,7 @@ internal static class CheckEndpoints
             return;
         }
 
-        var outcome = await limits.CheckAsync(checks, context.RequestAborted);
+        var outcome = await limits.CheckAsync(checks, requestId, context.RequestAborted);
         context.Response.StatusCode = outcome.Allowed ? StatusCodes.Status200OK : StatusCodes.Status429TooManyRequests;
         RateLimitHeaders.Write(context.Response, policies, outcome);
         context.Response.ContentType = "application/json";
