@@ -20,15 +20,17 @@ internal static class IdempotencyKey
             return (null, null);
         }
 
-        if (values.Count > 1)
-        {
-            return (null, new(Header, "must be sent once."));
-        }
-
         var value = values[0]!.Trim();
-        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+        var quoted = value.Length >= 2 && value[0] == '"' && value[^1] == '"';
+        if (quoted)
         {
             value = value[1..^1];
+        }
+
+        // Several headers, or one listing several values (a client joins repeated headers with commas): no single id.
+        if (values.Count > 1 || value.Contains(quoted ? '"' : ','))
+        {
+            return (null, new(Header, "must be sent once, with one value."));
         }
 
         if (value.Length == 0)
