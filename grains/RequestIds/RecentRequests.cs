@@ -28,9 +28,6 @@ public sealed class RecentRequests
         _window = (long)(window.TotalSeconds * timestampFrequency);
     }
 
-    /// <summary>Ids remembered now (tests and diagnostics).</summary>
-    public int Count => _byId.Count;
-
     /// <summary>What <paramref name="requestId"/> was answered within the window, when it was asked with the same costs; null otherwise
     /// (a check that reuses another's id is decided as a new one).</summary>
     public GrainDecision[]? Find(string requestId, long[] costs, long now)
