@@ -11,6 +11,7 @@ public sealed class LimitGrainCounters
     private long _unitsLeased;
     private long _unitsReturned;
     private long _unitsStranded;
+    private long _repeatedRequestIds;
 
     /// <summary>Limit grains active in this silo.</summary>
     public long Active => Interlocked.Read(ref _active);
@@ -36,6 +37,9 @@ public sealed class LimitGrainCounters
     /// <summary>Unused lease units not credited: given back after their window ended, or never (a holder that died).</summary>
     public long UnitsStranded => Interlocked.Read(ref _unitsStranded);
 
+    /// <summary>Checks answered again for a request id already decided, instead of charged again (a caller's retry).</summary>
+    public long RepeatedRequestIds => Interlocked.Read(ref _repeatedRequestIds);
+
     internal void Leased(long units)
     {
         Interlocked.Increment(ref _leasesGranted);
@@ -54,6 +58,8 @@ public sealed class LimitGrainCounters
             Interlocked.Add(ref _unitsStranded, stranded);
         }
     }
+
+    internal void Replayed() => Interlocked.Increment(ref _repeatedRequestIds);
 
     internal long Activated() => Interlocked.Increment(ref _active);
 

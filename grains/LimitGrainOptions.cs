@@ -24,4 +24,10 @@ public sealed class LimitGrainOptions
 
     /// <summary>Above this many activations in a silo, a new activation answers its call, writes and deactivates at once.</summary>
     public int MaxActiveGrains { get; set; } = 1_000_000;
+
+    /// <summary>How long a key answers a repeated request id with its first answer instead of charging again.</summary>
+    public TimeSpan RequestIdWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most request ids one key remembers; the oldest is forgotten first.</summary>
+    public int MaxRequestIdsPerKey { get; set; } = 1024;
 }

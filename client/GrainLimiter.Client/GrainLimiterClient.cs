@@ -217,7 +217,7 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
     // which the warm-up calls (refused, so answered without a message) do not reach.
     private static void WarmUpMessages()
     {
-        var request = DecisionMapping.ToProto([new LimitCheck("warm-up", "warm-up")]);
+        var request = DecisionMapping.ToProto([new LimitCheck("warm-up", "warm-up")], "warm-up");
         Protocol.V1.CheckRequest.Parser.ParseFrom(request.ToByteArray());
         var window = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
         var response = new CheckResponse

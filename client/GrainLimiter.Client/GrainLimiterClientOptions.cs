@@ -19,6 +19,17 @@ public sealed class GrainLimiterClientOptions
     /// a gateway must not stall on its limiter.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>Every check sent carries a fresh request id, the same on its failover to another silo, so a silo that charged it but
+    /// answered too late (or whose connection broke once it was sent) is not charged twice. Such checks are decided by their keys'
+    /// grains, never from a silo front's lease (a hot key then costs an Orleans call per check); false lets the fronts decide them
+    /// from leases, and a failover may then charge a check twice.</summary>
+    public bool RequestIds { get; set; } = true;
+
+    /// <summary>How long one silo may take to answer a check before it is asked of the next silo (with the same request id), within
+    /// <see cref="Deadline"/>; the last silo tried has what is left of it. Unset (the default): one silo may take the whole deadline.
+    /// Needs <see cref="RequestIds"/>.</summary>
+    public TimeSpan? AttemptTimeout { get; set; }
+
     /// <summary>What a policy answers when the cluster cannot: open admits (and counts it), closed denies.</summary>
     public FailureMode DefaultFailureMode { get; set; } = FailureMode.Open;
 
@@ -91,6 +102,16 @@ public sealed class GrainLimiterClientOptions
         if (Deadline < TimeSpan.FromMilliseconds(10) || Deadline > TimeSpan.FromHours(24))
         {
             problems.Add($"{Section}:Deadline: {Deadline} is outside 10 ms .. 24 h.");
+        }
+
+        if (AttemptTimeout is { } attempt && (attempt < TimeSpan.FromMilliseconds(1) || attempt >= Deadline))
+        {
+            problems.Add($"{Section}:AttemptTimeout: {attempt} is outside 1 ms .. Deadline ({Deadline}): it must leave time for another silo.");
+        }
+
+        if (AttemptTimeout is not null && !RequestIds)
+        {
+            problems.Add($"{Section}:AttemptTimeout: needs RequestIds: without a request id, a check retried on another silo may be charged twice.");
         }
 
         if (FailClosedRetryAfter <= TimeSpan.Zero)

@@ -32,6 +32,17 @@ public interface ILimitGrain : IGrainWithStringKey
     [Alias("AcquireMany")]
     ValueTask<GrainDecision[]> AcquireManyAsync(long[] costs);
 
+    /// <summary>The items of one check on this key that carries a request id (a caller's retry keeps it): decided as
+    /// <see cref="AcquireManyAsync"/> the first time; then, for the silo's <c>RequestIdWindow</c>, the same id with the same costs is
+    /// answered with those first answers again and charges nothing. The ids live in this activation only.</summary>
+    [Alias("AcquireOnce")]
+    ValueTask<GrainDecision[]> AcquireOnceAsync(string requestId, long[] costs);
+
+    /// <summary>Gives back what the check with <paramref name="requestId"/> charged here (another key of it denied), once: a second
+    /// refund of the id, or one for an id no longer remembered, credits nothing.</summary>
+    [Alias("RefundOnce")]
+    ValueTask RefundOnceAsync(string requestId);
+
     /// <summary>What <see cref="AcquireAsync"/> would answer, without charging (no shadow mode applied).</summary>
     [Alias("Evaluate")]
     ValueTask<GrainDecision> EvaluateAsync(long cost);

@@ -92,7 +92,8 @@ public sealed partial class LeaseHolder : ILeaseHolder
 
     /// <summary>Decides <paramref name="request"/> here when a lease or a cached denial of its key can: no Orleans call.</summary>
     /// <param name="taken">The lease the units were taken from (to put them back if another key of the check denies it).</param>
-    public bool TryDecide(in CheckRequest request, object version, out GrainDecision answer, out HeldLease? taken)
+    /// <param name="denialsOnly">Only a cached denial may answer (a check with a request id: its grain must see every charge of it).</param>
+    public bool TryDecide(in CheckRequest request, object version, out GrainDecision answer, out HeldLease? taken, bool denialsOnly = false)
     {
         answer = default;
         taken = null;
@@ -120,7 +121,7 @@ public sealed partial class LeaseHolder : ILeaseHolder
             }
         }
 
-        if (hold.Lease is { } lease && lease.TryTake(request.Cost, now) is var left and >= 0)
+        if (!denialsOnly && hold.Lease is { } lease && lease.TryTake(request.Cost, now) is var left and >= 0)
         {
             answer = LocalAnswers.Admitted(lease, left, _time.GetElapsedTime(lease.GrantedAt, now));
             taken = lease;

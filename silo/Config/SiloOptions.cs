@@ -84,4 +84,14 @@ public sealed class SiloOptions
     /// <summary>Requests waiting on one grain beyond which Orleans refuses more (SiloMessagingOptions.MaxEnqueuedRequestsHardLimit),
     /// shed as <c>orleans</c>; 0: no bound.</summary>
     public int MaxQueuedCallsPerKey { get; set; }
+
+    /// <summary>Longest request id (gRPC <c>request_id</c>, HTTP <c>Idempotency-Key</c>) a check may carry, in UTF-8 bytes.</summary>
+    public int MaxRequestIdBytes { get; set; } = 64;
+
+    /// <summary>How long a key answers a repeated request id with its first answer instead of charging again: longer than any
+    /// caller's deadline and retries.</summary>
+    public TimeSpan RequestIdWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most request ids one key remembers within <see cref="RequestIdWindow"/>; the oldest is forgotten first.</summary>
+    public int MaxRequestIdsPerKey { get; set; } = 1024;
 }

@@ -63,6 +63,10 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Require(options.OverloadRetryAfter >= TimeSpan.FromMilliseconds(1) && options.OverloadRetryAfter <= TimeSpan.FromHours(1),
             nameof(options.OverloadRetryAfter), "must be between 1 ms and 1 hour.");
         Require(options.MaxQueuedCallsPerKey is >= 0 and <= 1_000_000, nameof(options.MaxQueuedCallsPerKey), "must be between 0 (no bound) and 1000000.");
+        Require(options.MaxRequestIdBytes is >= 1 and <= 1024, nameof(options.MaxRequestIdBytes), "must be between 1 and 1024.");
+        Require(options.RequestIdWindow >= TimeSpan.FromMilliseconds(100) && options.RequestIdWindow <= TimeSpan.FromMinutes(10),
+            nameof(options.RequestIdWindow), "must be between 100 ms and 10 minutes.");
+        Require(options.MaxRequestIdsPerKey is >= 1 and <= 100_000, nameof(options.MaxRequestIdsPerKey), "must be between 1 and 100000.");
         Require(options.AdminToken is null || options.AdminToken.Length >= 16, nameof(options.AdminToken), "must be at least 16 characters when set.");
         Require(options.AdminReadToken is null || options.AdminReadToken.Length >= 16, nameof(options.AdminReadToken), "must be at least 16 characters when set.");
         Require(options.AdminReadToken is null || options.AdminReadToken != options.AdminToken, nameof(options.AdminReadToken), "must differ from GrainLimiter__AdminToken.");

@@ -26,9 +26,17 @@ internal sealed class LimiterFront(ILimitService limits, CheckAdmission admissio
     public OutcomeValidator Outcomes => outcomes;
 
     /// <summary>One check, all or nothing, decided by the caller's <paramref name="deadline"/> (UTC; <see cref="DateTime.MaxValue"/>: none)
-    /// or shed; <paramref name="front"/> names the caller in <c>grainlimiter_shed_total</c>.</summary>
-    public ValueTask<CheckOutcome> CheckAsync(string front, CheckRequest[] checks, DateTime deadline, CancellationToken cancellationToken) =>
-        validator.Validate(checks) is { } error ? throw Invalid(error) : AdmitAsync(front, checks, deadline, cancellationToken);
+    /// or shed; <paramref name="front"/> names the caller in <c>grainlimiter_shed_total</c>. A check carrying the caller's request id
+    /// (empty: none) is not charged again when the id is repeated.</summary>
+    public ValueTask<CheckOutcome> CheckAsync(string front, CheckRequest[] checks, string requestId, DateTime deadline, CancellationToken cancellationToken)
+    {
+        if ((validator.Validate(checks) ?? validator.ValidateRequestId(requestId, "request_id")) is { } error)
+        {
+            throw Invalid(error);
+        }
+
+        return AdmitAsync(front, checks, requestId.Length == 0 ? null : requestId, deadline, cancellationToken);
+    }
 
     /// <summary>One single-key check of a lease holder (an in-process client).</summary>
     public ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken) =>
@@ -60,7 +68,7 @@ internal sealed class LimiterFront(ILimitService limits, CheckAdmission admissio
             throw Invalid(error with { Field = error.Field.Replace("checks[0].", "", StringComparison.Ordinal) });
         }
 
-        return (await AdmitAsync(front, [check], deadline, cancellationToken).ConfigureAwait(false)).Results[0];
+        return (await AdmitAsync(front, [check], null, deadline, cancellationToken).ConfigureAwait(false)).Results[0];
     }
 
     public async ValueTask<CheckResult> AcquireAsync(string front, string policy, string key, DateTime deadline, CancellationToken cancellationToken)
@@ -71,7 +79,7 @@ internal sealed class LimiterFront(ILimitService limits, CheckAdmission admissio
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"policy '{policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
         }
 
-        return (await AdmitAsync(front, [new CheckRequest(policy, key, 1)], deadline, cancellationToken).ConfigureAwait(false)).Results[0];
+        return (await AdmitAsync(front, [new CheckRequest(policy, key, 1)], null, deadline, cancellationToken).ConfigureAwait(false)).Results[0];
     }
 
     public ValueTask<CheckResult> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken)
@@ -100,11 +108,12 @@ internal sealed class LimiterFront(ILimitService limits, CheckAdmission admissio
     public TimeSpan WindowOf(in CheckResult result) =>
         policies.TryGet(result.Request.Policy, out var policy) ? LimitWindow.Of(policy, result.Decision.LimitIndex) : TimeSpan.Zero;
 
-    private async ValueTask<CheckOutcome> AdmitAsync(string front, CheckRequest[] checks, DateTime deadline, CancellationToken cancellationToken)
+    private async ValueTask<CheckOutcome> AdmitAsync(string front, CheckRequest[] checks, string? requestId, DateTime deadline,
+        CancellationToken cancellationToken)
     {
         try
         {
-            return await admission.CheckAsync(front, checks, deadline, cancellationToken).ConfigureAwait(false);
+            return await admission.CheckAsync(front, checks, requestId, deadline, cancellationToken).ConfigureAwait(false);
         }
         catch (SiloOverloadedException e)
         {

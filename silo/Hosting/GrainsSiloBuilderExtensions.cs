@@ -24,6 +24,8 @@ public static class GrainsSiloBuilderExtensions
         {
             grains.FlushInterval = silo.Value.FlushInterval;
             grains.MaxActiveGrains = silo.Value.MaxActiveGrains;
+            grains.RequestIdWindow = silo.Value.RequestIdWindow;
+            grains.MaxRequestIdsPerKey = silo.Value.MaxRequestIdsPerKey;
             grains.StorageOutlivesSilo = silo.Value.Storage == "redis";
         });
         silo.Configure<GrainCollectionOptions>(collection =>

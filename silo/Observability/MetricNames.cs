@@ -35,6 +35,9 @@ public static class MetricNames
     /// stranded (unused, not credited: given back after their window, or never).</summary>
     public const string LeaseUnits = "grainlimiter_lease_units_total";
 
+    /// <summary>Checks answered again for a request id their key had already decided (a caller's retry), charging nothing.</summary>
+    public const string RepeatedRequestIds = "grainlimiter_repeated_request_ids_total";
+
     /// <summary>Requests refused as the caller's fault, by <c>front</c> and <c>reason</c> (<see cref="Fronts.BadRequests"/>).</summary>
     public const string BadRequests = "grainlimiter_bad_requests_total";
 

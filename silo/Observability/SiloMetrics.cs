@@ -35,6 +35,8 @@ public sealed class SiloMetrics
             new(catalog.UnitsReturned, new KeyValuePair<string, object?>("outcome", "returned")),
             new(catalog.UnitsStranded, new KeyValuePair<string, object?>("outcome", "stranded")),
         }, description: "Lease units of this silo's keys: leased, returned unused and credited, stranded (not credited).");
+        meter.CreateObservableCounter(MetricNames.RepeatedRequestIds, () => catalog.RepeatedRequestIds,
+            description: "Checks this silo's keys answered again for a request id they had already decided (a retry), charging nothing.");
         meter.CreateObservableGauge(MetricNames.ActiveGrains, () => catalog.Active, description: "Grains active in this silo.");
         meter.CreateObservableCounter(MetricNames.ProvisionalActivations, () => catalog.ProvisionalActivations,
             description: "Grains started fresh because the store failed (fail-open policies).");

@@ -45,6 +45,14 @@ public sealed class CheckValidator(PolicyRegistry policies, IOptions<SiloOptions
         return null;
     }
 
+    /// <summary>The problem with a check's request id (null or empty: none), or null when it is valid.</summary>
+    /// <param name="field">What the caller named it: <c>request_id</c> (gRPC), <c>Idempotency-Key</c> (an HTTP header).</param>
+    public ValidationError? ValidateRequestId(string? requestId, string field) =>
+        requestId is { Length: > 0 } && requestId.Length > _options.MaxRequestIdBytes / 3 && Encoding.UTF8.GetByteCount(requestId) is var bytes
+            && bytes > _options.MaxRequestIdBytes
+            ? new(field, $"is {bytes} bytes long; at most {_options.MaxRequestIdBytes} bytes (UTF-8) are allowed.")
+            : null;
+
     /// <summary>The first problem with a (policy, key) pair, or null.</summary>
     public ValidationError? Validate(string? policy, string? key, string field = "")
     {

@@ -12,6 +12,10 @@ public interface ILimitService
     /// <summary>Checks every item, all or nothing: if one is denied, the items already admitted are refunded.</summary>
     ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken);
 
+    /// <summary>As <see cref="CheckAsync(IReadOnlyList{CheckRequest}, CancellationToken)"/> for a check that carries a request id (null:
+    /// none): each key's grain answers a repeat of the id, within its window, as the first time, charging nothing again.</summary>
+    ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, string? requestId, CancellationToken cancellationToken);
+
     /// <summary>One single-key check of a lease holder elsewhere (an in-process client): the key's grain may grant it a lease.</summary>
     ValueTask<LeasedCheck> CheckLeasedAsync(CheckRequest check, LeaseAsk ask, CancellationToken cancellationToken);
 

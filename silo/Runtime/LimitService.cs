@@ -25,13 +25,20 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     public const string OwnerUnreachableReason = "owner_unreachable";
     private long _lastUnreachableLog = -10_000;
 
-    public async ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken)
+    public ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken) =>
+        CheckAsync(checks, requestId: null, cancellationToken);
+
+    public async ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, string? requestId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var answers = new GrainDecision[checks.Count];
         // Lease units taken by items decided here: put back, not refunded to a grain, when another item is denied.
         HeldLease?[]? taken = null;
-        if (checks.Count == 1)
+        if (requestId is not null)
+        {
+            answers = await DecideOnceAsync(checks, requestId).ConfigureAwait(false);
+        }
+        else if (checks.Count == 1)
         {
             answers[0] = await DecideAsync(checks[0], out _).ConfigureAwait(false);
         }
@@ -67,7 +74,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
 
         if (!allowed)
         {
-            await RefundAsync(checks, answers, taken).ConfigureAwait(false);
+            await (requestId is null ? RefundAsync(checks, answers, taken) : RefundOnceAsync(checks, answers, requestId)).ConfigureAwait(false);
         }
 
         metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));

@@ -18,9 +18,9 @@ internal sealed class CheckBatcher(Func<PendingCheck[], Task> send, int maxCheck
     private int _inFlight;
 
     /// <summary>Queues one check; answered when its batch is.</summary>
-    public Task<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken)
+    public Task<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken, string? requestId = null)
     {
-        var pending = new PendingCheck(checks, cancellationToken);
+        var pending = new PendingCheck(checks, requestId, cancellationToken);
         PendingCheck[]? batch;
         lock (_lock)
         {

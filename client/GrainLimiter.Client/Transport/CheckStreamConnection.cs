@@ -40,7 +40,7 @@ internal sealed class CheckStreamConnection(Limiter.LimiterClient limiter, TimeS
         {
             ids[i] = (ulong)Interlocked.Increment(ref _lastId);
             stream.Waiting[ids[i]] = batch[i];
-            request.Checks.Add(new BatchedCheck { Id = ids[i], Check = DecisionMapping.ToProto(batch[i].Checks) });
+            request.Checks.Add(new BatchedCheck { Id = ids[i], Check = DecisionMapping.ToProto(batch[i].Checks, batch[i].RequestId) });
         }
 
         try

@@ -13,9 +13,9 @@ internal static class DecisionMapping
     /// <summary>What the silos' decision <c>reason</c> says when a cost can never be admitted.</summary>
     public const string CostExceedsCapacityReason = "cost_exceeds_capacity";
 
-    public static CheckRequest ToProto(LimitCheck[] checks)
+    public static CheckRequest ToProto(LimitCheck[] checks, string? requestId = null)
     {
-        var request = new CheckRequest();
+        var request = new CheckRequest { RequestId = requestId ?? "" };
         foreach (var check in checks)
         {
             request.Checks.Add(new Hit { Policy = check.Policy, Key = check.Key, Cost = check.Cost });

@@ -15,10 +15,16 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
 {
     private readonly SiloEndpointSet _silos = new(options.Endpoints, options, metrics);
 
-    public ValueTask<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken) =>
-        FailoverAsync(static (silo, state, call) => silo.Checks is { } batcher
-            ? new ValueTask<ClusterCheckOutcome>(batcher.CheckAsync(state.Checks, call.CancellationToken).WaitAsync(call.CancellationToken))
-            : state.Transport.OneCheckAsync(silo, state.Checks, call), (Transport: this, Checks: checks), cancellationToken);
+    public ValueTask<ClusterCheckOutcome> CheckAsync(LimitCheck[] checks, CancellationToken cancellationToken)
+    {
+        // One id per check, the same on every silo it is tried on: a silo that charged it but answered too late (or whose connection
+        // broke once it was sent) is not charged twice when the next silo is asked.
+        var requestId = options.RequestIds && checks.Length > 0 ? Guid.NewGuid().ToString("N") : null;
+        return FailoverAsync(static (silo, state, call) => silo.Checks is { } batcher
+            ? new ValueTask<ClusterCheckOutcome>(batcher.CheckAsync(state.Checks, call.CancellationToken, state.RequestId).WaitAsync(call.CancellationToken))
+            : state.Transport.OneCheckAsync(silo, state.Checks, state.RequestId, call), (Transport: this, Checks: checks, RequestId: requestId), cancellationToken,
+            attemptTimeout: requestId is null ? null : options.AttemptTimeout);
+    }
 
     public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken) =>
         DecideAsync(static (silo, request, call) => silo.Limiter.ReserveAsync(request, call), new ReserveRequest { Policy = policy, Key = key, Cost = cost }, cancellationToken);
@@ -101,23 +107,27 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
     }
 
     // Batching off: one Check call per check.
-    private async ValueTask<ClusterCheckOutcome> OneCheckAsync(SiloChannel silo, LimitCheck[] checks, CallOptions call)
+    private async ValueTask<ClusterCheckOutcome> OneCheckAsync(SiloChannel silo, LimitCheck[] checks, string? requestId, CallOptions call)
     {
         metrics.BatchSent(1);
-        return DecisionMapping.ToOutcome(await silo.Limiter.CheckAsync(DecisionMapping.ToProto(checks), call).ResponseAsync.ConfigureAwait(false));
+        return DecisionMapping.ToOutcome(await silo.Limiter.CheckAsync(DecisionMapping.ToProto(checks, requestId), call).ResponseAsync.ConfigureAwait(false));
     }
 
     /// <summary>Tries each silo in turn, starting with the preferred one, until one answers or the deadline passes.</summary>
+    /// <param name="attemptTimeout">How long each silo but the last may take before the next is tried (only for calls a retry cannot
+    /// charge twice: checks with a request id); null: each may take what is left of the deadline.</param>
     private async ValueTask<TResponse> FailoverAsync<TRequest, TResponse>(Func<SiloChannel, TRequest, CallOptions, ValueTask<TResponse>> call, TRequest request,
-        CancellationToken cancellationToken, TimeSpan? within = null)
+        CancellationToken cancellationToken, TimeSpan? within = null, TimeSpan? attemptTimeout = null)
     {
         var deadline = new CallOptions(deadline: DateTime.UtcNow + (within ?? options.Deadline), cancellationToken: cancellationToken);
         var first = _silos.Preferred;
         for (var attempt = 0; ; attempt++)
         {
+            using var slow = attemptTimeout is not null && attempt + 1 < _silos.Count ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+            slow?.CancelAfter(attemptTimeout!.Value);
             try
             {
-                return await call(_silos[first + attempt], request, deadline).ConfigureAwait(false);
+                return await call(_silos[first + attempt], request, slow is null ? deadline : deadline.WithCancellationToken(slow.Token)).ConfigureAwait(false);
             }
             catch (Exception e) when (IsSiloFailure(e))
             {

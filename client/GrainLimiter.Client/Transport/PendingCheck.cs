@@ -5,11 +5,14 @@ using Grpc.Core;
 namespace GrainLimiter.Client.Transport;
 
 /// <summary>One caller's check waiting in a <see cref="CheckBatcher"/>: answered once, by its batch's sender.</summary>
-internal sealed class PendingCheck(LimitCheck[] checks, CancellationToken cancellationToken)
+internal sealed class PendingCheck(LimitCheck[] checks, string? requestId, CancellationToken cancellationToken)
 {
     private readonly TaskCompletionSource<ClusterCheckOutcome> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public LimitCheck[] Checks => checks;
+
+    /// <summary>The check's request id (the same on every silo it is tried on); null when it carries none.</summary>
+    public string? RequestId => requestId;
 
     /// <summary>The decision; it fails with the caller's cancellation when the caller gives up first.</summary>
     public Task<ClusterCheckOutcome> Answer => _answer.Task;

@@ -38,7 +38,7 @@ internal sealed class SiloCheckSender(Limiter.LimiterClient limiter, TimeSpan de
         var request = new CheckBatchRequest();
         for (var i = 0; i < batch.Length; i++)
         {
-            request.Checks.Add(new BatchedCheck { Id = (ulong)i, Check = DecisionMapping.ToProto(batch[i].Checks) });
+            request.Checks.Add(new BatchedCheck { Id = (ulong)i, Check = DecisionMapping.ToProto(batch[i].Checks, batch[i].RequestId) });
         }
 
         var response = await limiter.CheckBatchAsync(request, new CallOptions(deadline: DateTime.UtcNow + deadline)).ResponseAsync.ConfigureAwait(false);
@@ -55,7 +55,7 @@ internal sealed class SiloCheckSender(Limiter.LimiterClient limiter, TimeSpan de
     {
         try
         {
-            var response = await limiter.CheckAsync(DecisionMapping.ToProto(pending.Checks), new CallOptions(deadline: DateTime.UtcNow + deadline)).ResponseAsync.ConfigureAwait(false);
+            var response = await limiter.CheckAsync(DecisionMapping.ToProto(pending.Checks, pending.RequestId), new CallOptions(deadline: DateTime.UtcNow + deadline)).ResponseAsync.ConfigureAwait(false);
             pending.Complete(DecisionMapping.ToOutcome(response));
         }
         catch (Exception e)

@@ -133,7 +133,7 @@ internal sealed class RateLimitService
     {
         try
         {
-            return await _admission.CheckAsync(BadRequests.Front.Envoy, [check], context.Deadline, context.CancellationToken).ConfigureAwait(false);
+            return await _admission.CheckAsync(BadRequests.Front.Envoy, [check], null, context.Deadline, context.CancellationToken).ConfigureAwait(false);
         }
         catch (SiloOverloadedException e)
         {

@@ -51,7 +51,7 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
             checks[i] = new DecisionCheck(hit.Policy, hit.Key, hit.HasCost ? hit.Cost : 1);
         }
 
-        var outcome = await front.CheckAsync(Front, checks, deadline, cancellationToken).ConfigureAwait(false);
+        var outcome = await front.CheckAsync(Front, checks, request.RequestId, deadline, cancellationToken).ConfigureAwait(false);
         var response = new CheckResponse { Allowed = outcome.Allowed };
         foreach (var result in outcome.Results)
         {

@@ -19,6 +19,13 @@ internal static class CheckEndpoints
 
     private static async Task CheckAsync(HttpContext context, CheckAdmission admission, CheckValidator validator, PolicyRegistry policies, IOptions<SiloOptions> options)
     {
+        var (requestId, badKey) = IdempotencyKey.Read(context.Request, validator);
+        if (badKey is { } keyError)
+        {
+            await Problem.BadRequestAsync(context, keyError.Field, keyError.Message);
+            return;
+        }
+
         var body = await JsonBody.ReadAsync(context, HttpJsonContext.Default.CheckBody, options.Value.MaxRequestBodyBytes);
         if (body is null)
         {
@@ -53,14 +60,13 @@ internal static class CheckEndpoints
         try
         {
             // HTTP brings no deadline: GrainLimiter:CheckTimeout bounds the check.
-            outcome = await admission.CheckAsync(BadRequests.Front.Http, checks, DateTime.MaxValue, context.RequestAborted);
+            outcome = await admission.CheckAsync(BadRequests.Front.Http, checks, requestId, DateTime.MaxValue, context.RequestAborted);
         }
         catch (SiloOverloadedException e)
         {
             await Problem.OverloadedAsync(context, e);
             return;
         }
-
         context.Response.StatusCode = outcome.Allowed ? StatusCodes.Status200OK : StatusCodes.Status429TooManyRequests;
         RateLimitHeaders.Write(context.Response, policies, outcome);
         context.Response.ContentType = "application/json";

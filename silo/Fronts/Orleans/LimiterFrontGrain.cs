@@ -84,7 +84,7 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
     {
         try
         {
-            var outcome = await front.CheckAsync(Front, checks, DateTime.MaxValue, CancellationToken.None).ConfigureAwait(true);
+            var outcome = await front.CheckAsync(Front, checks, "", DateTime.MaxValue, CancellationToken.None).ConfigureAwait(true);
             return Answer(outcome.Allowed, outcome.Results);
         }
         catch (RpcException e)

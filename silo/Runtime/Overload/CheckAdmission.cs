@@ -51,7 +51,8 @@ public sealed class CheckAdmission : IDisposable
     /// <paramref name="deadline"/> (UTC; <see cref="DateTime.MaxValue"/> for none) and <see cref="SiloOptions.CheckTimeout"/>.</summary>
     /// <param name="front">Who asks, for <c>grainlimiter_shed_total</c> (a <see cref="Fronts.BadRequests.Front"/> value or <c>orleans</c>).</param>
     /// <exception cref="SiloOverloadedException">Shed, and the silo refuses overloads.</exception>
-    public async ValueTask<CheckOutcome> CheckAsync(string front, IReadOnlyList<CheckRequest> checks, DateTime deadline, CancellationToken cancellationToken)
+    public async ValueTask<CheckOutcome> CheckAsync(string front, IReadOnlyList<CheckRequest> checks, string? requestId, DateTime deadline,
+        CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var budget = Budget(deadline);
@@ -71,7 +72,7 @@ public sealed class CheckAdmission : IDisposable
             }
         }
 
-        var deciding = HoldingAsync(place, checks);
+        var deciding = HoldingAsync(place, checks, requestId);
         CheckOutcome outcome;
         if (deciding.IsCompletedSuccessfully)
         {
@@ -92,11 +93,11 @@ public sealed class CheckAdmission : IDisposable
         return IsOverloaded(outcome) ? Shed(front, ShedReasons.Orleans, checks, outcome) : outcome;
     }
 
-    private async Task<CheckOutcome> HoldingAsync(RateLimitLease place, IReadOnlyList<CheckRequest> checks)
+    private async Task<CheckOutcome> HoldingAsync(RateLimitLease place, IReadOnlyList<CheckRequest> checks, string? requestId)
     {
         using (place)
         {
-            return await _limits.CheckAsync(checks, CancellationToken.None).ConfigureAwait(false);
+            return await _limits.CheckAsync(checks, requestId, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -201,4 +201,24 @@ public sealed class GrainLimiterClientTests(SiloFixture fixture)
         Assert.Contains("GrainLimiter:Client:Endpoints", error.Message, StringComparison.Ordinal);
         Assert.Contains("GrainLimiter:Client:Deadline", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(20, true, "is outside 1 ms .. Deadline")]
+    [InlineData(0, true, "is outside 1 ms .. Deadline")]
+    [InlineData(10, false, "needs RequestIds")]
+    public void AnAttemptTimeoutMustLeaveTimeForAnotherSiloAndNeedsRequestIds(int attemptMs, bool requestIds, string problem)
+    {
+        var options = new GrainLimiterClientOptions
+        {
+            Endpoints = [new("http://127.0.0.1:1")],
+            Deadline = TimeSpan.FromMilliseconds(20),
+            AttemptTimeout = TimeSpan.FromMilliseconds(attemptMs),
+            RequestIds = requestIds,
+        };
+
+        var found = Assert.Single(options.Validate());
+
+        Assert.StartsWith("GrainLimiter:Client:AttemptTimeout", found, StringComparison.Ordinal);
+        Assert.Contains(problem, found, StringComparison.Ordinal);
+    }
 }
