@@ -17,18 +17,16 @@ public sealed partial class FrontCertificate : IDisposable
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(200);
 
     private readonly FrontTlsOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger<FrontCertificate> _logger;
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly Timer _debounce;
     private SslStreamCertificateContext _current;
 
-    public FrontCertificate(IOptions<FrontTlsOptions> options, TimeProvider time, ILogger<FrontCertificate> logger)
+    public FrontCertificate(IOptions<FrontTlsOptions> options, ILogger<FrontCertificate> logger)
     {
         _options = options.Value;
-        _time = time;
         _logger = logger;
-        _current = ServerCertificateFiles.Load(_options, time.GetUtcNow());
+        _current = ServerCertificateFiles.Load(_options, Now);
         Log.Loaded(logger, _current.TargetCertificate.Subject, _current.TargetCertificate.Thumbprint, _current.TargetCertificate.NotAfter.ToUniversalTime());
         _debounce = new Timer(static state => ((FrontCertificate)state!).Reload(), this, Timeout.Infinite, Timeout.Infinite);
         var files = new[] { _options.CertificateFile, _options.KeyFile }.Where(static f => !string.IsNullOrEmpty(f)).Select(static f => Path.GetFullPath(f!));
@@ -37,6 +35,9 @@ public sealed partial class FrontCertificate : IDisposable
             Watch(directory);
         }
     }
+
+    // The clients' clock, not the silo's TimeProvider (tests run the silo on a fake one): a certificate is valid in real time.
+    private static DateTimeOffset Now => TimeProvider.System.GetUtcNow();
 
     /// <summary>The certificate and chain for the next handshake.</summary>
     public SslStreamCertificateContext Current => Volatile.Read(ref _current);
@@ -70,7 +71,7 @@ public sealed partial class FrontCertificate : IDisposable
     {
         try
         {
-            var loaded = ServerCertificateFiles.Load(_options, _time.GetUtcNow());
+            var loaded = ServerCertificateFiles.Load(_options, Now);
             var previous = Current.TargetCertificate;
             if (loaded.TargetCertificate.RawDataMemory.Span.SequenceEqual(previous.RawDataMemory.Span))
             {
