@@ -13,6 +13,7 @@ using GrainLimiter.Silo.Runtime;
 using GrainLimiter.Silo.Runtime.Overload;
 using GrainLimiter.Silo.Runtime.Reload;
 using GrainLimiter.Silo.Runtime.TopKeys;
+using GrainLimiter.Silo.Tls;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -32,6 +33,7 @@ public static class SiloApp
         // Orleans is configured now, from validated settings: a bad one stops the build naming its variable.
         var silo = Validated(builder.Configuration, SiloOptions.Section, new SiloOptionsValidator());
         var cluster = Validated(builder.Configuration, SiloClusterOptions.Section, new SiloClusterOptionsValidator());
+        var tls = Validated(builder.Configuration, FrontTlsOptions.Section, new FrontTlsOptionsValidator(builder.Configuration, TimeProvider.System));
         if (cluster.IsMultiSilo && string.IsNullOrWhiteSpace(silo.Redis))
         {
             throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), ["GrainLimiter__Redis: is required when GrainLimiter__Cluster__Membership is 'redis'."]);
@@ -52,6 +54,7 @@ public static class SiloApp
             .AddTopSummaries()
             .AddAdminDashboard(silo));
         AddSilo(builder.Services, builder.Configuration);
+        builder.AddFrontTls(tls);
         // Graceful stop: Kestrel stops, the silo leaves and deactivates its grains (each writes its state) within this.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = silo.ShutdownTimeout);
 

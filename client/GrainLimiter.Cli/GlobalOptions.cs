@@ -5,11 +5,12 @@ using Spectre.Console;
 
 namespace GrainLimiter.Cli;
 
-/// <summary>The options every verb takes: <c>--url</c>, <c>--token</c>, <c>--json</c>, <c>--timeout</c>.</summary>
+/// <summary>The options every verb takes: <c>--url</c>, <c>--token</c>, <c>--ca-file</c>, <c>--json</c>, <c>--timeout</c>.</summary>
 public sealed class GlobalOptions
 {
     public const string UrlVariable = "GRAINLIMITER_URL";
     public const string TokenVariable = "GRAINLIMITER_TOKEN";
+    public const string CaFileVariable = "GRAINLIMITER_CA_FILE";
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
     private readonly Func<string, string?> _environment;
@@ -30,6 +31,12 @@ public sealed class GlobalOptions
             Recursive = true,
             HelpName = "token",
         };
+        CaFile = new Option<string?>("--ca-file")
+        {
+            Description = $"PEM file of the CA that issued an https:// silo's certificate, trusted besides the system store (or ${CaFileVariable}).",
+            Recursive = true,
+            HelpName = "file",
+        };
         Json = new Option<bool>("--json") { Description = "Machine output: the server's JSON, or a stable JSON of the result.", Recursive = true };
         Timeout = DurationOption("--timeout", "How long to wait for the silo (e.g. 500ms, 10s).", TimeSpan.FromSeconds(10));
         Timeout.Recursive = true;
@@ -39,6 +46,8 @@ public sealed class GlobalOptions
 
     public Option<string?> Token { get; }
 
+    public Option<string?> CaFile { get; }
+
     public Option<bool> Json { get; }
 
     public Option<TimeSpan> Timeout { get; }
@@ -47,6 +56,7 @@ public sealed class GlobalOptions
     {
         root.Add(Url);
         root.Add(Token);
+        root.Add(CaFile);
         root.Add(Json);
         root.Add(Timeout);
     }
@@ -69,7 +79,9 @@ public sealed class GlobalOptions
             console.Profile.Width = 160; // a pipe or a file: no terminal to wrap for
         }
 
-        var silo = new SiloHttpClient(parse.GetRequiredValue(Url), TokenOf(parse), parse.GetValue(Timeout));
+        var caFile = parse.GetValue(CaFile) is { Length: > 0 } file ? file : _environment(CaFileVariable);
+        var handler = string.IsNullOrEmpty(caFile) ? null : SiloTrust.Handler(caFile);
+        var silo = new SiloHttpClient(parse.GetRequiredValue(Url), TokenOf(parse), parse.GetValue(Timeout), handler);
         return new CliContext(silo, console, stdout, parse.GetValue(Json));
     }
 

@@ -62,6 +62,11 @@ public sealed class SiloHttpClient : IDisposable
             using var response = await _http.SendAsync(request, cancel);
             return new SiloResponse(response.StatusCode, await response.Content.ReadAsStringAsync(cancel));
         }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException refused)
+        {
+            throw new CliException(ExitCodes.Unreachable, $"cannot reach the silo at {BaseAddress}: the TLS handshake failed ({refused.Message}); " +
+                $"a silo certificate from a private CA needs --ca-file or ${GlobalOptions.CaFileVariable}.");
+        }
         catch (HttpRequestException e)
         {
             throw new CliException(ExitCodes.Unreachable, $"cannot reach the silo at {BaseAddress}: {e.Message}");

@@ -81,6 +81,9 @@ public sealed class GrainLimiterClientOptions
     /// <summary>Longest one Report call may take, failover included. Longer than <see cref="Deadline"/>: no request waits for it.</summary>
     public TimeSpan ReportDeadline { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>TLS to <c>https://</c> <see cref="Endpoints"/>: a CA file to trust besides the system store, a client certificate.</summary>
+    public ClientTlsOptions Tls { get; set; } = new();
+
     /// <summary>Every problem with these options, each naming the setting to fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -170,6 +173,7 @@ public sealed class GrainLimiterClientOptions
             problems.Add($"{Section}:ReportDeadline: {ReportDeadline} is outside 10 ms .. 1 min.");
         }
 
+        problems.AddRange(GrainLimiter.Client.Transport.TransportTls.Problems(Tls));
         return problems;
     }
 

@@ -12,6 +12,9 @@ public sealed class RegionSyncOptions
     /// <summary>Shared by every region; sent as metadata on each push and compared in constant time. Required with peers.</summary>
     public string? Secret { get; set; }
 
+    /// <summary>A PEM file of the CAs that issued peers' certificates (https:// peers), trusted besides the system store.</summary>
+    public string? CaFile { get; set; }
+
     /// <summary>How often changed global keys are pushed to every peer; also the unit of the overshoot bound.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 

@@ -1,5 +1,6 @@
 using GrainLimiter.Grains.Algorithms;
 using GrainLimiter.Silo.Config;
+using GrainLimiter.Silo.Tls;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Regions;
@@ -45,6 +46,18 @@ public sealed class RegionSyncOptionsValidator(IOptions<SiloOptions> silo) : IVa
         if (options.Peers.Count > 0)
         {
             Require(options.Secret is { Length: >= 16 }, "Secret", "is required with peer regions, at least 16 characters (the same in every region).");
+        }
+
+        if (!string.IsNullOrEmpty(options.CaFile))
+        {
+            try
+            {
+                CertificateAuthorities.Load(options.CaFile, $"{Prefix}CaFile");
+            }
+            catch (TlsSettingException e)
+            {
+                failures.Add(e.Message);
+            }
         }
 
         Require(options.SyncInterval >= TimeSpan.FromMilliseconds(1) && options.SyncInterval <= TimeSpan.FromMinutes(1), "SyncInterval", "must be between 1 ms and 1 minute.");

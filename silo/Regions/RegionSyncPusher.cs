@@ -1,7 +1,9 @@
+using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using GrainLimiter.Protocol.Region.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
+using GrainLimiter.Silo.Tls;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Regions;
@@ -24,7 +26,8 @@ internal sealed partial class RegionSyncPusher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var peers = link.Peers.Select(p => (Peer: p, Client: Client(p.Url))).ToArray();
+        var authorities = string.IsNullOrEmpty(_options.CaFile) ? null : CertificateAuthorities.Load(_options.CaFile, "GrainLimiter__Regions__CaFile");
+        var peers = link.Peers.Select(p => (Peer: p, Client: Client(p.Url, authorities))).ToArray();
         using var timer = new PeriodicTimer(_options.SyncInterval);
         try
         {
@@ -38,10 +41,18 @@ internal sealed partial class RegionSyncPusher(
         }
     }
 
-    private RegionSync.RegionSyncClient Client(Uri url)
+    private RegionSync.RegionSyncClient Client(Uri url, X509Certificate2Collection? authorities)
     {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        if (authorities is not null)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = CertificateAuthorities.AlsoTrusting(authorities);
+        }
+
         var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
             MaxSendMessageSize = _options.MaxMessageBytes,
             // A region back from an outage is heard from within a second, not after the default two-minute backoff.
             InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),

@@ -56,6 +56,21 @@ public sealed class StartupProblemsProcessTests
         }
     }
 
+    [Fact]
+    public async Task AnHttpsEndpointWithAMissingCertificateFileExitsNamingTheSetting()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"grainlimiter-missing-{Guid.NewGuid():N}.crt");
+        var ports = SiloProcess.AllocatePorts();
+
+        var output = await RunToExitAsync(GoodPolicies, new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__Http__Url"] = $"https://127.0.0.1:{ports.Http}",
+            ["GrainLimiter__Tls__CertificateFile"] = missing,
+        });
+
+        Assert.Contains($"GrainLimiter__Tls__CertificateFile: file '{missing}' does not exist.", output, StringComparison.Ordinal);
+    }
+
     /// <summary>Starts the silo dll with the file and settings, waits for it to exit, asserts exit code 2 and no stack trace.</summary>
     private static async Task<string> RunToExitAsync(string policies, IReadOnlyDictionary<string, string> settings)
     {

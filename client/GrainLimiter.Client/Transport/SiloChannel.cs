@@ -12,25 +12,27 @@ internal sealed class SiloChannel : IDisposable
 {
     private readonly SiloCheckSender? _sender;
 
-    public SiloChannel(Uri address, GrainLimiterClientOptions options, ClientMetrics metrics)
+    public SiloChannel(Uri address, GrainLimiterClientOptions options, TransportTls tls, ClientMetrics metrics)
     {
         Address = address;
+        var handler = new SocketsHttpHandler
+        {
+            // Several connections once one is saturated (HTTP/2 caps concurrent streams per connection).
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            // Keeps idle connections alive through NATs and detects dead silos between calls (an open CheckStream too).
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        tls.Apply(handler.SslOptions);
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                // Several connections once one is saturated (HTTP/2 caps concurrent streams per connection).
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                // Keeps idle connections alive through NATs and detects dead silos between calls (an open CheckStream too).
-                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-            },
+            HttpHandler = handler,
             DisposeHttpClient = true,
             MaxReceiveMessageSize = options.MaxMessageBytes,
             // The deadline is Polly's timeout too: its cancellation must surface as OperationCanceledException, not RpcException(Cancelled).

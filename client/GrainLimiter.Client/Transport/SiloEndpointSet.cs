@@ -11,7 +11,8 @@ internal sealed class SiloEndpointSet : IDisposable
 
     public SiloEndpointSet(IEnumerable<Uri> addresses, GrainLimiterClientOptions options, ClientMetrics metrics)
     {
-        _silos = addresses.Select(a => new SiloChannel(a, options, metrics)).ToArray();
+        var tls = TransportTls.Load(options.Tls);
+        _silos = addresses.Select(a => new SiloChannel(a, options, tls, metrics)).ToArray();
         if (_silos.Length == 0)
         {
             throw new ArgumentException("At least one silo endpoint is required.", nameof(addresses));

@@ -36,12 +36,10 @@ public sealed class RunningSilo : IAsyncDisposable
     {
         var policiesFile = Path.Combine(Path.GetTempPath(), $"grainlimiter-policies-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(policiesFile, policiesYaml);
-        var http = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var grpc = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var configuration = new Dictionary<string, string?>
         {
-            ["Kestrel:Endpoints:Http:Url"] = http.ToString(),
-            ["Kestrel:Endpoints:Grpc:Url"] = grpc.ToString(),
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["GrainLimiter:PoliciesFile"] = policiesFile,
             // Several silos run in one test process: each its own Orleans ports.
             ["GrainLimiter:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -58,6 +56,9 @@ public sealed class RunningSilo : IAsyncDisposable
             configuration[key] = value;
         }
 
+        // Settings may give the endpoints (https://, or a port known to a peer before the silo starts).
+        var http = new Uri(configuration["Kestrel:Endpoints:Http:Url"]!);
+        var grpc = new Uri(configuration["Kestrel:Endpoints:Grpc:Url"]!);
         var app = SiloApp.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);

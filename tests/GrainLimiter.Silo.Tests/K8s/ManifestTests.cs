@@ -7,6 +7,7 @@ using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Storage;
 using GrainLimiter.Silo.Tests.Fixtures;
+using GrainLimiter.Silo.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -158,9 +159,12 @@ public sealed class ManifestTests
 
         Assert.Equal(("/readyz", "/readyz", "/healthz"), (container["startupProbe"]["httpGet"]["path"].ToString(),
             container["readinessProbe"]["httpGet"]["path"].ToString(), container["livenessProbe"]["httpGet"]["path"].ToString()));
+        var https = new Uri((await RenderAsync(which)).Environment()["Kestrel__Endpoints__Http__Url"]).Scheme == Uri.UriSchemeHttps;
         foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
         {
             Assert.Equal("http", container[probe]["httpGet"]["port"].ToString());
+            // The kubelet must speak what the HTTP port serves: HTTPS once the fronts serve TLS.
+            Assert.Equal(https ? "HTTPS" : "HTTP", Manifests.At(container[probe], "httpGet", "scheme")?.ToString() ?? "HTTP");
             Assert.Contains($"MapHealthChecks(\"{container[probe]["httpGet"]["path"]}\"", siloApp, StringComparison.Ordinal);
         }
 
@@ -259,6 +263,57 @@ public sealed class ManifestTests
         var host = ((System.Net.DnsEndPoint)Assert.Single(redis.EndPoints)).Host;
         Assert.DoesNotContain(k8s.OfKind("Service"), s => Manifests.Name(s) == host);
         Assert.Single(k8s.OfKind("Deployment"));
+    }
+
+    [Fact]
+    public async Task TheProdOverlayServesTlsWithTheCertificateOfAMountedSecret()
+    {
+        var k8s = await Kustomize.RenderAsync("overlays/prod");
+        var env = k8s.Environment();
+        var certificate = env["GrainLimiter__Tls__CertificateFile"];
+        var key = env["GrainLimiter__Tls__KeyFile"];
+        var mount = ((YamlSequenceNode)k8s.Container["volumeMounts"]).Cast<YamlMappingNode>()
+            .Single(m => certificate.StartsWith(m["mountPath"].ToString().TrimEnd('/') + "/", StringComparison.Ordinal));
+        var volume = ((YamlSequenceNode)k8s.PodSpec["volumes"]).Cast<YamlMappingNode>().Single(v => v["name"].ToString() == mount["name"].ToString());
+
+        Assert.Equal(Uri.UriSchemeHttps, new Uri(env["Kestrel__Endpoints__Http__Url"]).Scheme);
+        Assert.Equal(Uri.UriSchemeHttps, new Uri(env["Kestrel__Endpoints__Grpc__Url"]).Scheme);
+        Assert.Equal("https", k8s.Silos["spec"]["template"]["metadata"]["annotations"]["prometheus.io/scheme"].ToString());
+        // A kubernetes.io/tls Secret's two keys, mounted side by side.
+        Assert.NotNull(Manifests.At(volume, "secret", "secretName"));
+        Assert.Equal(("tls.crt", "tls.key"), (Path.GetFileName(certificate), Path.GetFileName(key)));
+        Assert.Equal(Path.GetDirectoryName(certificate), Path.GetDirectoryName(key));
+
+        // The silo's own validator accepts these settings once the Secret's files are there (here: a test CA's certificate).
+        var mounted = TestCertificateFiles.NewDirectory();
+        try
+        {
+            using var authority = TestCertificateAuthority.Create();
+            TestCertificateFiles.WritePem(mounted, authority.IssueServer(), "tls");
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(env.Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal),
+                    (string?)e.Value.Replace(mount["mountPath"].ToString().TrimEnd('/'), mounted, StringComparison.Ordinal))))
+                .Build();
+            var tls = configuration.GetSection(FrontTlsOptions.Section).Get<FrontTlsOptions>()!;
+            var result = new FrontTlsOptionsValidator(configuration, TimeProvider.System).Validate(null, tls);
+            Assert.True(result.Succeeded, result.FailureMessage);
+        }
+        finally
+        {
+            Directory.Delete(mounted, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("base")]
+    [InlineData("overlays/dev")]
+    public async Task WithoutTheProdOverlayTheFrontsStayPlainText(string which)
+    {
+        var env = (await RenderAsync(which)).Environment();
+
+        Assert.Equal(Uri.UriSchemeHttp, new Uri(env["Kestrel__Endpoints__Http__Url"]).Scheme);
+        Assert.Equal(Uri.UriSchemeHttp, new Uri(env["Kestrel__Endpoints__Grpc__Url"]).Scheme);
+        Assert.DoesNotContain(env.Keys, static k => k.StartsWith("GrainLimiter__Tls__", StringComparison.Ordinal));
     }
 
     [Fact]

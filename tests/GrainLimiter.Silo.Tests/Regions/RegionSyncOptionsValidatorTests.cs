@@ -34,6 +34,25 @@ public sealed class RegionSyncOptionsValidatorTests
     }
 
     [Fact]
+    public void ACaFileThatIsMissingOrNotPemIsNamed()
+    {
+        var notPem = Path.GetTempFileName();
+        File.WriteAllText(notPem, "not a certificate");
+        try
+        {
+            var missing = Failures(new RegionSyncOptions { CaFile = "/no/such/ca.crt" });
+            var garbage = Failures(new RegionSyncOptions { CaFile = notPem });
+
+            Assert.Contains("GrainLimiter__Regions__CaFile: file '/no/such/ca.crt' does not exist.", missing);
+            Assert.Contains($"GrainLimiter__Regions__CaFile: '{notPem}' holds no PEM certificate.", garbage);
+        }
+        finally
+        {
+            File.Delete(notPem);
+        }
+    }
+
+    [Fact]
     public async Task ABadRegionSettingStopsTheSiloFromStarting()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(async () => await Fixtures.RunningSilo.StartAsync(
