@@ -89,7 +89,7 @@ public sealed class OrleansTlsCredentials
             return false;
         }
 
-        if (PeerNames.Count > 0 && !PeerNames.Any(name => peer.MatchesHostname(name, allowWildcards: true, allowCommonName: false)))
+        if (PeerNames.Count > 0 && !DnsNames(peer).Any(carried => PeerNames.Any(name => Matches(name, carried))))
         {
             refusal = $"it carries none of the names {string.Join(", ", PeerNames)}";
             return false;
@@ -98,6 +98,15 @@ public sealed class OrleansTlsCredentials
         refusal = "";
         return true;
     }
+
+    private static IEnumerable<string> DnsNames(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(static names => names.EnumerateDnsNames());
+
+    // A listed "*.silo.svc" stands for one more label in front ("silo-0.silo.svc"), and for a certificate issued to "*.silo.svc".
+    private static bool Matches(string name, string carried) =>
+        string.Equals(name, carried, StringComparison.OrdinalIgnoreCase)
+        || (name.StartsWith("*.", StringComparison.Ordinal) && carried.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot
+            && carried[..dot] != "*" && string.Equals(name[1..], carried[dot..], StringComparison.OrdinalIgnoreCase));
 
     private static X509Certificate2? LoadCertificate(OrleansTlsOptions options, Func<string, string> setting, ICollection<string> problems)
     {
