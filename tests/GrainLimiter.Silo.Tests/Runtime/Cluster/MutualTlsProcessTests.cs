@@ -50,14 +50,35 @@ public sealed class MutualTlsProcessTests(MutualTlsProcessTests.TlsCluster tls) 
         // The stranger reads the membership table (its Redis settings are right) and dials the silos to join: they refuse it.
         await Eventually.TrueAsync(() => Task.FromResult(cluster.Silos.Any(static s => s.Output.Contains("CN=stranger-silo", StringComparison.Ordinal))),
             SiloProcessCluster.StartTimeout, "a silo refused the stranger's certificate");
+        await AssertLeftOutAsync(stranger);
+    }
+
+    [Fact]
+    public async Task ASiloInPlainTextIsRefusedAndNeverBecomesActive()
+    {
+        var cluster = tls.Cluster;
+        var settings = cluster.Settings.Where(static s => !s.Key.StartsWith("GrainLimiter__Cluster__Tls__", StringComparison.Ordinal))
+            .ToDictionary(static s => s.Key, static s => s.Value);
+        await using var stranger = SiloProcess.Start(SiloProcess.AllocatePorts(), cluster.PoliciesFile, settings);
+
+        // Orleans' own words when a joining silo cannot reach the active ones.
+        await Eventually.TrueAsync(() => Task.FromResult(stranger.Output.Contains("Failed to get ping responses from 2 of 2 active silos", StringComparison.Ordinal)),
+            SiloProcessCluster.StartTimeout, "the plain-text silo failed to reach the TLS silos");
+        await AssertLeftOutAsync(stranger);
+    }
+
+    // The cluster still lists exactly its two silos as active, the stranger is not ready, and decisions go on.
+    private async Task AssertLeftOutAsync(SiloProcess stranger)
+    {
+        var cluster = tls.Cluster;
         foreach (var silo in cluster.Silos)
         {
             Assert.Equal(cluster.Silos.Select(static s => s.SiloEndpoint).Order(StringComparer.Ordinal), await SiloProcessCluster.MembersAsync(silo));
         }
 
         Assert.False(await IsReadyAsync(stranger));
-        using var response = await cluster.Silos[1].Http.CheckAsync("shared", "after-stranger");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var response = await cluster.Silos[1].Http.CheckAsync("shared", $"after-{Guid.NewGuid():N}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
     private static async Task<bool> IsReadyAsync(SiloProcess silo)
@@ -99,6 +120,8 @@ public sealed class MutualTlsProcessTests(MutualTlsProcessTests.TlsCluster tls) 
             {
                 ["GrainLimiter__Redis"] = string.Create(CultureInfo.InvariantCulture,
                     $"localhost:{_redis.TlsPort},ssl=true,sslCaFile={Authority.CertificateFile},user=limiter,passwordFile={passwordFile}"),
+                // A grain call past the 2 s default would be answered by the fail-closed mode: a starved machine, not TLS.
+                ["GrainLimiter__Cluster__ResponseTimeout"] = "00:00:15",
                 ["GrainLimiter__Cluster__Tls__Enabled"] = "true",
                 ["GrainLimiter__Cluster__Tls__CertificateFile"] = certificate,
                 ["GrainLimiter__Cluster__Tls__KeyFile"] = key,
