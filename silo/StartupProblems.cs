@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using GrainLimiter.Config;
 using GrainLimiter.Config.Envoy;
+using GrainLimiter.Silo.Storage;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo;
 
-/// <summary>Start-up failures a person fixes (a policy file, an Envoy file, a setting), told in their terms, without a stack trace.</summary>
+/// <summary>Start-up failures a person fixes (a policy file, an Envoy file, a setting, Redis' credentials), told in their terms, without a stack trace.</summary>
 /// <remarks>Any other exception is a bug and still crashes with its stack trace.</remarks>
 public static partial class StartupProblems
 {
@@ -21,6 +22,8 @@ public static partial class StartupProblems
         InvalidOperationException when BinderFailure().Match(exception.Message) is { Success: true } match =>
             $"Settings are invalid:{Environment.NewLine}  {match.Groups["path"].Value.Replace(":", "__", StringComparison.Ordinal)}: " +
             $"'{match.Groups["value"].Value}' is not a {Friendly(match.Groups["type"].Value)}.",
+        // A wrong password, user or CA, or a Redis that is down: the setting to check, not a stack trace.
+        _ when RedisConfiguration.ConnectionProblem(exception) is { } redis => redis,
         AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(static e => Describe(e) is not null) =>
             string.Join(Environment.NewLine, aggregate.InnerExceptions.Select(static e => Describe(e))),
         _ => null,

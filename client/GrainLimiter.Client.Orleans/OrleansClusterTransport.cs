@@ -5,6 +5,7 @@ using GrainLimiter.Client.Resilience;
 using GrainLimiter.Client.Transport;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
+using GrainLimiter.Tls;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,6 +37,7 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
     private readonly Task _connected;
     private readonly CheckBatcher _checks;
     private readonly ClientMetrics _metrics;
+    private readonly OrleansTlsCredentials? _tls;
     private IHost? _host;
     private ClientLeases? _leases;
     private ILimiterFrontGrain? _front;
@@ -50,6 +52,7 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
         }
 
         _options = options;
+        _tls = options.LoadTls(new List<string>());
         _responseTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, 2 * client.Deadline.Ticks));
         // Batching off: every check its own call at once.
         _checks = client.BatchChecks
@@ -239,6 +242,11 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
                     cluster.ServiceId = _options.ServiceId;
                 });
                 client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = _responseTimeout);
+                if (_tls is not null)
+                {
+                    client.UseGrainLimiterTls(_tls);
+                }
+
                 if (gateways.Count > 0)
                 {
                     client.UseStaticClustering([.. gateways]);

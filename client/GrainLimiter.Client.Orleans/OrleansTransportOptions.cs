@@ -1,4 +1,5 @@
 using System.Net;
+using GrainLimiter.Tls;
 
 namespace GrainLimiter.Client.Orleans;
 
@@ -26,6 +27,10 @@ public sealed class OrleansTransportOptions
     /// <summary>Whether a hot key's single-key checks are decided in this process from leases and cached denials its grain grants
     /// (default true). False: every check is a call to the cluster.</summary>
     public bool Leases { get; set; } = true;
+
+    /// <summary>Mutual TLS to the gateways, as the silos' <c>GrainLimiter:Cluster:Tls</c> (section <c>GrainLimiter:Client:Orleans:Tls</c>):
+    /// this client's certificate, and the CA the silos' certificates must chain to. Plain text unless enabled.</summary>
+    public OrleansTlsOptions Tls { get; set; } = new();
 
     /// <summary>Every problem with these options, each naming the setting to fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -69,8 +74,14 @@ public sealed class OrleansTransportOptions
             }
         }
 
+        // Reads the certificate and CA files, so a wrong one stops the host naming it instead of failing every connection.
+        LoadTls(problems)?.Certificate.Dispose();
         return problems;
     }
+
+    /// <summary>The <see cref="Tls"/> certificate and CA, read from their files; null when TLS is off or a file is wrong.</summary>
+    internal OrleansTlsCredentials? LoadTls(ICollection<string> problems) =>
+        OrleansTlsCredentials.Load(Tls, TlsRole.Client, static property => $"{Section}:Tls:{property}", problems);
 
     /// <summary>Splits <c>host:port</c> (IPv6 as <c>[::1]:30000</c>).</summary>
     internal static bool TryParseGateway(string? text, out string host, out int port)

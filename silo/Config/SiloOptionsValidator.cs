@@ -23,16 +23,18 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         if (options.Storage == "redis")
         {
             Require(!string.IsNullOrWhiteSpace(options.Redis), nameof(options.Redis), "is required when GrainLimiter__Storage is 'redis' (e.g. 'redis:6379,password=...').");
-            if (!string.IsNullOrWhiteSpace(options.Redis))
+        }
+
+        // Redis membership reads it too, whatever the storage.
+        if (!string.IsNullOrWhiteSpace(options.Redis))
+        {
+            try
             {
-                try
-                {
-                    RedisConfiguration.Parse(options.Redis);
-                }
-                catch (FormatException e)
-                {
-                    failures.Add($"GrainLimiter__Redis: {e.Message}");
-                }
+                RedisConfiguration.Parse(options.Redis);
+            }
+            catch (FormatException e)
+            {
+                failures.Add($"GrainLimiter__Redis: {e.Message}");
             }
         }
 

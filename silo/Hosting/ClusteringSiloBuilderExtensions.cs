@@ -1,5 +1,6 @@
 using System.Net;
 using GrainLimiter.Silo.Storage;
+using GrainLimiter.Tls;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -53,6 +54,15 @@ public static class ClusteringSiloBuilderExtensions
         else
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        }
+
+        if (cluster.Tls.Enabled)
+        {
+            // Silo-to-silo links and the gateway: a peer without a certificate from the CA is refused at the handshake.
+            var problems = new List<string>();
+            var credentials = OrleansTlsCredentials.Load(cluster.Tls, TlsRole.Silo, SiloClusterOptions.TlsSetting, problems)
+                ?? throw new OptionsValidationException(SiloClusterOptions.Section, typeof(SiloClusterOptions), problems);
+            silo.UseGrainLimiterTls(credentials);
         }
 
         if (cluster.SiloName is { } name)

@@ -1,3 +1,5 @@
+using GrainLimiter.Tls;
+
 namespace GrainLimiter.Silo.Hosting;
 
 /// <summary>The <c>GrainLimiter:Cluster</c> section (environment <c>GrainLimiter__Cluster__Name</c>): Orleans membership and failure detection.</summary>
@@ -59,5 +61,11 @@ public sealed class SiloClusterOptions
     /// <summary>How long a grain call may wait for its answer: a call caught by a crash fails within this, not 30 s.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Mutual TLS on the silo and gateway ports (<c>GrainLimiter:Cluster:Tls</c>); plain text unless enabled.</summary>
+    public OrleansTlsOptions Tls { get; set; } = new();
+
     public bool IsMultiSilo => Membership == Redis;
+
+    /// <summary>The environment variable of a <see cref="Tls"/> property (<c>PeerNames:0</c> becomes <c>..._PeerNames__0</c>).</summary>
+    public static string TlsSetting(string property) => "GrainLimiter__Cluster__Tls__" + property.Replace(":", "__", StringComparison.Ordinal);
 }

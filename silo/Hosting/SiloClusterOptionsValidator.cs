@@ -1,4 +1,5 @@
 using System.Net;
+using GrainLimiter.Tls;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Hosting;
@@ -75,6 +76,8 @@ public sealed class SiloClusterOptionsValidator : IValidateOptions<SiloClusterOp
         Require(options.IAmAliveTablePublishTimeout >= TimeSpan.FromSeconds(1), nameof(options.IAmAliveTablePublishTimeout), "must be at least 00:00:01.");
         Require(options.ResponseTimeout >= TimeSpan.FromMilliseconds(100) && options.ResponseTimeout <= TimeSpan.FromMinutes(5),
             nameof(options.ResponseTimeout), "must be between 00:00:00.100 and 00:05:00.");
+        // Reads the certificate and CA files: a missing or mismatched one stops start-up, not every connection.
+        OrleansTlsCredentials.Load(options.Tls, TlsRole.Silo, SiloClusterOptions.TlsSetting, failures)?.Certificate.Dispose();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

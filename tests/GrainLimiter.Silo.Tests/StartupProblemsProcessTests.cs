@@ -71,6 +71,36 @@ public sealed class StartupProblemsProcessTests
         Assert.Contains($"GrainLimiter__Tls__CertificateFile: file '{missing}' does not exist.", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AWrongRedisPasswordExitsNamingTheSettingWithoutThePassword()
+    {
+        await using var redis = await RedisServerProcess.StartRedisAsync("--requirepass", "right-secret");
+
+        var output = await RunToExitAsync(GoodPolicies, new Dictionary<string, string>
+        {
+            ["GrainLimiter__Storage"] = "redis",
+            ["GrainLimiter__Redis"] = $"127.0.0.1:{redis.Port},password=wrong-secret,connectTimeout=2000",
+        });
+
+        Assert.Contains($"GrainLimiter__Redis: cannot connect to 127.0.0.1:{redis.Port}", output, StringComparison.Ordinal);
+        Assert.Contains("The silo did not start.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-secret", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMissingTlsCertificateExitsNamingTheSetting()
+    {
+        var output = await RunToExitAsync(GoodPolicies, new Dictionary<string, string>
+        {
+            ["GrainLimiter__Cluster__Tls__Enabled"] = "true",
+            ["GrainLimiter__Cluster__Tls__CertificateFile"] = "/nonexistent/tls.crt",
+            ["GrainLimiter__Cluster__Tls__CaFile"] = "/nonexistent/ca.crt",
+        });
+
+        Assert.Contains("GrainLimiter__Cluster__Tls__CertificateFile: '/nonexistent/tls.crt' does not exist.", output, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__Cluster__Tls__CaFile: '/nonexistent/ca.crt' does not exist.", output, StringComparison.Ordinal);
+    }
+
     /// <summary>Starts the silo dll with the file and settings, waits for it to exit, asserts exit code 2 and no stack trace.</summary>
     private static async Task<string> RunToExitAsync(string policies, IReadOnlyDictionary<string, string> settings)
     {

@@ -32,6 +32,9 @@ public sealed class RedisServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The TLS port of a server started by <see cref="StartRedisWithTlsAsync"/>; 0 otherwise.</summary>
+    public int TlsPort { get; private set; }
+
     /// <summary>Plain-text connection string with short timeouts, so a broken test fails fast.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},connectTimeout=5000,syncTimeout=5000";
 
@@ -64,6 +67,22 @@ public sealed class RedisServerProcess : IAsyncDisposable
         ];
         var server = new RedisServerProcess("redis-server", port, redisServer, arguments, dataDirectory);
         await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>Starts Debian's redis-server with a TLS port besides the plain one (which only tells readiness), its certificate
+    /// (for <c>localhost</c>) signed by <paramref name="authority"/>; clients show none. Extra arguments as above (ACL users).</summary>
+    public static async Task<RedisServerProcess> StartRedisWithTlsAsync(TestAuthority authority, params string[] extraArguments)
+    {
+        var (certificate, key) = authority.IssuePem($"redis-{Guid.NewGuid():N}", client: false);
+        int tlsPort = FreePort();
+        var server = await StartRedisAsync(FreePort(),
+        [
+            "--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", certificate, "--tls-key-file", key, "--tls-ca-cert-file", authority.CertificateFile, "--tls-auth-clients", "no",
+            .. extraArguments,
+        ]);
+        server.TlsPort = tlsPort;
         return server;
     }
 

@@ -24,6 +24,9 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
+    /// <summary>The environment every silo of the cluster gets, for a test that starts a silo of its own beside them.</summary>
+    public IReadOnlyDictionary<string, string> Settings => _settings;
+
     /// <summary>The policy file every silo of the cluster loads, for tests that change it.</summary>
     public string PoliciesFile => _policiesFile;
 

@@ -80,7 +80,8 @@ public sealed class ManifestTests
     public async Task TheSilosEnvironmentPassesItsOwnValidatorsAsThePodGivesIt(string which)
     {
         var k8s = await RenderAsync(which);
-        var env = k8s.Environment();
+        using var certificates = new TestCertificates();
+        var env = WithSecretStandIns(k8s, k8s.Environment(), certificates);
         var fields = k8s.EnvEntries.Where(static e => Manifests.At(e, "valueFrom", "fieldRef", "fieldPath") is not null)
             .ToDictionary(static e => e["name"].ToString(), static e => Manifests.At(e, "valueFrom", "fieldRef", "fieldPath")!.ToString());
         Assert.Equal("status.podIP", fields["POD_IP"]);
@@ -248,21 +249,45 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public async Task TheProdOverlayUsesAnExternalRedisOverTlsWithAPasswordFromASecret()
+    public async Task TheProdOverlayUsesAnExternalRedisOverTlsAsAnAclUserWithAPasswordFileFromASecret()
     {
         var k8s = await Kustomize.RenderAsync("overlays/prod");
-        var names = k8s.EnvEntries.Select(static e => e["name"].ToString()).ToList();
-        var password = k8s.EnvEntries.Single(static e => e["name"].ToString() == "REDIS_PASSWORD");
-        var redis = RedisConfiguration.Parse(k8s.Environment()["GrainLimiter__Redis"]);
+        using var certificates = new TestCertificates();
+        var written = k8s.Environment()["GrainLimiter__Redis"];
+        var redis = RedisConfiguration.Parse(WithSecretStandIns(k8s, k8s.Environment(), certificates)["GrainLimiter__Redis"]);
+        var mount = Assert.Single(k8s.SecretMounts(), static m => m.Secret == "grainlimiter-redis");
 
-        Assert.NotNull(Manifests.At(password, "valueFrom", "secretKeyRef", "name"));
-        Assert.Contains("password=$(REDIS_PASSWORD)", k8s.EnvEntries.Single(static e => e["name"].ToString() == "GrainLimiter__Redis")["value"].ToString(), StringComparison.Ordinal);
-        Assert.True(names.IndexOf("REDIS_PASSWORD") < names.IndexOf("GrainLimiter__Redis"), "Kubernetes expands $(REDIS_PASSWORD) only from an earlier entry");
         Assert.True(redis.Ssl);
+        Assert.Equal("grainlimiter", redis.User);
         Assert.Equal("stand-in-for-grainlimiter-redis-password", redis.Password);
+        Assert.Contains($"passwordFile={mount.MountPath}/password", written, StringComparison.Ordinal);
+        Assert.Contains($"sslCaFile={mount.MountPath}/ca.crt", written, StringComparison.Ordinal);
+        Assert.True(mount.ReadOnly);
+        // The password is read from the mounted file, never put in the environment.
+        Assert.DoesNotContain(k8s.EnvEntries, static e => Manifests.At(e, "valueFrom", "secretKeyRef", "name")?.ToString() == "grainlimiter-redis");
         var host = ((System.Net.DnsEndPoint)Assert.Single(redis.EndPoints)).Host;
         Assert.DoesNotContain(k8s.OfKind("Service"), s => Manifests.Name(s) == host);
         Assert.Single(k8s.OfKind("Deployment"));
+    }
+
+    [Theory, MemberData(nameof(Overlays))]
+    public async Task OnlyTheProdOverlayTurnsOnMutualTlsFromACertificateSecret(string which)
+    {
+        var k8s = await Kustomize.RenderAsync(which);
+        var env = k8s.Environment();
+        var tls = env.Keys.Where(static k => k.StartsWith("GrainLimiter__Cluster__Tls__", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        if (which != "overlays/prod")
+        {
+            Assert.Empty(tls);
+            return;
+        }
+
+        var mount = Assert.Single(k8s.SecretMounts(), static m => m.Secret == "grainlimiter-orleans-tls");
+        Assert.True(mount.ReadOnly);
+        Assert.Equal("true", env["GrainLimiter__Cluster__Tls__Enabled"]);
+        Assert.Equal($"{mount.MountPath}/tls.crt", env["GrainLimiter__Cluster__Tls__CertificateFile"]);
+        Assert.Equal($"{mount.MountPath}/tls.key", env["GrainLimiter__Cluster__Tls__KeyFile"]);
+        Assert.Equal($"{mount.MountPath}/ca.crt", env["GrainLimiter__Cluster__Tls__CaFile"]);
     }
 
     [Fact]
@@ -357,6 +382,38 @@ public sealed class ManifestTests
     private static HashSet<KeyValuePair<string, string>> LabelSet(YamlNode labels) => [.. Labels(labels)];
 
     /// <summary>The policy file the silo is told to load, from the ConfigMap mounted over its folder, copied to a temporary file.</summary>
+    /// <summary>The environment with every path into a mounted Secret pointing at a stand-in file: a test CA (<c>ca.crt</c>), a
+    /// certificate it signed and its key (<c>tls.crt</c>, <c>tls.key</c>: a Kubernetes TLS Secret's keys), a password otherwise.</summary>
+    private static Dictionary<string, string> WithSecretStandIns(Manifests k8s, IReadOnlyDictionary<string, string> env, TestCertificates certificates)
+    {
+        using var authority = certificates.CreateAuthority("k8s");
+        var (certificate, key) = authority.IssuePem("k8s-silo");
+        var standIns = new Dictionary<string, string>(env);
+        foreach (var (mountPath, secret, _) in k8s.SecretMounts())
+        {
+            var folder = Directory.CreateDirectory(Path.Combine(certificates.Folder, secret)).FullName;
+            var path = new System.Text.RegularExpressions.Regex(System.Text.RegularExpressions.Regex.Escape(mountPath) + "/([A-Za-z0-9._-]+)");
+            foreach (var name in env.Keys)
+            {
+                standIns[name] = path.Replace(standIns[name], match =>
+                {
+                    var file = Path.Combine(folder, match.Groups[1].Value);
+                    switch (match.Groups[1].Value)
+                    {
+                        case "ca.crt": File.Copy(authority.CertificateFile, file, overwrite: true); break;
+                        case "tls.crt": File.Copy(certificate, file, overwrite: true); break;
+                        case "tls.key": File.Copy(key, file, overwrite: true); break;
+                        default: File.WriteAllText(file, $"stand-in-for-{secret}-{match.Groups[1].Value}"); break;
+                    }
+
+                    return file;
+                });
+            }
+        }
+
+        return standIns;
+    }
+
     private static string MountedPolicyFile(Manifests k8s, string path)
     {
         var mount = ((YamlSequenceNode)k8s.Container["volumeMounts"]).Cast<YamlMappingNode>()

@@ -40,6 +40,18 @@ internal sealed partial class Manifests(IReadOnlyList<YamlMappingNode> objects)
         return environment;
     }
 
+    /// <summary>The container's mounts of Secret volumes: where each is mounted, which Secret, whether read-only.</summary>
+    public IReadOnlyList<(string MountPath, string Secret, bool ReadOnly)> SecretMounts()
+    {
+        var secrets = ((YamlSequenceNode?)At(PodSpec, "volumes"))?.Cast<YamlMappingNode>()
+            .Where(static v => At(v, "secret", "secretName") is not null)
+            .ToDictionary(static v => v["name"].ToString(), static v => At(v, "secret", "secretName")!.ToString()) ?? [];
+        return ((YamlSequenceNode?)At(Container, "volumeMounts"))?.Cast<YamlMappingNode>()
+            .Where(m => secrets.ContainsKey(m["name"].ToString()))
+            .Select(m => (m["mountPath"].ToString().TrimEnd('/'), secrets[m["name"].ToString()], At(m, "readOnly")?.ToString() == "true"))
+            .ToList() ?? [];
+    }
+
     public static string Name(YamlMappingNode o) => o["metadata"]["name"].ToString();
 
     /// <summary>The node at <paramref name="path"/> under <paramref name="node"/>, or null where a step is missing.</summary>

@@ -1,13 +1,11 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using GrainLimiter.Silo.Storage;
 using GrainLimiter.Silo.Tests.Fixtures;
 using StackExchange.Redis;
 
 namespace GrainLimiter.Silo.Tests.Storage;
 
-/// <summary>GrainLimiter:Redis against a real redis-server: ACL users, and TLS trusted through sslCaFile.</summary>
+/// <summary>GrainLimiter:Redis against a real redis-server: ACL users, a password from a file, and TLS trusted through sslCaFile.</summary>
 public sealed class RedisConnectionStringTests : IAsyncLifetime
 {
     private const string Policies = """
@@ -17,39 +15,27 @@ public sealed class RedisConnectionStringTests : IAsyncLifetime
               - { algorithm: fixed_window, limit: 3, window: 1d }
         """;
 
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("grainlimiter-tls-");
+    private readonly TestCertificates _certificates = new();
+    private TestAuthority _authority = null!;
     private RedisServerProcess _server = null!;
     private int _tlsPort;
     private string _certificateFile = null!;
 
     public async Task InitializeAsync()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, false, 0, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        _certificateFile = Path.Combine(_directory.FullName, "redis.crt");
-        var keyFile = Path.Combine(_directory.FullName, "redis.key");
-        await File.WriteAllTextAsync(_certificateFile, certificate.ExportCertificatePem());
-        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
-
-        _tlsPort = RedisServerProcess.FreePort();
-        _server = await RedisServerProcess.StartRedisAsync(
+        _authority = _certificates.CreateAuthority("redis");
+        _certificateFile = _authority.CertificateFile;
+        _server = await RedisServerProcess.StartRedisWithTlsAsync(_authority,
             "--requirepass", "default-secret",
-            "--user", "limiter", "on", ">limiter-secret", "~gl:*", "+@all",
-            "--tls-port", _tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--tls-cert-file", _certificateFile, "--tls-key-file", keyFile,
-            "--tls-ca-cert-file", _certificateFile, "--tls-auth-clients", "no");
+            "--user", "limiter", "on", ">limiter-secret", "~gl:*", "+@all");
+        _tlsPort = _server.TlsPort;
     }
 
     public async Task DisposeAsync()
     {
         await _server.DisposeAsync();
-        _directory.Delete(recursive: true);
+        _authority.Dispose();
+        _certificates.Dispose();
     }
 
     [Fact]
@@ -93,6 +79,31 @@ public sealed class RedisConnectionStringTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await silo.Http.CheckAsync("daily", "tls")).StatusCode);
     }
 
+    [Fact]
+    public async Task ASiloOverTlsWithAnAclUserAndAPasswordFileWritesAndReadsItsState()
+    {
+        var passwordFile = Path.Combine(_certificates.Folder, "redis-password");
+        await File.WriteAllTextAsync(passwordFile, "limiter-secret\n"); // as `kubectl create secret --from-file` of an echoed password leaves it
+        var redis = $"localhost:{_tlsPort},ssl=true,sslCaFile={_certificateFile},user=limiter,passwordFile={passwordFile}";
+        await using (var silo = await RunningSilo.StartAsync(Policies, Settings(redis)))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await silo.Http.CheckAsync("daily", "tls-acl")).StatusCode);
+            }
+        }
+
+        // A new silo reads the state the first wrote (at its graceful stop): the window's 3 are used.
+        await using (var silo = await RunningSilo.StartAsync(Policies, Settings(redis)))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await silo.Http.CheckAsync("daily", "tls-acl")).StatusCode);
+        }
+
+        await using var reader = await ConnectionMultiplexer.ConnectAsync(RedisConfiguration.Parse(redis));
+        Assert.Equal("limiter", (string?)await reader.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
+        Assert.True(await reader.GetDatabase().KeyExistsAsync("gl:local:{5:dailytls-acl}"));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData(",sslHost=redis.example")]
@@ -109,11 +120,26 @@ public sealed class RedisConnectionStringTests : IAsyncLifetime
     [InlineData("127.0.0.1:6379,colour=blue", "colour")]
     [InlineData("127.0.0.1:6379,reconnectMaxDelay=soon", "reconnectMaxDelay")]
     [InlineData("password=x", "no server")]
+    [InlineData("127.0.0.1:6379,passwordFile=/nonexistent/password", "passwordFile '/nonexistent/password' does not exist")]
     public void BadConnectionStringsNameTheProblem(string connectionString, string expected)
     {
         var error = Assert.Throws<FormatException>(() => RedisConfiguration.Parse(connectionString));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APasswordFileIsEitherThePasswordOrNamedAsTheProblem()
+    {
+        var file = Path.Combine(_certificates.Folder, "password");
+        await File.WriteAllTextAsync(file, "s3cret,with=commas\r\n");
+        Assert.Equal("s3cret,with=commas", RedisConfiguration.Parse($"127.0.0.1:6379,passwordFile={file}").Password);
+
+        Assert.Contains("password or passwordFile, not both", Assert.Throws<FormatException>(() => RedisConfiguration.Parse($"127.0.0.1:6379,password=x,passwordFile={file}")).Message,
+            StringComparison.Ordinal);
+        await File.WriteAllTextAsync(file, "\n");
+        Assert.Contains($"passwordFile '{file}' is empty", Assert.Throws<FormatException>(() => RedisConfiguration.Parse($"127.0.0.1:6379,passwordFile={file}")).Message,
+            StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string?> Settings(string redis) => new()
