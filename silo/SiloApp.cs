@@ -115,7 +115,7 @@ public static class SiloApp
         services.AddSingleton<RefusedCalls>();
         services.AddSingleton(static p => p.GetRequiredService<IOptions<SiloClusterOptions>>().Value is { IsMultiSilo: true } cluster
             ? new StallFence(p.GetRequiredService<IClusterMembershipService>(), p.GetRequiredService<ILocalSiloDetails>(),
-                cluster.ProbeTimeout * cluster.NumMissedProbesLimit, p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>())
+                cluster.ProbeTimeout * cluster.NumMissedProbesLimit, cluster.ResponseTimeout, p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>())
             : new StallFence(p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>()));
         services.AddHostedService(static p => p.GetRequiredService<StallFence>());
         services.AddSingleton<ILimitService, LimitService>();

@@ -6,7 +6,7 @@ namespace GrainLimiter.Silo.Runtime;
 /// declared dead meanwhile and its keys activated again on the others. Its own activations are still in memory: once it runs again its
 /// fronts would decide from counts the keys' new owners never see, until its next read of the membership table finds it dead (and
 /// Orleans then lets it run 2 s more before it exits). So every decision first compares the time with a heartbeat ticking every
-/// quarter of <see cref="StallLimit"/>: after a longer gap it waits for a fresh read of the table (at most <see cref="StallLimit"/>);
+/// quarter of <see cref="StallLimit"/>: after a longer gap it waits for a fresh read of the table (at most <see cref="ReadTimeout"/>);
 /// a silo still listed alive decides as before, one found dead (or a read that failed or did not come) answers by the failure mode.
 /// A gap shorter than the detection time cannot have let another silo take the keys over: that needs the death declaration
 /// and then the grain directory's lease, one more <c>TableRefreshTimeout</c>.
@@ -30,17 +30,23 @@ public sealed partial class StallFence : BackgroundService
         _heartbeat = time.GetTimestamp();
     }
 
-    /// <summary>A fence for a silo of a cluster whose failure detection takes <paramref name="stallLimit"/>.</summary>
-    public StallFence(IClusterMembershipService membership, ILocalSiloDetails self, TimeSpan stallLimit, TimeProvider time, ILogger<StallFence> logger)
+    /// <summary>A fence for a silo of a cluster whose failure detection takes <paramref name="stallLimit"/>; a decision waits for the
+    /// table at most <paramref name="readTimeout"/> (a grain call's ResponseTimeout: no longer than a call to a hung grain).</summary>
+    public StallFence(IClusterMembershipService membership, ILocalSiloDetails self, TimeSpan stallLimit, TimeSpan readTimeout, TimeProvider time,
+        ILogger<StallFence> logger)
         : this(time, logger)
     {
         _membership = membership;
         _self = self;
         StallLimit = stallLimit;
+        ReadTimeout = readTimeout;
     }
 
     /// <summary>The longest gap in the heartbeat after which decisions wait for the membership table.</summary>
     public TimeSpan StallLimit { get; } = TimeSpan.MaxValue;
+
+    /// <summary>The longest a decision waits for the membership table after a stall.</summary>
+    public TimeSpan ReadTimeout { get; }
 
     /// <summary>True when this silo may decide now without asking the membership table first.</summary>
     public bool Open => _membership is null || (!_dead && Volatile.Read(ref _confirming) is null && !Stalled(_time.GetTimestamp()));
@@ -60,7 +66,7 @@ public sealed partial class StallFence : BackgroundService
 
         try
         {
-            return await Confirming().WaitAsync(StallLimit, _time).ConfigureAwait(false);
+            return await Confirming().WaitAsync(ReadTimeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
