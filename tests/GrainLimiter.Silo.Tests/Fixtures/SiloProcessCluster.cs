@@ -10,7 +10,7 @@ namespace GrainLimiter.Silo.Tests.Fixtures;
 /// </summary>
 public sealed class SiloProcessCluster : IAsyncDisposable
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
     private readonly List<SiloProcess> _silos = [];
     private readonly string _policiesFile;
     private readonly Dictionary<string, string> _settings;
