@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using GrainLimiter.Silo.Tests.Fixtures;
@@ -238,6 +237,4 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
             .Select(static s => s.GetProperty("status").GetString())
             .LastOrDefault();
     }
-
-    private static string Ms(TimeSpan time) => time.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);
 }
