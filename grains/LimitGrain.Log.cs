@@ -22,6 +22,9 @@ public sealed partial class LimitGrain
         [LoggerMessage(6, LogLevel.Warning, "After an ETag conflict the stored state of a '{Policy}' key could not be read; the activation writes nothing more and deactivates.")]
         public static partial void RereadFailed(ILogger logger, string policy, Exception exception);
 
+        [LoggerMessage(8, LogLevel.Information, "A write of a '{Policy}' key's state that seemed to fail had been stored (ETag conflict with itself); this activation keeps its newer state.")]
+        public static partial void OwnWriteLanded(ILogger logger, string policy);
+
         [LoggerMessage(7, LogLevel.Warning, "A holder of a '{Policy}' key's lease did not give it back in time; it keeps deciding from it until it expires.")]
         public static partial void RevokeFailed(ILogger logger, string policy, Exception exception);
     }

@@ -373,31 +373,49 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
 
     private async Task OnConflictAsync()
     {
-        Log.Conflict(services.Logger, Policy.Name);
-        if (await RereadAsync().ConfigureAwait(true))
+        if (await RereadAsync().ConfigureAwait(true) is not { } own)
         {
-            _record!.Reopen();
+            DeactivateOnIdle();
+            return;
         }
 
+        _record!.Reopen();
+        if (own)
+        {
+            // The write that met the conflict only met this activation's own earlier one, which landed though it seemed to fail
+            // (Redis died after running it): nobody else wrote, and this state, newer, is written with the stored ETag.
+            Log.OwnWriteLanded(services.Logger, Policy.Name);
+            _record.Offer(Snapshot());
+            return;
+        }
+
+        Log.Conflict(services.Logger, Policy.Name);
         DeactivateOnIdle();
     }
 
-    private async Task<bool> RereadAsync()
+    // Reads the stored state: null when that failed; true when it is this activation's own unconfirmed write (kept in memory as it
+    // is), false when another activation's (taken instead of this one's).
+    private async Task<bool?> RereadAsync()
     {
         var limits = new KeyLimits(_limits.Key, Policy, services.Regions.Region);
         try
         {
             await services.Storage.ReadStateAsync(LimitGrainOptions.StateName, GrainContext.GrainId, _record!.Stored).ConfigureAwait(true);
+            if (_record.StoredIsOwnUnconfirmedWrite())
+            {
+                return true;
+            }
+
             ForgetLeases();
             _limits = limits;
             Restore();
-            return true;
+            return false;
         }
         catch (Exception e)
         {
             // Keep deciding from memory until the deactivation (which then writes nothing); the next activation reads again.
             Log.RereadFailed(services.Logger, Policy.Name, e);
-            return false;
+            return null;
         }
     }
 

@@ -25,6 +25,9 @@ internal sealed class LimitStateRecord(GrainId id, ILimitStateOwner owner, Limit
     private bool _writing;
     private bool _closed;
     private TaskCompletionSource? _writeDone;
+    // The first write that failed since the last one known to have landed: it may have landed all the same (the store died, or the
+    // command timed out, after running it), in which case the next write meets its ETag as if another activation had written.
+    private (bool Failed, byte[]? Data) _unconfirmed;
 
     public GrainId Id { get; } = id;
 
@@ -84,6 +87,15 @@ internal sealed class LimitStateRecord(GrainId id, ILimitStateOwner owner, Limit
                 (_pending, _hasPending) = (written, true);
             }
 
+            if (outcome == LimitStateWriteOutcome.Written)
+            {
+                _unconfirmed = default;
+            }
+            else if (outcome == LimitStateWriteOutcome.Failed && !_unconfirmed.Failed)
+            {
+                _unconfirmed = (true, written);
+            }
+
             if (outcome == LimitStateWriteOutcome.Conflict)
             {
                 (Conflicted, _closed) = (true, true);
@@ -131,12 +143,23 @@ internal sealed class LimitStateRecord(GrainId id, ILimitStateOwner owner, Limit
         }
     }
 
+    /// <summary>After a conflict, whether what is stored now is this activation's own write that seemed to fail: then nobody else
+    /// wrote, and the activation's state, newer than that write, stays the key's.</summary>
+    public bool StoredIsOwnUnconfirmedWrite()
+    {
+        lock (_lock)
+        {
+            var stored = Stored.RecordExists ? Stored.State?.Data : null;
+            return _unconfirmed.Failed && (_unconfirmed.Data is null ? stored is null : stored is not null && stored.AsSpan().SequenceEqual(_unconfirmed.Data));
+        }
+    }
+
     /// <summary>The grain took the stored state after a conflict (new ETag): what it offered before is stale, later turns write again.</summary>
     public void Reopen()
     {
         lock (_lock)
         {
-            (_pending, _hasPending, _closed, Conflicted) = (null, false, false, false);
+            (_pending, _hasPending, _closed, Conflicted, _unconfirmed) = (null, false, false, false, default);
         }
     }
 

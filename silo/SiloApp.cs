@@ -117,6 +117,11 @@ public static class SiloApp
         services.AddSingleton<SiloDepartures>();
         services.AddHostedService(static p => p.GetRequiredService<SiloDepartures>());
         services.AddSingleton<RefusedCalls>();
+        services.AddSingleton(static p => p.GetRequiredService<IOptions<SiloClusterOptions>>().Value is { IsMultiSilo: true } cluster
+            ? new StallFence(p.GetRequiredService<IClusterMembershipService>(), p.GetRequiredService<ILocalSiloDetails>(),
+                cluster.ProbeTimeout * cluster.NumMissedProbesLimit, cluster.ResponseTimeout, p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>())
+            : new StallFence(p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>()));
+        services.AddHostedService(static p => p.GetRequiredService<StallFence>());
         services.AddSingleton<ILimitService, LimitService>();
         services.AddSingleton<CheckAdmission>();
         services.AddSingleton<CheckValidator>();

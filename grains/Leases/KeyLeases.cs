@@ -54,9 +54,11 @@ public sealed class KeyLeases<THolder> where THolder : class
             return new LeaseOffer(decision, null, TimeSpan.Zero, stranded);
         }
 
-        // The holder asks without giving this lease back, past its expiry: it no longer has it (dropped on a revocation it could not
-        // answer in time, or a reload). What it did not use is lost to this window.
-        if (entry.Units > 0 && now >= entry.ExpiresAt)
+        // The holder asks without giving this lease back, a Ttl past its expiry: it no longer has it (dropped on a revocation it could
+        // not answer in time, or a reload). What it did not use is lost to this window. Sooner, another of its calls may be bringing
+        // it back (each of the holder's concurrent calls asks; the one that took the lease out gives it back, and may arrive second):
+        // no new lease until then, but its units stay creditable.
+        if (entry.Units > 0 && now >= entry.ExpiresAt + _ttl)
         {
             stranded += entry.Units;
             _ledger.Settle(holderId, new LeaseReturn(entry.LeaseId, 0), now, out _);

@@ -14,15 +14,18 @@ namespace GrainLimiter.Silo.Runtime;
 /// several times is decided item by item, in order, in one call. When any item is denied, the ones that charged are
 /// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A call that failed
 /// unrun, as calls to a leaving silo's keys do, is sent again (<see cref="RefusedCalls"/>). A grain that cannot be reached (its silo crashed, the
-/// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>; one Orleans refused as
+/// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>, and so is every check
+/// of a silo that stalled and may have been declared dead meanwhile (<see cref="StallFence"/>); one Orleans refused as
 /// overloaded, with reason <see cref="DecisionReasons.Overloaded"/>.
 /// </remarks>
 public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, LeaseHolder leases,
-    RefusedCalls refused, ILogger<LimitService> logger) : ILimitService
+    RefusedCalls refused, StallFence fence, ILogger<LimitService> logger) : ILimitService
 {
     public const string ShadowModeReason = DecisionReasons.ShadowMode;
     public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;
     public const string OwnerUnreachableReason = "owner_unreachable";
+    private static readonly InvalidOperationException NotKnownAlive =
+        new("This silo stopped running for longer than the cluster's failure detection and is not known to be alive: it decides nothing.");
     private long _lastUnreachableLog = -10_000;
 
     public ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken) =>
@@ -31,6 +34,11 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     public async ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, string? requestId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        if (!fence.Open && !await fence.ConfirmAsync().ConfigureAwait(false))
+        {
+            return Fenced(checks, started);
+        }
+
         var answers = new GrainDecision[checks.Count];
         // Lease units taken by items decided here: put back, not refunded to a grain, when another item is denied.
         HeldLease?[]? taken = null;
@@ -91,6 +99,11 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         }
 
         var started = Stopwatch.GetTimestamp();
+        if (!fence.Open && !await fence.ConfirmAsync().ConfigureAwait(false))
+        {
+            return new LeasedCheck(Fenced([check], started), null, TimeSpan.Zero);
+        }
+
         LeasedDecision answer;
         try
         {
@@ -107,6 +120,22 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
         metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
         heavyHitters.Record(results);
         return new LeasedCheck(new CheckOutcome(results[0].Decision.Allowed, results), answer.Lease, answer.CacheDenialFor);
+    }
+
+    // Every check answered by its policy's failure mode, as if its grain were unreachable: this silo may be dead and its keys owned elsewhere.
+    private CheckOutcome Fenced(IReadOnlyList<CheckRequest> checks, long started)
+    {
+        var allowed = true;
+        var results = new CheckResult[checks.Count];
+        for (var i = 0; i < checks.Count; i++)
+        {
+            var answer = Unreachable(Policy(checks[i].Policy), NotKnownAlive);
+            allowed &= answer.Decision.Allowed;
+            results[i] = new CheckResult(checks[i], answer.Decision, answer.LimitName, answer.Reason, answer.Limits, ReportsOutcome(checks[i].Policy));
+        }
+
+        metrics.RecordCheck(results, Stopwatch.GetElapsedTime(started));
+        return new CheckOutcome(allowed, results);
     }
 
     // One call per distinct (policy, key): a key's repeats are decided in item order in one turn of its grain; a key named once may be

@@ -84,6 +84,41 @@ public sealed class KeyLeasesTests
     }
 
     [Fact]
+    public void ALeaseGivenBackByACallThatArrivesAfterAnotherAskOfItsHolderIsStillCredited()
+    {
+        var limits = Key(100);
+        var leases = new KeyLeases<string>(Options, T0 - Options.Ttl.Ticks);
+        Ask(leases, limits, T0);
+        var grant = Ask(leases, limits, T0 + 1).Lease!.Value;
+        var expired = T0 + 1 + grant.Ttl.Ticks;
+        var before = limits.Evaluate(expired, 0).Remaining;
+
+        // Two of the holder's callers find the lease expired: one takes it out to give it back, the other asks without it, and
+        // reaches the grain first.
+        var first = Ask(leases, limits, expired);
+        var settled = leases.Return(limits, "a", new LeaseReturn(grant.Id, grant.Units), expired + 1);
+
+        Assert.Null(first.Lease);
+        Assert.Equal(0, first.Stranded);
+        Assert.Equal(grant.Units, settled.Credited);
+        Assert.Equal(before - 1 + grant.Units, limits.Evaluate(expired + 1, 0).Remaining);
+    }
+
+    [Fact]
+    public void ALeaseItsHolderAsksWithoutForAWholeTtlPastItsExpiryIsStranded()
+    {
+        var limits = Key(100);
+        var leases = new KeyLeases<string>(Options, T0 - Options.Ttl.Ticks);
+        Ask(leases, limits, T0);
+        var grant = Ask(leases, limits, T0 + 1).Lease!.Value;
+
+        var offer = Ask(leases, limits, T0 + 1 + (2 * grant.Ttl.Ticks));
+
+        Assert.Equal(grant.Units, offer.Stranded);
+        Assert.Equal(0, leases.Return(limits, "a", new LeaseReturn(grant.Id, grant.Units), T0 + 2 + (2 * grant.Ttl.Ticks)).Credited);
+    }
+
+    [Fact]
     public void UnitsGivenBackAfterTheirWindowRolledCreditNothingToTheNewWindow()
     {
         var limits = Key(100);

@@ -127,13 +127,21 @@ public sealed class SiloProcess : IAsyncDisposable
     public void Kill() => _process.Kill(entireProcessTree: true);
 
     /// <summary>SIGTERM, as Kubernetes sends it: the silo leaves gracefully and exits.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>SIGSTOP: a hung silo, which keeps its sockets open but answers nothing (dispose still kills it).</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>SIGCONT: the frozen silo runs again from where it stopped.</summary>
+    public void Thaw() => Signal("CONT");
+
+    private void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
         if (kill.ExitCode != 0)
         {
-            throw new InvalidOperationException($"kill -TERM {_process.Id} failed with {kill.ExitCode}.");
+            throw new InvalidOperationException($"kill -{name} {_process.Id} failed with {kill.ExitCode}.");
         }
     }
 

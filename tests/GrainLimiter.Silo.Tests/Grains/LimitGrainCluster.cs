@@ -86,7 +86,7 @@ public sealed class LimitGrainCluster : IAsyncLifetime
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var refused = new RefusedCalls(new SiloDepartures(Cluster.Silos[silo].ServiceProvider.GetRequiredService<IClusterMembershipService>(), TimeProvider.System, NullLogger<SiloDepartures>.Instance));
         return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System),
-            Leases(silo), refused, NullLogger<LimitService>.Instance);
+            Leases(silo), refused, new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance), NullLogger<LimitService>.Instance);
     }
 
     /// <summary>Silo <paramref name="silo"/>'s front as a lease holder.</summary>

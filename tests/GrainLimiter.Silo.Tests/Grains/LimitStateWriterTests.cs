@@ -116,6 +116,45 @@ public sealed class LimitStateWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AConflictWithTheRecordsOwnWriteThatSeemedToFailIsToldApartFromAnotherActivations()
+    {
+        var owner = new ConflictCount();
+        var record = Record("own", owner);
+        record.Offer([1]);
+        await _writer.FlushAsync();
+        _storage.LoseWriteReplies = true;
+        record.Offer([2]);
+        await _writer.FlushAsync();
+        _storage.LoseWriteReplies = false;
+
+        // The store runs again: the pending snapshot meets the ETag of [2], which it wrote itself.
+        record.Offer([3]);
+        await _writer.FlushAsync();
+        Assert.Equal(1, owner.Conflicts);
+        await _storage.ReadStateAsync(LimitGrainOptions.StateName, record.Id, record.Stored);
+        Assert.True(record.StoredIsOwnUnconfirmedWrite());
+
+        // Once reopened, the next snapshot is written over it.
+        record.Reopen();
+        record.Offer([4]);
+        await _writer.FlushAsync();
+        Assert.True(_storage.TryGet(record.Id, out var data));
+        Assert.Equal([4], data);
+
+        // Another activation's write is never taken for its own.
+        _storage.LoseWriteReplies = true;
+        record.Offer([5]);
+        await _writer.FlushAsync();
+        _storage.LoseWriteReplies = false;
+        _storage.WriteAsAnotherActivation(record.Id, [9]);
+        record.Offer([6]);
+        await _writer.FlushAsync();
+        await _storage.ReadStateAsync(LimitGrainOptions.StateName, record.Id, record.Stored);
+        Assert.Equal(2, owner.Conflicts);
+        Assert.False(record.StoredIsOwnUnconfirmedWrite());
+    }
+
+    [Fact]
     public async Task AStateEqualToAFreshOneIsDeleted()
     {
         var record = Record("fresh");

@@ -15,6 +15,9 @@ public sealed class SharedTestStorage : IGrainStorage
 
     public bool FailWrites { get; set; }
 
+    /// <summary>Writes are stored, but the writer is told they failed: the store died, or the command timed out, after running it.</summary>
+    public bool LoseWriteReplies { get; set; }
+
     public long Writes => Interlocked.Read(ref _writes);
 
     public bool TryGet(GrainId grain, out byte[] data)
@@ -66,9 +69,14 @@ public sealed class SharedTestStorage : IGrainStorage
 
             var etag = Guid.NewGuid().ToString("N");
             _records[grainId] = (etag, ((LimitGrainState)(object)grainState.State!).Data ?? []);
+            Interlocked.Increment(ref _writes);
+            if (LoseWriteReplies)
+            {
+                throw new IOException("store died after running the write (test)");
+            }
+
             grainState.ETag = etag;
             grainState.RecordExists = true;
-            Interlocked.Increment(ref _writes);
         }
 
         return Task.CompletedTask;

@@ -108,7 +108,8 @@ public sealed class LimitServiceReportTests(LimitGrainCluster fixture)
         var membership = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<IClusterMembershipService>();
         var refused = new RefusedCalls(new SiloDepartures(membership, TimeProvider.System, NullLogger<SiloDepartures>.Instance));
         var limits = new LimitService(new GrainReferenceCache(factory, 100), new PolicyRegistry([Adaptive, Static]), new SiloMetrics(meters, fixture.Counters(0)),
-            new HeavyHitters(TimeProvider.System), fixture.Leases(0), refused, NullLogger<LimitService>.Instance);
+            new HeavyHitters(TimeProvider.System), fixture.Leases(0), refused, new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance),
+            NullLogger<LimitService>.Instance);
         return (limits, grains, reported);
     }
 
