@@ -41,7 +41,7 @@ internal sealed class SoakCluster : IAsyncDisposable
             ["GrainLimiter__Storage"] = "redis",
             ["GrainLimiter__Redis"] = redis.Endpoint,
             ["GrainLimiter__RedisKeyPrefix"] = id,
-            ["GrainLimiter__FlushInterval"] = $"{settings.FlushInterval.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms",
+            ["GrainLimiter__FlushInterval"] = settings.FlushInterval.ToString("c", CultureInfo.InvariantCulture),
             ["GrainLimiter__AdminToken"] = AdminToken,
             ["GrainLimiter__Cluster__Membership"] = "redis",
             ["GrainLimiter__Cluster__ClusterId"] = id,

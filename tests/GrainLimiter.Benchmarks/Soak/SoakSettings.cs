@@ -22,9 +22,9 @@ internal sealed record SoakSettings
     /// <summary>Where in the run (a fraction of <see cref="Duration"/>) redis-server is killed and started again on its
     /// append-only file, and where one silo is killed and a new one started. Redis first: the killed silo's keys are then
     /// read back from what the restarted Redis kept.</summary>
-    public double RedisRestartAt { get; init; } = 0.4;
+    public double RedisRestartAt { get; init; } = 0.3;
 
-    public double SiloRestartAt { get; init; } = 0.7;
+    public double SiloRestartAt { get; init; } = 0.5;
 
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(5);
 

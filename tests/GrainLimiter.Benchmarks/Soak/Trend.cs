@@ -21,7 +21,10 @@ internal sealed record Trend(string Process, string Measure, int Samples, double
 
     public bool Flat => !TooShort && Math.Abs(Growth) <= Math.Max(0.1 * Mean, FloorOf(Measure));
 
-    public string Verdict => TooShort ? "too short" : Flat ? "flat" : SlopePerMinute > 0 ? "NOT FLAT (growing)" : "not flat (falling)";
+    /// <summary>Not flat, upwards: what a leak looks like (falling is a process giving back what its start took).</summary>
+    public bool Growing => !TooShort && !Flat && SlopePerMinute > 0;
+
+    public string Verdict => TooShort ? "too short" : Flat ? "flat" : Growing ? "NOT FLAT (growing)" : "falling";
 
     /// <summary>Growth over a run that is noise, not a trend: a GC heap resizing, a thread-pool thread injected, a connection reopened.</summary>
     public static double FloorOf(string measure) => measure switch

@@ -37,7 +37,7 @@ internal readonly record struct ProcessStats(long ResidentBytes, long PeakReside
     private static long Kilobytes(string[] status, string field)
     {
         var line = status.FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return line is null ? 0 : long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
     // /proc/<pid>/net/tcp lists every socket of the network namespace: "sl local remote st ... uid timeout inode".
