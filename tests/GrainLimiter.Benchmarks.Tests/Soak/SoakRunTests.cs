@@ -6,6 +6,7 @@ namespace GrainLimiter.Benchmarks.Tests.Soak;
 /// <summary>The soak in short: 3 silo processes on a persistent redis-server for 30 s of mixed policies, Redis and then
 /// one silo killed and restarted meanwhile. No 5xx, no count lost beyond the write-behind bound, and no growth past fixed
 /// ceilings (counted, never timed).</summary>
+[Collection(ChildProcessCollection.Name)]
 public class SoakRunTests
 {
     // Far above what a silo holds in a short run (about 60 threads, 300 handles, 30 connections), far below what a leak per call would reach.

@@ -216,9 +216,9 @@ internal sealed class SiloProcess : IAsyncDisposable
                 // The 2 s request timeout.
             }
 
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+            if (deadline.Elapsed > TimeSpan.FromSeconds(120))
             {
-                throw new TimeoutException($"The silo was not ready within 60 s:\n{_process.Output}");
+                throw new TimeoutException($"The silo was not ready within 120 s:\n{_process.Output}");
             }
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false); // polling interval of the readiness check
