@@ -9,11 +9,23 @@ using GrainLimiter.Benchmarks.Memory;
 // "grain-memory [count]": bytes per Orleans activation and what deactivation frees.
 // "counting-grpc-server <port> <accuracy limit>": the server of the load benchmark's "gRPC alone" row (started by it).
 // "grain-cpu [keys] [seconds]": CPU µs and bytes allocated per local grain decision, write-behind included.
+// "flood [options]": new keys only against one silo while a steady client checks 100 keys (FloodSettings.Usage).
+// "soak [--duration 20m]": a 3-silo cluster on Redis under mixed policies, one silo and Redis restarted (SoakSettings.Usage).
 // "adaptive": a static limit vs adaptive ones over a simulated upstream whose capacity drops and recovers (AdaptiveCommand).
 // Anything else goes to BenchmarkDotNet.
 if (args is ["load", ..])
 {
     return await LoadCommand.RunAsync(args[1..]);
+}
+
+if (args is ["flood", ..])
+{
+    return await GrainLimiter.Benchmarks.Flood.FloodCommand.RunAsync(args[1..]);
+}
+
+if (args is ["soak", ..])
+{
+    return await GrainLimiter.Benchmarks.Soak.SoakCommand.RunAsync(args[1..]);
 }
 
 if (args is ["regions", ..])

@@ -6,6 +6,7 @@ namespace GrainLimiter.Benchmarks.Tests.Load;
 /// <summary>The load run end to end on tiny durations: every contender decides without errors, accuracy is exact, every
 /// row runs paced too, rows are ranked against the Redis row of their own batching, the report renders, and no process it
 /// started outlives it. Not a measurement.</summary>
+[Collection(ChildProcessCollection.Name)]
 public class LoadCommandSmokeTests
 {
     [Fact]

@@ -151,7 +151,7 @@ internal sealed record LoadSettings
     public bool Runs(string contender) =>
         Only.Count == 0 || Only.Any(o => contender.Contains(o, StringComparison.OrdinalIgnoreCase));
 
-    private static TimeSpan Seconds(string value, string option, bool allowZero = false)
+    internal static TimeSpan Seconds(string value, string option, bool allowZero = false)
     {
         var seconds = double.Parse(value, CultureInfo.InvariantCulture);
         return (seconds > 0 || (allowZero && seconds == 0)) && seconds <= 3600
@@ -160,7 +160,7 @@ internal sealed record LoadSettings
     }
 
     /// <summary>An integer with an optional k/M suffix (1k = 1 000, 1M = 1 000 000).</summary>
-    private static long Count(string value, string option, long min, long max)
+    internal static long Count(string value, string option, long min, long max)
     {
         var multiplier = value[^1] switch { 'k' or 'K' => 1_000L, 'M' or 'm' => 1_000_000L, _ => 1L };
         var digits = multiplier == 1 ? value : value[..^1];

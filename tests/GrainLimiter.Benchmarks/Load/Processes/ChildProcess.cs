@@ -121,6 +121,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the process now (SIGKILL), as a crash would, and waits until it is gone; dispose still follows.</summary>
+    public async Task KillAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
     /// <summary>CPU time (user + system) the process has used so far.</summary>
     public TimeSpan CpuTime()
     {

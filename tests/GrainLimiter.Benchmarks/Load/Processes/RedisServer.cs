@@ -5,16 +5,20 @@ using GrainLimiter.Silo.Tests.Fixtures;
 
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
-/// <summary>Debian's redis-server on a free loopback port, no persistence (<c>--save '' --appendonly no</c>). Killed on dispose.</summary>
+/// <summary>Debian's redis-server on a free loopback port, no persistence (<c>--save '' --appendonly no</c>), or, persistent,
+/// an append-only file synced before every reply (<c>--appendfsync always</c>), so a restart, even after SIGKILL, keeps
+/// every write it acknowledged. Killed on dispose.</summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
-    private readonly ChildProcess _process;
     private readonly string _directory;
+    private readonly bool _persistent;
+    private ChildProcess _process;
 
-    private RedisServer(ChildProcess process, string directory, int port)
+    private RedisServer(ChildProcess process, string directory, int port, bool persistent)
     {
         _process = process;
         _directory = directory;
+        _persistent = persistent;
         Port = port;
     }
 
@@ -33,44 +37,65 @@ internal sealed class RedisServer : IAsyncDisposable
             .Select(directory => Path.Combine(directory, "redis-server"))
             .FirstOrDefault(File.Exists);
 
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken, bool persistent = false)
     {
-        var executable = Find() ?? throw new InvalidOperationException(
-            "redis-server is not installed; the Redis contenders need it. Install it with 'apt-get install -y redis-server' (./eng/test.sh does).");
         var port = FreePort.Next();
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-redis-").FullName;
-        var process = ChildProcess.Start("redis-server", executable,
-        [
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--protected-mode", "no", "--daemonize", "no", "--dir", directory, "--loglevel", "warning",
-        ], workingDirectory: directory, core: CpuPinning.ServerCoreIfPinned);
-        var server = new RedisServer(process, directory, port);
+        var server = new RedisServer(Launch(port, directory, persistent), directory, port, persistent);
         try
         {
-            var deadline = Stopwatch.StartNew();
-            while (true)
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"redis-server exited at start:\n{process.Output}");
-                }
-
-                try
-                {
-                    await using var connection = await server.ConnectAsync().ConfigureAwait(false);
-                    await connection.GetDatabase().PingAsync().ConfigureAwait(false);
-                    return server;
-                }
-                catch (RedisConnectionException) when (deadline.Elapsed < TimeSpan.FromSeconds(30))
-                {
-                    await Task.Delay(50, cancellationToken).ConfigureAwait(false); // polling interval of the readiness check
-                }
-            }
+            await server.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+            return server;
         }
         catch
         {
             await server.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Kills the server (SIGKILL) and starts it again on the same port and folder; persistent, it comes back with
+    /// every write it acknowledged.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        await _process.DisposeAsync().ConfigureAwait(false);
+        _process = Launch(Port, _directory, _persistent);
+        await WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ChildProcess Launch(int port, string directory, bool persistent)
+    {
+        var executable = Find() ?? throw new InvalidOperationException(
+            "redis-server is not installed; the Redis contenders need it. Install it with 'apt-get install -y redis-server' (./eng/test.sh does).");
+        string[] persistence = persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+        return ChildProcess.Start("redis-server", executable,
+        [
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", .. persistence,
+            "--protected-mode", "no", "--daemonize", "no", "--dir", directory, "--loglevel", "warning",
+        ], workingDirectory: directory, core: CpuPinning.ServerCoreIfPinned);
+    }
+
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited at start:\n{_process.Output}");
+            }
+
+            try
+            {
+                // PING answers LOADING while a persistent server reads its append-only file back.
+                await using var connection = await ConnectAsync().ConfigureAwait(false);
+                await connection.GetDatabase().PingAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is RedisConnectionException or RedisServerException && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false); // polling interval of the readiness check
+            }
         }
     }
 

@@ -106,11 +106,29 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <summary>A silo with in-memory storage, or, given <paramref name="store"/>, Redis storage there (default flush interval).</summary>
     public static async Task<SiloProcess> StartAsync(BenchLimits limits, int maxActiveGrains, CancellationToken cancellationToken, RedisServer? store = null)
     {
+        var settings = new Dictionary<string, string>
+        {
+            // The failure-mode entries of Envoy's answers tell the driver which ones no grain decided.
+            ["GrainLimiter__Envoy__ResponseDynamicMetadata"] = "true",
+            ["GrainLimiter__MaxActiveGrains"] = maxActiveGrains.ToString(CultureInfo.InvariantCulture),
+        };
+        if (store is not null)
+        {
+            settings["GrainLimiter__Storage"] = "redis";
+            settings["GrainLimiter__Redis"] = store.Endpoint;
+        }
+
+        return await StartAsync(PoliciesYaml(limits), Contenders.EnvoyContender.ConfigYaml(limits), settings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A silo loading <paramref name="policiesYaml"/> (and <paramref name="envoyYaml"/> when given) with
+    /// <paramref name="settings"/> (environment variables) over the defaults: a single silo (localhost clustering) on free
+    /// ports, in-memory storage. Cluster settings in <paramref name="settings"/> (membership, cluster id) make it join others.</summary>
+    public static async Task<SiloProcess> StartAsync(string policiesYaml, string? envoyYaml, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
-        await File.WriteAllTextAsync(policies, PoliciesYaml(limits), cancellationToken).ConfigureAwait(false);
-        var envoy = Path.Combine(directory, "envoy.yaml");
-        await File.WriteAllTextAsync(envoy, Contenders.EnvoyContender.ConfigYaml(limits), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(policies, policiesYaml, cancellationToken).ConfigureAwait(false);
 
         var httpPort = FreePort.Next();
         var grpcPort = FreePort.Next();
@@ -118,10 +136,6 @@ internal sealed class SiloProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["GrainLimiter__PoliciesFile"] = policies,
-            ["GrainLimiter__Envoy__ConfigPaths__0"] = envoy,
-            // The failure-mode entries of Envoy's answers tell the driver which ones no grain decided.
-            ["GrainLimiter__Envoy__ResponseDynamicMetadata"] = "true",
-            ["GrainLimiter__MaxActiveGrains"] = maxActiveGrains.ToString(CultureInfo.InvariantCulture),
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{httpPort}",
             ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
             // A single silo (localhost clustering) on free ports, so it never meets another silo on this machine.
@@ -133,10 +147,16 @@ internal sealed class SiloProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        if (store is not null)
+        if (envoyYaml is not null)
         {
-            environment["GrainLimiter__Storage"] = "redis";
-            environment["GrainLimiter__Redis"] = store.Endpoint;
+            var envoy = Path.Combine(directory, "envoy.yaml");
+            await File.WriteAllTextAsync(envoy, envoyYaml, cancellationToken).ConfigureAwait(false);
+            environment["GrainLimiter__Envoy__ConfigPaths__0"] = envoy;
+        }
+
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
         }
 
         // Run from its own folder, so its appsettings.json (Kestrel limits, logging) applies as in production.
@@ -196,9 +216,9 @@ internal sealed class SiloProcess : IAsyncDisposable
                 // The 2 s request timeout.
             }
 
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+            if (deadline.Elapsed > TimeSpan.FromSeconds(120))
             {
-                throw new TimeoutException($"The silo was not ready within 60 s:\n{_process.Output}");
+                throw new TimeoutException($"The silo was not ready within 120 s:\n{_process.Output}");
             }
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false); // polling interval of the readiness check
