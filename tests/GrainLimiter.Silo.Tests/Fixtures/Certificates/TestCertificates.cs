@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace GrainLimiter.Silo.Tests.Fixtures;
 
 /// <summary>Certificates made in the test: CAs, leaf certificates they sign, written as PEM or PKCS#12 into a temporary folder
