@@ -197,7 +197,7 @@ public sealed class OrleansTlsCredentials
 
         if (!File.Exists(file))
         {
-            problems.Add($"{name}: '{file}' does not exist.");
+            problems.Add($"{name}: file '{file}' does not exist.");
             return false;
         }
 

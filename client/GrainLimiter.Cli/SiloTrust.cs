@@ -1,6 +1,6 @@
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using GrainLimiter.Security;
 
 namespace GrainLimiter.Cli;
 
@@ -27,24 +27,7 @@ public static class SiloTrust
 
         var handler = new SocketsHttpHandler();
         // The name is checked either way; only a chain the system store does not know may end in the file's CAs instead.
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-            errors == SslPolicyErrors.None
-            || (certificate is not null && errors == SslPolicyErrors.RemoteCertificateChainErrors && Issued(authorities, certificate, chain));
+        handler.SslOptions.RemoteCertificateValidationCallback = PrivateAuthorities.AlsoTrusting(authorities);
         return handler;
-    }
-
-    private static bool Issued(X509Certificate2Collection authorities, X509Certificate certificate, X509Chain? presented)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented is not null)
-        {
-            chain.ChainPolicy.ExtraStore.AddRange(presented.ChainElements.Select(static e => e.Certificate).ToArray());
-        }
-
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using GrainLimiter.Protocol.Region.V1;
+using GrainLimiter.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
 using GrainLimiter.Silo.Tls;
@@ -46,7 +47,7 @@ internal sealed partial class RegionSyncPusher(
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
         if (authorities is not null)
         {
-            handler.SslOptions.RemoteCertificateValidationCallback = CertificateAuthorities.AlsoTrusting(authorities);
+            handler.SslOptions.RemoteCertificateValidationCallback = PrivateAuthorities.AlsoTrusting(authorities);
         }
 
         var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using GrainLimiter.Security;
 using StackExchange.Redis;
 
 namespace GrainLimiter.Silo.Storage;
@@ -80,7 +80,7 @@ public static class RedisConfiguration
         if (caFile is not null)
         {
             options.Ssl = true;
-            options.CertificateValidation += TrustOnly(LoadAuthorities(caFile));
+            options.CertificateValidation += PrivateAuthorities.TrustingOnly(LoadAuthorities(caFile));
         }
 
         if (reconnectMaxDelay is { } max)
@@ -123,22 +123,6 @@ public static class RedisConfiguration
 
         return authorities.Count > 0 ? authorities : throw new FormatException($"sslCaFile '{caFile}' holds no certificate.");
     }
-
-    // The server's chain must end in one of the file's certificates (not the system store); its name must still match.
-    private static RemoteCertificateValidationCallback TrustOnly(X509Certificate2Collection authorities) => (_, certificate, _, errors) =>
-    {
-        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var server = new X509Certificate2(certificate);
-        return chain.Build(server);
-    };
 
     /// <summary>Connects at start-up: a silo told to use Redis does not start without it, and says which setting to fix.</summary>
     public static async Task<(IConnectionMultiplexer Multiplexer, bool IsShared)> ConnectAsync(ConfigurationOptions options)

@@ -1,3 +1,4 @@
+using GrainLimiter.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -30,7 +31,7 @@ public static class FrontTlsExtensions
             if (clientAuthorities is not null)
             {
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                https.ClientCertificateValidation = (client, chain, _) => CertificateAuthorities.Issued(clientAuthorities, client, chain);
+                https.ClientCertificateValidation = (client, chain, _) => PrivateAuthorities.Issued(clientAuthorities, client, chain);
             }
         }));
         return builder;

@@ -97,8 +97,8 @@ public sealed class StartupProblemsProcessTests
             ["GrainLimiter__Cluster__Tls__CaFile"] = "/nonexistent/ca.crt",
         });
 
-        Assert.Contains("GrainLimiter__Cluster__Tls__CertificateFile: '/nonexistent/tls.crt' does not exist.", output, StringComparison.Ordinal);
-        Assert.Contains("GrainLimiter__Cluster__Tls__CaFile: '/nonexistent/ca.crt' does not exist.", output, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__Cluster__Tls__CertificateFile: file '/nonexistent/tls.crt' does not exist.", output, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__Cluster__Tls__CaFile: file '/nonexistent/ca.crt' does not exist.", output, StringComparison.Ordinal);
     }
 
     /// <summary>Starts the silo dll with the file and settings, waits for it to exit, asserts exit code 2 and no stack trace.</summary>

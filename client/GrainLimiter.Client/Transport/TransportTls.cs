@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using GrainLimiter.Security;
 
 namespace GrainLimiter.Client.Transport;
 
@@ -44,31 +45,13 @@ internal sealed class TransportTls
     {
         if (_authorities is { } authorities)
         {
-            ssl.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                errors == SslPolicyErrors.None
-                || (certificate is not null && errors == SslPolicyErrors.RemoteCertificateChainErrors && Issued(authorities, certificate, chain));
+            ssl.RemoteCertificateValidationCallback = PrivateAuthorities.AlsoTrusting(authorities);
         }
 
         if (_certificate is { } certificate)
         {
             ssl.ClientCertificates = [certificate];
         }
-    }
-
-    // The system store did not trust the silo: does its chain end in one of the configured CAs? Its name was checked already.
-    private static bool Issued(X509Certificate2Collection authorities, X509Certificate certificate, X509Chain? presented)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented is not null)
-        {
-            chain.ChainPolicy.ExtraStore.AddRange(presented.ChainElements.Select(static e => e.Certificate).ToArray());
-        }
-
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 
     private static X509Certificate2Collection Authorities(string file)

@@ -39,16 +39,7 @@ public sealed partial class PolicyFileWatcher(PolicyReloader reloader, IOptions<
         {
             try
             {
-                var watcher = new FileSystemWatcher(directory)
-                {
-                    NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.CreationTime,
-                };
-                watcher.Changed += Touched;
-                watcher.Created += Touched;
-                watcher.Deleted += Touched;
-                watcher.Renamed += Touched;
-                watcher.EnableRaisingEvents = true;
-                _watchers.Add(watcher);
+                _watchers.Add(DirectoryWatcher.Start(directory, Touched));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {

@@ -19,21 +19,9 @@ internal static class LoadCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        if (!ProcessCommand.TryParse(args, LoadSettings.Usage, LoadSettings.Parse, out var settings, out var exitCode))
         {
-            Console.WriteLine(LoadSettings.Usage);
-            return 0;
-        }
-
-        LoadSettings settings;
-        try
-        {
-            settings = LoadSettings.Parse(args);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
+            return exitCode;
         }
 
         if (settings.Pin && !CpuPinning.Active)
@@ -52,17 +40,9 @@ internal static class LoadCommand
             AnsiConsole.Profile.Width = 200; // tables stay one row per line in a log or a file
         }
 
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        return await ProcessCommand.RunAsync(async cancellationToken =>
         {
-            e.Cancel = true;
-            cancellation.Cancel();
-            ChildProcess.KillAll();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var report = await RunAsync(settings, cancellation.Token).ConfigureAwait(false);
+            var report = await RunAsync(settings, cancellationToken).ConfigureAwait(false);
             report.Print();
             Directory.CreateDirectory(settings.OutputDirectory);
             var json = Path.Combine(settings.OutputDirectory, "results.json");
@@ -71,17 +51,7 @@ internal static class LoadCommand
             await File.WriteAllTextAsync(markdown, report.ToMarkdown(), CancellationToken.None).ConfigureAwait(false);
             AnsiConsole.MarkupLine($"Written: [bold]{Markup.Escape(json)}[/], [bold]{Markup.Escape(markdown)}[/]");
             return report.Phases.Any(p => p.Errors > 0 && p.Decisions == 0) ? 1 : 0;
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("Cancelled; every process started was stopped.");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-            ChildProcess.KillAll();
-        }
+        }).ConfigureAwait(false);
     }
 
     public static async Task<LoadReport> RunAsync(LoadSettings settings, CancellationToken cancellationToken)

@@ -7,53 +7,12 @@ namespace GrainLimiter.Benchmarks.Soak;
 /// process it started is killed at the end, on failure and on Ctrl-C.</summary>
 internal static class SoakCommand
 {
-    public static async Task<int> RunAsync(string[] args)
-    {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            Console.WriteLine(SoakSettings.Usage);
-            return 0;
-        }
-
-        SoakSettings settings;
-        try
-        {
-            settings = SoakSettings.Parse(args);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
-        }
-
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancellation.Cancel();
-            ChildProcess.KillAll();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var report = await SoakRun.RunAsync(settings, cancellation.Token).ConfigureAwait(false);
-            var markdown = report.ToMarkdown();
-            Console.WriteLine(markdown);
-            Directory.CreateDirectory(settings.OutputDirectory);
-            var file = Path.Combine(settings.OutputDirectory, "soak.md");
-            await File.WriteAllTextAsync(file, markdown, CancellationToken.None).ConfigureAwait(false);
-            Console.WriteLine($"Written: {file}");
-            return report.Passed ? 0 : 1;
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("Cancelled; every process started was stopped.");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-            ChildProcess.KillAll();
-        }
-    }
+    public static Task<int> RunAsync(string[] args) =>
+        ProcessCommand.TryParse(args, SoakSettings.Usage, SoakSettings.Parse, out var settings, out var exitCode)
+            ? ProcessCommand.RunAsync(async cancellationToken =>
+            {
+                var report = await SoakRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+                return await ProcessCommand.WriteReportAsync(settings.OutputDirectory, "soak.md", report.ToMarkdown(), report.Passed).ConfigureAwait(false);
+            })
+            : Task.FromResult(exitCode);
 }

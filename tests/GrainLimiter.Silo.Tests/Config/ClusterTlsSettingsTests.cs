@@ -96,7 +96,7 @@ public sealed class ClusterTlsSettingsTests : IDisposable
         OrleansTlsCredentials.Load(tls, TlsRole.Silo, SiloClusterOptions.TlsSetting, Problems(out var problems));
 
         Assert.Contains(problems, static p => p.StartsWith("GrainLimiter__Cluster__Tls__CertificateFile: ", StringComparison.Ordinal) && p.Contains("PKCS#12", StringComparison.Ordinal));
-        Assert.Contains("GrainLimiter__Cluster__Tls__CaFile: '/nonexistent/ca.pem' does not exist.", problems);
+        Assert.Contains("GrainLimiter__Cluster__Tls__CaFile: file '/nonexistent/ca.pem' does not exist.", problems);
         Assert.DoesNotContain(problems, static p => p.Contains("password", StringComparison.Ordinal) && p.Contains("wrong-password", StringComparison.Ordinal));
     }
 
