@@ -53,13 +53,15 @@ internal sealed record FloodReport
 
     public string MachineLine => $"{LoadReport.MachineCores()} cores; load average {LoadAverageBefore} at start, {LoadAverageAfter} at end; silo and driver share the cores";
 
+    private string HeapLimit => Settings.HeapLimitMiB > 0 ? $", GC heap hard limit {Number(Settings.HeapLimitMiB)} MiB" : "";
+
     public string ToMarkdown()
     {
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"Run {StartedAt:yyyy-MM-dd HH:mm} UTC, {TotalSeconds:0} s in all: `flood {Settings.CommandLine}`.");
         md.AppendLine();
         md.AppendLine($"Key flood: {Number(Flood.KeysSent)} new keys over gRPC Check (batch {Settings.Batch}, {Settings.Concurrency} in flight) against one silo "
-            + $"({Settings.Storage} storage, MaxActiveGrains {Number(Settings.MaxActiveGrains)}), a steady client on {Settings.SteadyKeys} keys (limit {Number(Settings.SteadyLimit)} each) "
+            + $"({Settings.Storage} storage, MaxActiveGrains {Number(Settings.MaxActiveGrains)}{HeapLimit}), a steady client on {Settings.SteadyKeys} keys (limit {Number(Settings.SteadyLimit)} each) "
             + $"at {Number(Settings.SteadyCallsPerSecond)} calls/s over HTTP ({MachineLine}):");
         md.AppendLine();
         md.AppendLine("| measure | value |");

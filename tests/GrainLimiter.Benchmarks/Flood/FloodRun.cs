@@ -43,6 +43,11 @@ internal static class FloodRun
         {
             ["GrainLimiter__MaxActiveGrains"] = settings.MaxActiveGrains.ToString(CultureInfo.InvariantCulture),
         };
+        if (settings.HeapLimitMiB > 0)
+        {
+            environment["DOTNET_GCHeapHardLimit"] = (settings.HeapLimitMiB * 1024L * 1024L).ToString("X", CultureInfo.InvariantCulture);
+        }
+
         if (redis is not null)
         {
             environment["GrainLimiter__Storage"] = "redis";

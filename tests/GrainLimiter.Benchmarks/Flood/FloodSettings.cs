@@ -20,6 +20,10 @@ internal sealed record FloodSettings
     /// <summary>gRPC Check calls in flight, each naming <see cref="Batch"/> new keys.</summary>
     public int Concurrency { get; init; } = 8;
 
+    /// <summary>The silo's GC heap hard limit in MiB (<c>DOTNET_GCHeapHardLimit</c>, as a container's memory limit sets it); 0: none.
+    /// A silo that needed more would fail with OutOfMemoryException: a crash, and the run fails.</summary>
+    public int HeapLimitMiB { get; init; }
+
     public int Batch { get; init; } = 100;
 
     public int SteadyKeys { get; init; } = 100;
@@ -39,6 +43,7 @@ internal sealed record FloodSettings
           --max-duration <s>       the flood stops then even with keys left (default 600)
           --max-active-grains <n>  the silo's GrainLimiter:MaxActiveGrains (default 100k)
           --storage <memory|redis> the silo's storage (default memory, the embedded default)
+          --heap-limit <MiB>       the silo's GC heap hard limit, as a container memory limit sets it (default none)
           --concurrency <n>        gRPC Check calls in flight, each naming --batch new keys (default 8)
           --batch <n>              new keys per call, 1..100 (default 100)
           --steady-keys <n>        keys of the steady client (default 100)
@@ -59,6 +64,7 @@ internal sealed record FloodSettings
                 "--max-duration" => settings with { MaxDuration = LoadSettings.Seconds(Value(), "--max-duration") },
                 "--max-active-grains" => settings with { MaxActiveGrains = (int)LoadSettings.Count(Value(), "--max-active-grains", 1, 100_000_000) },
                 "--storage" => settings with { Storage = StorageName(Value()) },
+                "--heap-limit" => settings with { HeapLimitMiB = (int)LoadSettings.Count(Value(), "--heap-limit", 64, 1024 * 1024) },
                 "--concurrency" => settings with { Concurrency = (int)LoadSettings.Count(Value(), "--concurrency", 1, 1024) },
                 "--batch" => settings with { Batch = (int)LoadSettings.Count(Value(), "--batch", 1, 100) },
                 "--steady-keys" => settings with { SteadyKeys = (int)LoadSettings.Count(Value(), "--steady-keys", 1, 10_000) },
