@@ -43,9 +43,9 @@ internal sealed record FloodReport
 
     public double TotalSeconds { get; init; }
 
-    /// <summary>What the bound lets the silo hold: its resident memory before the flood, plus MaxActiveGrains activations,
+    /// <summary>What the bound admits, at rest: the silo's resident memory before the flood, plus MaxActiveGrains activations,
     /// plus (in-memory storage, which keeps every key's state in the process) each flood key's stored state.</summary>
-    public long ResidentBound => ResidentBefore + (Settings.MaxActiveGrains * BytesPerActivation) + (Settings.Storage == "memory" ? Flood.KeysSent * BytesPerStoredKey : 0);
+    public long RestingSize => ResidentBefore + (Settings.MaxActiveGrains * BytesPerActivation) + (Settings.Storage == "memory" ? Flood.KeysSent * BytesPerStoredKey : 0);
 
     /// <summary>Nothing crashed, nothing answered 5xx, no error, the steady keys exact, the transient activations gone.</summary>
     public bool Passed => !SiloCrashed && Flood.ServerErrorCalls == 0 && Steady.ServerErrors == 0 && Flood.Errors == 0 && Steady.Errors == 0
@@ -74,8 +74,9 @@ internal sealed record FloodReport
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Verdict: {(Passed ? "PASSED" : "FAILED")} (no crash, no 5xx, no error, steady keys exact, active grains back within MaxActiveGrains).");
         var stored = Settings.Storage == "memory" ? $" + flood keys × {BytesPerStoredKey} B of state each left in the in-memory store (it has no expiry)" : "";
-        md.AppendLine($"- Live data = RSS before the flood + MaxActiveGrains × {BytesPerActivation} B per activation{stored}: "
-            + "what the bound lets the silo hold; RSS adds the garbage collector's headroom, which grows with the allocation rate, not with the keys.");
+        md.AppendLine($"- Resting size = RSS before the flood + MaxActiveGrains × {BytesPerActivation} B per activation{stored}, as `grain-memory` "
+            + "measures them at rest. Under a flood the heap also holds the keys in flight, deactivating and being written, and Server GC's "
+            + "budgets: the bound that holds is a GC heap hard limit (`--heap-limit`, as a container's memory limit sets it).");
         if ((Flood.FirstError ?? Steady.FirstError) is { } error)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- First error: {error}");
@@ -92,8 +93,8 @@ internal sealed record FloodReport
         yield return ("silo RSS before the flood", Mib(ResidentBefore));
         yield return ("silo peak RSS (VmHWM)", Mib(PeakResident));
         yield return ("silo RSS after", Mib(ResidentAfter));
-        yield return ("RSS of the live data (bound, below)", Mib(ResidentBound));
-        yield return ("peak RSS / live data", (PeakResident / (double)Math.Max(1, ResidentBound)).ToString("0.00", CultureInfo.InvariantCulture));
+        yield return ("resting size of what the bound admits (below)", Mib(RestingSize));
+        yield return ("peak RSS / resting size", (PeakResident / (double)Math.Max(1, RestingSize)).ToString("0.00", CultureInfo.InvariantCulture));
         yield return ("active grains before / peak / after", $"{Number(ActiveGrainsBefore)} / {Number(PeakActiveGrains)} / {(ActiveGrainsAfter is { } a ? Number(a) : "no answer")}");
         yield return ("silo crashed", SiloCrashed ? "YES" : "no");
         yield return ("steady calls decided", Number(Steady.Decided));

@@ -108,6 +108,9 @@ internal static class FloodRun
             await Task.Delay(SampleInterval, cancellationToken).ConfigureAwait(false);
         }
 
+        // What the silo logged (an undecided check's exception among it), beside the report.
+        Directory.CreateDirectory(settings.OutputDirectory);
+        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "flood-silo.log"), silo.Process.Output, CancellationToken.None).ConfigureAwait(false);
         return new FloodReport
         {
             Settings = settings,
