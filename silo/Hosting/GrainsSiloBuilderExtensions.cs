@@ -36,6 +36,9 @@ public static class GrainsSiloBuilderExtensions
             // A key flood must not take the process down: deactivate the oldest grains when memory runs short.
             collection.EnableActivationSheddingOnMemoryPressure = true;
         });
+        // Orleans caches the directory address of every grain this silo called, up to a million by default: a key flood would
+        // fill it far beyond MaxActiveGrains (about 300 B a key, 1 GiB of heap needed where 768 MiB served once it was bounded).
+        silo.Configure<GrainDirectoryOptions>(directory => directory.CacheSize = options.MaxActiveGrains);
         // Orleans refuses a call to a grain with this many requests waiting (LimitExceededException), instead of queueing it.
         silo.Configure<SiloMessagingOptions>(messaging => messaging.MaxEnqueuedRequestsHardLimit = options.MaxQueuedCallsPerKey);
         return silo;

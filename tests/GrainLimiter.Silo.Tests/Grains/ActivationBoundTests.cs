@@ -1,10 +1,13 @@
 using System.Net;
 using GrainLimiter.Grains;
 using GrainLimiter.Silo.Tests.Fixtures;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace GrainLimiter.Silo.Tests.Grains;
 
-/// <summary>GrainLimiter:MaxActiveGrains bounds a key flood: keys beyond it are decided, written and deactivated, and keep counting.</summary>
+/// <summary>GrainLimiter:MaxActiveGrains bounds a key flood: keys beyond it are decided, written and deactivated, and keep counting;
+/// Orleans' directory cache holds no more addresses than that.</summary>
 public sealed class ActivationBoundTests
 {
     private const string Policies = """
@@ -35,5 +38,7 @@ public sealed class ActivationBoundTests
         // later, so under load a few overlap: the peak stays near the bound, far below the 200 keys, and falls back.
         Assert.True(peak <= 40, $"peak {peak} activations for a bound of 20 and 200 keys");
         await Eventually.TrueAsync(() => Task.FromResult(counters.Active <= 20), TimeSpan.FromSeconds(10), "the transient activations are gone");
+        // Orleans' directory cache, a million addresses by default, is bounded the same way: a flood's keys do not pile up there.
+        Assert.Equal(20, silo.Get<IOptions<GrainDirectoryOptions>>().Value.CacheSize);
     }
 }
