@@ -64,12 +64,7 @@ internal sealed record FloodReport
             + $"({Settings.Storage} storage, MaxActiveGrains {Number(Settings.MaxActiveGrains)}{HeapLimit}), a steady client on {Settings.SteadyKeys} keys (limit {Number(Settings.SteadyLimit)} each) "
             + $"at {Number(Settings.SteadyCallsPerSecond)} calls/s over HTTP ({MachineLine}):");
         md.AppendLine();
-        md.AppendLine("| measure | value |");
-        md.AppendLine("|---|---:|");
-        foreach (var (name, value) in Rows())
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
-        }
+        MeasureTable.AppendTo(md, Rows());
 
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Verdict: {(Passed ? "PASSED" : "FAILED")} (no crash, no 5xx, no error, steady keys exact, active grains back within MaxActiveGrains).");

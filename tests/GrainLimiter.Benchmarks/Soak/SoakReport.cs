@@ -73,12 +73,7 @@ internal sealed record SoakReport
             + $"{SoakPolicy.All.Count} policies ({string.Join(", ", SoakPolicy.All.Select(static p => p.Name))}), Zipf s={Settings.ZipfExponent:0.##} over {Number(Settings.Keys)} keys each, "
             + $"{TrafficSeconds:0} s ({MachineLine}):");
         md.AppendLine();
-        md.AppendLine("| measure | value |");
-        md.AppendLine("|---|---:|");
-        foreach (var (name, value) in Rows())
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
-        }
+        MeasureTable.AppendTo(md, Rows());
 
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Counts: each audited key's grain (a check of cost 0) against the admissions the traffic saw ({MachineLine}):");
