@@ -52,17 +52,14 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync([cluster.Silos[0], cluster.Silos[1]], Callers, _ => key, Pause, stop.Token);
 
-        await Eventually.TrueAsync(() => Task.FromResult(load.Count(key, HotKeyAnswer.Admitted) >= Limit * 6 / 10 || load.Exhausted),
-            TimeSpan.FromSeconds(60), "60 % of the limit is admitted");
+        await UntilAdmittedAsync(load, key, tenths: 6);
         var killed = load.Now;
         victim.Kill();
         await SpendAsync(load, key, after: killed);
         await stop.CancelAsync();
         await running;
 
-        // Lost: what the owner charged after its last completed write (one FlushInterval, plus a write the kill cut), and the
-        // units it leased meanwhile, which the survivors' fronts admit within one lease Ttl after the kill.
-        var bound = load.Count(key, HotKeyAnswer.Admitted, killed - FlushInterval - Lateness, killed + LeaseTtl + Lateness);
+        var bound = OverAdmissionBound(load, key, killed);
         AssertWithinBounds(load, key, killed, bound, "SIGKILL of the owner");
     }
 
@@ -78,8 +75,7 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
         // A third of the callers ask the victim's own front: they hang with it, and their requests are still open when it runs again.
         var running = load.RunAsync([cluster.Silos[0], cluster.Silos[1], victim], Callers, _ => key, Pause, stop.Token);
 
-        await Eventually.TrueAsync(() => Task.FromResult(load.Count(key, HotKeyAnswer.Admitted) >= Limit * 6 / 10 || load.Exhausted),
-            TimeSpan.FromSeconds(60), "60 % of the limit is admitted");
+        await UntilAdmittedAsync(load, key, tenths: 6);
         var frozen = load.Now;
         victim.Freeze();
         await Eventually.TrueAsync(async () => await StatusAsync(cluster.Silos[0], victim) == "dead" && await StatusAsync(cluster.Silos[1], victim) == "dead",
@@ -98,7 +94,7 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
         // As for a kill, counted from the freeze; the thawed silo's own front admits nothing more: its old activation's answers
         // would come from counts the new owner never saw.
         var stale = load.AdmittedBy(victim.HttpPort, key, thawed);
-        var bound = load.Count(key, HotKeyAnswer.Admitted, frozen - FlushInterval - Lateness, frozen + LeaseTtl + Lateness);
+        var bound = OverAdmissionBound(load, key, frozen);
         output.WriteLine($"thawed silo: exit code {victim.ExitCode}; after the thaw its front admitted {stale}, answered " +
             $"{load.Count(key, HotKeyAnswer.FailureMode, from: thawed)} checks by the failure mode (fenced: " +
             $"{victim.Output.Contains("stopped running for", StringComparison.Ordinal)}), {load.Count(key, HotKeyAnswer.TransportError)} not at all");
@@ -120,8 +116,7 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
         // Every tenth check is of a key never asked before: it must read the store to activate.
         var running = load.RunAsync(cluster.Silos, Callers, check => check % 10 == 0 ? $"fresh-{check}" : key, Pause, stop.Token);
 
-        await Eventually.TrueAsync(() => Task.FromResult(load.Count(key, HotKeyAnswer.Admitted) >= Limit * 3 / 10 || load.Exhausted),
-            TimeSpan.FromSeconds(60), "30 % of the limit is admitted");
+        await UntilAdmittedAsync(load, key, tenths: 3);
         await store.KillAsync();
         var down = load.Now;
         await Eventually.TrueAsync(async () => await WriteFailuresAsync(cluster) > 0 && load.Count(key, HotKeyAnswer.Admitted, from: down) >= 200 || load.Exhausted,
@@ -154,6 +149,16 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
         await Eventually.TrueAsync(async () => await ReadsTheStoreAsync(cluster.Silos[0], $"after-{Guid.NewGuid():N}"), TimeSpan.FromSeconds(60),
             "a key activated after the outage reads its state");
     }
+
+    // Until the key has admitted tenths / 10 of its limit (or the load ran out of checks): the failure comes then.
+    private static Task UntilAdmittedAsync(HotKeyLoad load, string key, int tenths) =>
+        Eventually.TrueAsync(() => Task.FromResult(load.Count(key, HotKeyAnswer.Admitted) >= Limit * tenths / 10 || load.Exhausted),
+            TimeSpan.FromSeconds(60), $"{tenths}0 % of the limit is admitted");
+
+    // What a kill or a freeze at failedAt may over-admit: the owner's admissions after its last completed write (one FlushInterval,
+    // plus a write the failure cut) and the units it leased, which the survivors' fronts admit within one lease Ttl after it.
+    private static int OverAdmissionBound(HotKeyLoad load, string key, TimeSpan failedAt) =>
+        load.Count(key, HotKeyAnswer.Admitted, failedAt - FlushInterval - Lateness, failedAt + LeaseTtl + Lateness);
 
     // Admissions, limit denials and failure-mode answers of the key over the run; nothing else may have happened.
     private void AssertWithinBounds(HotKeyLoad load, string key, TimeSpan failedAt, int overBound, string what, int? sent = null)
