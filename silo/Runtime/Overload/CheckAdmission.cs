@@ -73,17 +73,19 @@ public sealed class CheckAdmission : IDisposable
             }
         }
 
-        var deciding = HoldingAsync(place, checks, requestId);
+        // A check decided at once (a front's lease, a cached denial) gives its place back without a Task of its own.
+        var deciding = _limits.CheckAsync(checks, requestId, CancellationToken.None);
         CheckOutcome outcome;
         if (deciding.IsCompletedSuccessfully)
         {
+            place.Dispose();
             outcome = deciding.Result;
         }
         else
         {
             try
             {
-                outcome = await deciding.WaitAsync(Remaining(budget, started), _time, cancellationToken).ConfigureAwait(false);
+                outcome = await HoldingAsync(place, deciding).WaitAsync(Remaining(budget, started), _time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -94,11 +96,12 @@ public sealed class CheckAdmission : IDisposable
         return IsOverloaded(outcome) ? Shed(front, ShedReasons.Orleans, checks, outcome) : outcome;
     }
 
-    private async Task<CheckOutcome> HoldingAsync(RateLimitLease place, IReadOnlyList<CheckRequest> checks, string? requestId)
+    // The place is held until the grain calls end, even when the caller was answered at its deadline.
+    private static async Task<CheckOutcome> HoldingAsync(RateLimitLease place, ValueTask<CheckOutcome> deciding)
     {
         using (place)
         {
-            return await _limits.CheckAsync(checks, requestId, CancellationToken.None).ConfigureAwait(false);
+            return await deciding.ConfigureAwait(false);
         }
     }
 
