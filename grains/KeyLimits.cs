@@ -3,6 +3,9 @@ using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains.Adaptive;
 using GrainLimiter.Grains.Algorithms;
+using GrainLimiter.Grains.Overrides;
+using GrainLimiter.Grains.Persistence;
+using GrainLimiter.Grains.Regions;
 using GrainLimiter.Policies;
 
 namespace GrainLimiter.Grains;

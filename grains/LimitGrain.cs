@@ -1,5 +1,6 @@
 using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
+using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Policies;
 using Orleans.Placement;
 

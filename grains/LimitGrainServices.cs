@@ -1,3 +1,6 @@
+using GrainLimiter.Grains.Overrides;
+using GrainLimiter.Grains.Persistence;
+using GrainLimiter.Grains.Regions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

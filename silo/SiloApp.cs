@@ -109,7 +109,7 @@ public static class SiloApp
         services.AddHostedService<PolicyFileWatcher>();
         services.AddHostedService<PolicyReloadFollower>();
         services.AddSingleton<OverrideReplica>();
-        services.AddSingleton<GrainLimiter.Grains.IOverrideSource>(static p => p.GetRequiredService<OverrideReplica>());
+        services.AddSingleton<GrainLimiter.Grains.Overrides.IOverrideSource>(static p => p.GetRequiredService<OverrideReplica>());
         services.AddHostedService(static p => p.GetRequiredService<OverrideReplica>());
         services.AddOptions<SiloClusterOptions>().Bind(configuration.GetSection(SiloClusterOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloClusterOptions>, SiloClusterOptionsValidator>();

@@ -1,4 +1,6 @@
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Persistence;
+using GrainLimiter.Grains.Regions;
 using SiloOptions = GrainLimiter.Silo.Config.SiloOptions;
 using GrainLimiter.Silo.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Regions;
 using GrainLimiter.Silo.Config;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
-using GrainLimiter.Grains;
+using GrainLimiter.Grains.Regions;
 using GrainLimiter.Protocol.Region.V1;
 using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Grpc;

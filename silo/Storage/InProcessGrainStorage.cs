@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using GrainLimiter.Grains;
+using GrainLimiter.Grains.Persistence;
 using Orleans.Storage;
 
 namespace GrainLimiter.Silo.Storage;

@@ -1,3 +1,5 @@
+using GrainLimiter.Grains.Overrides;
+using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Policies;
 
 namespace GrainLimiter.Grains.Tests;

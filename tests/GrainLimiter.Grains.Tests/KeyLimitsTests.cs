@@ -1,3 +1,4 @@
+using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Policies;
 
 namespace GrainLimiter.Grains.Tests;

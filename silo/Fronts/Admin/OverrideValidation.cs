@@ -1,5 +1,6 @@
 using System.Globalization;
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Overrides;
 using GrainLimiter.Silo.Runtime;
 
 namespace GrainLimiter.Silo.Fronts.Admin;

@@ -1,4 +1,5 @@
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Overrides;
 using GrainLimiter.Silo.Config;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using GrainLimiter.Adaptive;
+using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Policies;
 
 namespace GrainLimiter.Grains.Tests.Adaptive;

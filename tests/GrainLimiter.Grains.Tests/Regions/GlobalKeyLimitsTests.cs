@@ -1,4 +1,6 @@
 using CsCheck;
+using GrainLimiter.Grains.Persistence;
+using GrainLimiter.Grains.Regions;
 using GrainLimiter.Policies;
 
 namespace GrainLimiter.Grains.Tests.Regions;

@@ -1,4 +1,5 @@
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

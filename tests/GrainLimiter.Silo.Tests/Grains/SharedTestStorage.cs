@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using GrainLimiter.Grains;
+using GrainLimiter.Grains.Persistence;
 using Orleans.Storage;
 
 namespace GrainLimiter.Silo.Tests.Grains;

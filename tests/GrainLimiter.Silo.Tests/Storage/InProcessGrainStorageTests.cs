@@ -1,4 +1,5 @@
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Silo.Storage;
 using Orleans.Storage;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using GrainLimiter.Grains;
+using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;

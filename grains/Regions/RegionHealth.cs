@@ -1,4 +1,4 @@
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Regions;
 
 /// <summary>What a global key needs to know of the regions: how many there are, and whether a peer is down.</summary>
 /// <param name="Regions">Every region, this one included.</param>

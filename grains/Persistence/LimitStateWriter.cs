@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Persistence;
 
 /// <summary>How one state write ended.</summary>
 internal enum LimitStateWriteOutcome

@@ -1,4 +1,4 @@
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Overrides;
 
 /// <summary>What the override directory keeps: every key's override, by limit grain key.</summary>
 [GenerateSerializer, Alias("GrainLimiter.OverrideDirectoryState")]

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Overrides;
 
 /// <summary>The cluster's list of overrides (<see cref="IOverrideDirectoryGrain"/>), written through to the admin storage.</summary>
 /// <remarks>Expired entries are dropped at each call (by the silo's clock); decisions never call this grain.</remarks>

@@ -1,4 +1,4 @@
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Persistence;
 
 /// <summary>What the grain storage keeps of a key: the <see cref="GrainStateCodec"/> bytes of its limits.</summary>
 [GenerateSerializer, Alias("GrainLimiter.LimitGrainState")]

@@ -1,4 +1,4 @@
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Persistence;
 
 /// <summary>The grain side of <see cref="LimitStateWriter"/>: what it tells an activation whose write met a conflict.</summary>
 internal interface ILimitStateOwner

@@ -4,7 +4,7 @@ using GrainLimiter.Grains.Adaptive;
 using GrainLimiter.Grains.Algorithms;
 using GrainLimiter.Policies;
 
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Persistence;
 
 /// <summary>The persisted form of a grain's state: compact, versioned, readable by any silo.</summary>
 /// <remarks>

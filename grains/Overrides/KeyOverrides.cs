@@ -1,6 +1,6 @@
 using GrainLimiter.Policies;
 
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Overrides;
 
 /// <summary>What an override makes of a limit: the spec its key is judged against while the override is in force.</summary>
 /// <remarks>

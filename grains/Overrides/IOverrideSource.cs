@@ -1,4 +1,4 @@
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Overrides;
 
 /// <summary>This silo's copy of the cluster's override list: what a key activating with no override in its stored
 /// state takes up (the store's entry of an idle key expires; the list does not).</summary>

@@ -1,4 +1,4 @@
-namespace GrainLimiter.Grains;
+namespace GrainLimiter.Grains.Regions;
 
 /// <summary>The silo's link to the peer regions, as a global key's grain sees it.</summary>
 public interface IRegionLink
