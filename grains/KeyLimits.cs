@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains.Adaptive;
 using GrainLimiter.Grains.Algorithms;
-using GrainLimiter.Grains.Overrides;
-using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Grains.Regions;
 using GrainLimiter.Policies;
 
@@ -15,7 +12,7 @@ namespace GrainLimiter.Grains;
 /// Not thread-safe: the Orleans grain (<see cref="LimitGrain"/>) runs each operation in one single-threaded turn.
 /// Pure: no I/O, time comes in as UTC ticks.
 /// </remarks>
-public sealed class KeyLimits
+public sealed partial class KeyLimits
 {
     // The first limit's state is inline so the common one-limit policy costs no extra object.
     private LimitState _first;
@@ -66,9 +63,6 @@ public sealed class KeyLimits
             _adapted = new LimitAlgorithm?[policy.Algorithms.Count];
         }
     }
-
-    private static AdaptiveLimit?[] NewAdaptive(CompiledPolicy policy) =>
-        [.. policy.Definition.Limits.Select(static l => l.Adaptive is { } adaptive ? new AdaptiveLimit(adaptive, l.Limit) : null)];
 
     /// <summary>The region whose own hits this instance counts.</summary>
     public string Region { get; }
@@ -187,70 +181,6 @@ public sealed class KeyLimits
         return limits;
     }
 
-    /// <summary>Adaptive limits learn from <paramref name="outcomes"/> and may move the limit they put in force; usage carries over
-    /// (<see cref="LimitAlgorithm.Adopt"/>). False (nothing learned) when no limit adapts.</summary>
-    public bool Report(long now, in OutcomeTally outcomes)
-    {
-        if (_adaptive is null)
-        {
-            return false;
-        }
-
-        ExpireOverride(now);
-        for (var i = 0; i < LimitCount; i++)
-        {
-            if (_adaptive[i] is { } adaptive && adaptive.Record(now, outcomes))
-            {
-                Adapt(i, now);
-            }
-        }
-
-        IsDirty = true;
-        return true;
-    }
-
-    // Puts limit i's learned value in force (unless an override holds it), carrying its usage over.
-    private void Adapt(int index, long now)
-    {
-        var previous = Algorithm(index);
-        _adapted![index] = AdaptedAlgorithm(index, _adaptive![index]!.Limit);
-        var next = Algorithm(index);
-        if (!ReferenceEquals(previous, next))
-        {
-            next.Adopt(ref State(index), now, previous);
-        }
-    }
-
-    /// <summary>Restores what adaptive limit <paramref name="index"/> had learned (<see cref="GrainStateCodec"/>); ignored for a static limit.</summary>
-    internal void RestoreAdaptive(int index, in AdaptiveMemory memory)
-    {
-        if ((uint)index < (uint)LimitCount && _adaptive?[index] is { } adaptive)
-        {
-            adaptive.Restore(memory);
-            _adapted![index] = AdaptedAlgorithm(index, adaptive.Limit);
-        }
-    }
-
-    // Limit `index` at `limit`, its burst scaled as an override scales it; null at the configured limit (the policy's algorithm).
-    private LimitAlgorithm? AdaptedAlgorithm(int index, long limit)
-    {
-        var spec = Policy.Definition.Limits[index];
-        return limit == spec.Limit ? null : LimitAlgorithm.Create(KeyOverrides.Apply(spec, new LimitOverride(Policy.LimitNames[index], limit, null)));
-    }
-
-    /// <summary>What adaptive limit <paramref name="index"/> has learned; null for a static limit.</summary>
-    internal AdaptiveLimit? AdaptiveAt(int index) => _adaptive?[index];
-
-    /// <summary>Denies every request until <paramref name="untilTicks"/> (UTC); a pause already in force is never shortened.</summary>
-    public void PauseUntil(long untilTicks) => _pausedUntil = Math.Max(_pausedUntil, untilTicks);
-
-    private LimitDecision Paused(in LimitDecision decision, long now)
-    {
-        var left = TimeSpan.FromTicks(_pausedUntil - now);
-        var retryAfter = !decision.Allowed && decision.RetryAfter > left ? decision.RetryAfter : left;
-        return decision with { Allowed = false, Remaining = 0, RetryAfter = retryAfter, Wait = TimeSpan.Zero, LeaseId = 0 };
-    }
-
     /// <summary>Gives back a charge that another key of the same check denied.</summary>
     public void Refund(long now, long cost, long leaseId)
     {
@@ -310,116 +240,6 @@ public sealed class KeyLimits
         IsDirty = true;
     }
 
-    /// <summary>Global keys: this region's view of every region's hits, to send to the peer regions.</summary>
-    public GlobalCounts RegionCounts()
-    {
-        var counts = new List<WindowCount>();
-        for (var i = 0; _regions is not null && i < _regions.Length; i++)
-        {
-            foreach (var count in _regions[i].Counts)
-            {
-                counts.Add(count with { Limit = i });
-            }
-        }
-
-        return new GlobalCounts(ResetEpoch, [.. counts]);
-    }
-
-    /// <summary>Global keys: merges another region's view (max per region and window); a later reset epoch resets first.</summary>
-    /// <returns>Whether anything changed: repeated, reordered and stale reports change nothing.</returns>
-    public bool MergeRegionCounts(long now, GlobalCounts counts)
-    {
-        ArgumentNullException.ThrowIfNull(counts);
-        ExpireOverride(now);
-        if (_regions is null || counts.Epoch < ResetEpoch)
-        {
-            return false;
-        }
-
-        var changed = false;
-        if (counts.Epoch > ResetEpoch)
-        {
-            ResetTo(counts.Epoch);
-            changed = true;
-        }
-
-        foreach (var count in counts.Counts)
-        {
-            if ((uint)count.Limit >= (uint)_regions.Length || count.Count <= 0 || count.Region is null)
-            {
-                continue;
-            }
-
-            var rose = _regions[count.Limit].Merge(count.Region, count.Window, count.Count);
-            if (rose > 0)
-            {
-                Algorithm(count.Limit).AbsorbRemote(ref State(count.Limit), now, count.Window, rose);
-                changed = true;
-            }
-        }
-
-        IsDirty |= changed;
-        return changed;
-    }
-
-    /// <summary>Restores the persisted reset epoch and region counts (<see cref="GrainStateCodec"/>).</summary>
-    internal void RestoreRegionCounts(long epoch, IEnumerable<WindowCount> counts)
-    {
-        if (_regions is null)
-        {
-            return;
-        }
-
-        ResetEpoch = epoch;
-        foreach (var count in counts)
-        {
-            if ((uint)count.Limit < (uint)_regions.Length && count.Count > 0)
-            {
-                _regions[count.Limit].Merge(count.Region, count.Window, count.Count);
-            }
-        }
-    }
-
-    // Every region's hits counted as this region's; while a peer is down, capped at this region's fair share.
-    private LimitDecision CheckGlobal(int i, long now, long cost)
-    {
-        var algorithm = Algorithm(i);
-        ref var state = ref State(i);
-        var window = algorithm.GlobalWindow(ref state, now);
-        var previous = algorithm.PreviousGlobalWindow(window);
-        var counter = _regions![i];
-        var decision = algorithm.CheckGlobal(ref state, now, cost, counter.Total(window), previous < 0 ? 0 : counter.Total(previous));
-        if (Health.PartitionEpoch == 0)
-        {
-            _shares = null;
-            return decision;
-        }
-
-        _shares ??= new FairShare[LimitCount];
-        ref var share = ref _shares[i];
-        if (share.Epoch != Health.PartitionEpoch || share.Window != window)
-        {
-            // What remained when the partition began (or this window started) is split evenly between all regions.
-            var remaining = decision.Allowed ? decision.Remaining + cost : decision.Remaining;
-            share = new FairShare { Epoch = Health.PartitionEpoch, Window = window, Left = remaining / Math.Max(1, Health.Regions) };
-        }
-
-        if (decision.Allowed && cost > share.Left)
-        {
-            var retry = decision.ResetAfter > TimeSpan.Zero ? decision.ResetAfter : TimeSpan.FromSeconds(1);
-            return decision with { Allowed = false, Remaining = Math.Max(0, share.Left), RetryAfter = retry, Wait = TimeSpan.Zero };
-        }
-
-        return decision.Allowed ? decision with { Remaining = Math.Min(decision.Remaining, share.Left - cost) } : decision;
-    }
-
-    private struct FairShare
-    {
-        public long Epoch;
-        public long Window;
-        public long Left;
-    }
-
     /// <summary>How long until every limit is equivalent to fresh; the persistence TTL.</summary>
     public TimeSpan FreshAfter(long now)
     {
@@ -437,9 +257,6 @@ public sealed class KeyLimits
         return longest;
     }
 
-    /// <summary>The override in force (or expired, until the next decision notices); null when none.</summary>
-    public KeyOverride? Override => _override;
-
     /// <summary>The algorithm limit <paramref name="index"/> decides with: the override's while one is in force.</summary>
     public LimitAlgorithm Algorithm(int index) => _effective is null && _adapted is null ? Policy.Algorithms[index] : Adjusted(index);
 
@@ -450,33 +267,6 @@ public sealed class KeyLimits
         return _effective is not null && !ReferenceEquals(_effective[index], configured) ? _effective[index]
             : _adapted?[index] ?? configured;
     }
-
-    /// <summary>Puts <paramref name="value"/> in force (null or already expired: removes any override). Usage carries
-    /// over: each limit is judged against its new limit from now on (<see cref="LimitAlgorithm.Adopt"/>).</summary>
-    public void SetOverride(KeyOverride? value, long now)
-    {
-        var before = new LimitAlgorithm[LimitCount];
-        for (var i = 0; i < before.Length; i++)
-        {
-            before[i] = Algorithm(i);
-        }
-
-        Use(value is not null && value.InForceAt(now) ? value : null);
-        for (var i = 0; i < LimitCount; i++)
-        {
-            var previous = before[i];
-            var next = Algorithm(i);
-            if (!ReferenceEquals(previous, next))
-            {
-                next.Adopt(ref State(i), now, previous);
-            }
-        }
-
-        IsDirty = true;
-    }
-
-    /// <summary>Restores a persisted override as it was, expired or not: the state was kept under it (<see cref="GrainStateCodec"/>).</summary>
-    internal void RestoreOverride(KeyOverride value) => Use(value);
 
     /// <summary>What an operator sees of the key at <paramref name="now"/>: each limit's usage, the pause and the override.</summary>
     public KeyView Inspect(long now)
@@ -499,103 +289,6 @@ public sealed class KeyLimits
 
         DateTimeOffset? paused = _pausedUntil > now ? new DateTimeOffset(_pausedUntil, TimeSpan.Zero) : null;
         return new KeyView([.. limits], paused, _override);
-    }
-
-    /// <summary>This key under a reloaded policy: a limit whose name and algorithm are unchanged keeps its usage (judged
-    /// against the new limit); any other limit starts fresh. The pause and the override carry over.</summary>
-    public KeyLimits WithPolicy(CompiledPolicy policy, long now)
-    {
-        ArgumentNullException.ThrowIfNull(policy);
-        var next = new KeyLimits(Key, policy, Region) { _pausedUntil = _pausedUntil, IsDirty = true };
-        if (_override is not null)
-        {
-            next.Use(_override);
-        }
-
-        if (next._regions is not null && _regions is not null)
-        {
-            next.ResetEpoch = ResetEpoch;
-        }
-
-        for (var i = 0; i < next.LimitCount; i++)
-        {
-            var name = policy.LimitNames[i];
-            for (var j = 0; j < LimitCount; j++)
-            {
-                if (Policy.LimitNames[j] == name && Policy.Definition.Limits[j].Algorithm == policy.Definition.Limits[i].Algorithm)
-                {
-                    if (_adaptive?[j] is { } learned)
-                    {
-                        // Still adaptive: what was learned carries over, within the new bounds.
-                        next.RestoreAdaptive(i, learned.Memory);
-                    }
-
-                    next.State(i) = State(j);
-                    next.Algorithm(i).Adopt(ref next.State(i), now, Algorithm(j));
-                    if (next._regions is not null && _regions is not null)
-                    {
-                        next._regions[i] = _regions[j];
-                    }
-
-                    break;
-                }
-            }
-        }
-
-        next.ExpireOverride(now);
-        return next;
-    }
-
-    private void ExpireOverride(long now)
-    {
-        if (now >= _overrideUntil)
-        {
-            SetOverride(null, now);
-        }
-    }
-
-    // Sets the override and the algorithms it gives each limit; the states are left as they are.
-    private void Use(KeyOverride? value)
-    {
-        _override = value;
-        _overrideUntil = value?.ExpiresAt?.UtcTicks ?? long.MaxValue;
-        _effective = null;
-        if (value is null)
-        {
-            return;
-        }
-
-        var effective = Policy.Algorithms.ToArray();
-        foreach (var item in value.Limits)
-        {
-            var index = IndexOf(item.Name);
-            if (index >= 0)
-            {
-                try
-                {
-                    effective[index] = LimitAlgorithm.Create(KeyOverrides.Apply(Policy.Definition.Limits[index], item));
-                }
-                catch (ArgumentOutOfRangeException)
-                {
-                    // Outside what the algorithm can hold (the admin front refuses it): the policy's limit stays.
-                }
-            }
-        }
-
-        _effective = effective;
-    }
-
-    private int IndexOf(string name)
-    {
-        for (var i = 0; i < LimitCount; i++)
-        {
-            if (Policy.LimitNames[i] == name)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     internal ref LimitState State(int index)
