@@ -21,10 +21,9 @@ public sealed class LimitGrainServices(
     LimitStateWriter writer,
     IOptions<LeaseOptions> leases)
 {
-    private const long StoreLogIntervalMs = 10_000;
     private IGrainStorage? _storage;
     private IOverrideSource? _overrides;
-    private long _lastStoreLog = -StoreLogIntervalMs;
+    private readonly LogThrottle _storeFailureLog = new();
 
     public IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
 
@@ -51,10 +50,5 @@ public sealed class LimitGrainServices(
     public IRegionLink Regions { get; } = regions;
 
     /// <summary>An outage makes every key fail at once: true for the first failure, then at most once per 10 s.</summary>
-    public bool ShouldLogStoreFailure()
-    {
-        var last = Interlocked.Read(ref _lastStoreLog);
-        var now = Environment.TickCount64;
-        return now - last >= StoreLogIntervalMs && Interlocked.CompareExchange(ref _lastStoreLog, now, last) == last;
-    }
+    public bool ShouldLogStoreFailure() => _storeFailureLog.ShouldLog();
 }

@@ -34,12 +34,12 @@ public sealed partial class LimitStateWriter(
     ILogger<LimitStateWriter> logger) : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     internal const int MaxWritesInFlight = 4096;
-    private const long FailureLogIntervalMs = 10_000;
     private readonly ConcurrentQueue<LimitStateRecord> _queue = new();
     private readonly CancellationTokenSource _stop = new();
     private IGrainStorage? _storage;
     private Task? _loop;
-    private long _lastFailureLog = -FailureLogIntervalMs;
+    // An outage fails every write at once: log the first failure, then at most once per interval.
+    private readonly LogThrottle _failureLog = new();
     private int _disposed;
 
     private IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(LimitGrainOptions.StorageName);
@@ -179,21 +179,13 @@ public sealed partial class LimitStateWriter(
         catch (Exception e)
         {
             counters.WriteFailed();
-            if (ShouldLogFailure())
+            if (_failureLog.ShouldLog())
             {
                 Log.WriteFailed(logger, counters.FailedStateWrites, e);
             }
 
             return LimitStateWriteOutcome.Failed;
         }
-    }
-
-    // An outage fails every write at once: log the first failure, then at most once per 10 s.
-    private bool ShouldLogFailure()
-    {
-        var last = Interlocked.Read(ref _lastFailureLog);
-        var now = Environment.TickCount64;
-        return now - last >= FailureLogIntervalMs && Interlocked.CompareExchange(ref _lastFailureLog, now, last) == last;
     }
 
     // The key may be personal data (a user, an IP): logs name neither it nor the grain.

@@ -26,7 +26,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     public const string OwnerUnreachableReason = "owner_unreachable";
     private static readonly InvalidOperationException NotKnownAlive =
         new("This silo stopped running for longer than the cluster's failure detection and is not known to be alive: it decides nothing.");
-    private long _lastUnreachableLog = -10_000;
+    private readonly LogThrottle _unreachableLog = new();
 
     public ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken) =>
         CheckAsync(checks, requestId: null, cancellationToken);
@@ -337,9 +337,7 @@ public sealed partial class LimitService(GrainReferenceCache grains, PolicyRegis
     private void LogUnreachable(string policy, Exception e)
     {
         // A crash makes every call to its keys fail at once: log the first, then at most one line per interval.
-        var last = Interlocked.Read(ref _lastUnreachableLog);
-        var now = Environment.TickCount64;
-        if (now - last >= 10_000 && Interlocked.CompareExchange(ref _lastUnreachableLog, now, last) == last)
+        if (_unreachableLog.ShouldLog())
         {
             Log.Unreachable(logger, policy, e);
         }
