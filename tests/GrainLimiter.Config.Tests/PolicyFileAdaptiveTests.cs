@@ -1,7 +1,6 @@
-using GrainLimiter.Config;
 using GrainLimiter.Policies;
 
-namespace GrainLimiter.Silo.Tests.Config;
+namespace GrainLimiter.Config.Tests;
 
 /// <summary>A limit's <c>adaptive</c> block in the policy file: every field read, defaults, and each problem named by its field.</summary>
 public sealed class PolicyFileAdaptiveTests
