@@ -84,7 +84,7 @@ public sealed class PolicyFileAdaptiveTests
             """, "p.yaml");
 
         Assert.Equal([100_000L, 40L, 1_000_000_000_000L, 20L], policies.Select(p => p.Limits[0].Adaptive!.Max));
-        Assert.Equal(PolicyFileLoader.MaxLimit(LimitAlgorithmKind.SlidingLog), policies[0].Limits[0].Adaptive!.Max);
+        Assert.Equal(LimitBounds.MaxLimit(LimitAlgorithmKind.SlidingLog), policies[0].Limits[0].Adaptive!.Max);
     }
 
     [Fact]
