@@ -44,7 +44,7 @@ public static partial class PolicyFileLoader
                 Error(model.At("min"), $"{path}.min: must be a whole number from 1 to the limit ({below}); got '{model.Min}'.");
             }
 
-            var maxLimit = MaxLimit(algorithm);
+            var maxLimit = LimitBounds.MaxLimit(algorithm);
             var above = start?.ToString(CultureInfo.InvariantCulture) ?? "the limit";
             var max = WholeNumber(model.Max);
             if (!model.Marks.ContainsKey("max"))
@@ -118,10 +118,11 @@ public static partial class PolicyFileLoader
             else
             {
                 increase = WholeNumber(model.Increase);
-                if (model.Increase is not null && increase is not (>= 1 and <= 1_000_000_000_000L))
+                if (model.Increase is not null && increase is not (>= 1 and <= LimitBounds.MaxCount))
                 {
                     Error(model.At("increase"),
-                        $"{path}.increase: must be a whole number from 1 to 1000000000000 (units added after a healthy interval); got '{model.Increase}'.");
+                        $"{path}.increase: must be a whole number from 1 to {LimitBounds.MaxCount} (units added after a healthy interval); " +
+                        $"got '{model.Increase}'.");
                 }
 
                 if (model.Decrease is not null && (!double.TryParse(model.Decrease, NumberStyles.Float, CultureInfo.InvariantCulture, out decrease)

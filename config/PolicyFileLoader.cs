@@ -7,21 +7,6 @@ namespace GrainLimiter.Config;
 /// <summary>Reads and validates a policy file. Every problem is reported at once, each naming line, policy, field and problem.</summary>
 public static partial class PolicyFileLoader
 {
-    /// <summary>Bounds that keep one grain's memory small whatever a policy file says.</summary>
-    public const long MaxLogLimit = 100_000;
-    public const long MaxConcurrencyLimit = 100_000;
-
-    /// <summary>The longest a token bucket may take to refill from empty (the algorithms' span bound, about 1000 years).</summary>
-    public static readonly TimeSpan MaxRefill = TimeSpan.FromDays(365_250);
-
-    /// <summary>The largest limit of an algorithm: what <c>limit</c> and an adaptive limit's <c>max</c> may be.</summary>
-    public static long MaxLimit(LimitAlgorithmKind algorithm) => algorithm switch
-    {
-        LimitAlgorithmKind.SlidingLog => MaxLogLimit,
-        LimitAlgorithmKind.Concurrency => MaxConcurrencyLimit,
-        _ => 1_000_000_000_000L,
-    };
-
     /// <summary>Every algorithm by its name in a file, in the order error messages list them.</summary>
     internal static readonly Dictionary<string, LimitAlgorithmKind> Algorithms = new(StringComparer.Ordinal)
     {
@@ -72,10 +57,6 @@ public static partial class PolicyFileLoader
 
         return errors.Count > 0 ? throw new PolicyFileException(source, errors) : new PolicyFile(policies, buckets);
     }
-
-    /// <summary>Whether refilling <paramref name="capacity"/> at <paramref name="limit"/> per <paramref name="window"/> takes longer than <see cref="MaxRefill"/>.</summary>
-    public static bool RefillTooLong(long capacity, long limit, TimeSpan window) =>
-        limit > 0 && (Int128)capacity * window.Ticks / limit > MaxRefill.Ticks;
 
     private sealed partial class Validator(string source, List<string> errors)
     {
@@ -207,7 +188,7 @@ public static partial class PolicyFileLoader
                 return null;
             }
 
-            var maxLimit = MaxLimit(algorithm);
+            var maxLimit = LimitBounds.MaxLimit(algorithm);
             var limit = WholeNumber(model.Limit);
             if (limit is not { } l || l < 1 || l > maxLimit)
             {
@@ -226,9 +207,9 @@ public static partial class PolicyFileLoader
             {
                 Error(model.At("burst"), $"{path}.burst: applies only to token_bucket and gcra.");
             }
-            else if (model.Burst is not null && (WholeNumber(model.Burst) is not { } b || b is < 1 or > 1_000_000_000_000L))
+            else if (model.Burst is not null && (WholeNumber(model.Burst) is not { } b || b is < 1 or > LimitBounds.MaxCount))
             {
-                Error(model.At("burst"), $"{path}.burst: must be a whole number from 1 to 1000000000000; got '{model.Burst}'.");
+                Error(model.At("burst"), $"{path}.burst: must be a whole number from 1 to {LimitBounds.MaxCount}; got '{model.Burst}'.");
             }
             else
             {
@@ -236,7 +217,7 @@ public static partial class PolicyFileLoader
             }
 
             if (algorithm is LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra && limit is >= 1 && window > TimeSpan.Zero
-                && RefillTooLong(burst ?? limit.Value, limit.Value, window))
+                && LimitBounds.RefillTooLong(burst ?? limit.Value, limit.Value, window))
             {
                 Error(model.At(model.Burst is null ? "limit" : "burst"), $"{path}.burst: refilling {burst ?? limit} at {limit} per {model.Window} would take over 1000 years; lower burst or window.");
             }

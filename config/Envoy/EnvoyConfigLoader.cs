@@ -397,10 +397,10 @@ public static class EnvoyConfigLoader
         {
             LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra when requestsPerUnit == 0 =>
                 "cannot be counted: requests_per_unit must be at least 1 for token_bucket and gcra.",
-            LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra when PolicyFileLoader.RefillTooLong(burst ?? requestsPerUnit, requestsPerUnit, window) =>
+            LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra when LimitBounds.RefillTooLong(burst ?? requestsPerUnit, requestsPerUnit, window) =>
                 $"cannot be counted: refilling a burst of {burst} would take over 1000 years; lower burst.",
-            LimitAlgorithmKind.SlidingLog when requestsPerUnit > PolicyFileLoader.MaxLogLimit =>
-                $"cannot be counted: requests_per_unit must be at most {PolicyFileLoader.MaxLogLimit} for sliding_log (it keeps one timestamp per request).",
+            LimitAlgorithmKind.SlidingLog when requestsPerUnit > LimitBounds.MaxLogLimit =>
+                $"cannot be counted: requests_per_unit must be at most {LimitBounds.MaxLogLimit} for sliding_log (it keeps one timestamp per request).",
             _ => null,
         };
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GrainLimiter.Policies;
 using GrainLimiter.QuotaBuckets;
 using YamlDotNet.RepresentationModel;
 
@@ -103,9 +104,10 @@ internal static class QuotaBucketRulesReader
 
         YamlNodes.CheckFields(map, path, "a quota bucket", Fields, file, errors);
         var limitText = Scalar("limit");
-        if (!long.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit > 1_000_000_000_000L)
+        if (!long.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit > LimitBounds.MaxCount)
         {
-            Error("limit", $"must be a whole number from 0 (deny all) to 1000000000000: requests per window shared by every Envoy reporting the bucket; got '{limitText}'.");
+            Error("limit", $"must be a whole number from 0 (deny all) to {LimitBounds.MaxCount}: " +
+                $"requests per window shared by every Envoy reporting the bucket; got '{limitText}'.");
         }
 
         var strategyText = Scalar("strategy") ?? "requests_per_time_unit";

@@ -15,9 +15,8 @@ namespace GrainLimiter.Grains.Algorithms;
 /// </remarks>
 public abstract class LimitAlgorithm
 {
-    /// <summary>The longest window (or lease, or wait) an algorithm accepts: about 1000 years.</summary>
-    /// <remarks>Keeps <c>DateTime.MaxValue.Ticks + 2 * span</c> inside a <see cref="long"/>.</remarks>
-    protected static readonly long MaxSpanTicks = TimeSpan.FromDays(365_250).Ticks;
+    /// <summary>The longest window (or lease, or wait, or refill) an algorithm accepts: <see cref="LimitBounds.MaxSpan"/>.</summary>
+    protected static readonly long MaxSpanTicks = LimitBounds.MaxSpan.Ticks;
 
     protected LimitAlgorithm(LimitSpec spec)
     {

@@ -12,16 +12,6 @@ namespace GrainLimiter.Grains.Overrides;
 /// </remarks>
 public static class KeyOverrides
 {
-    /// <summary>The largest multiplier an override may give.</summary>
-    public const double MaxMultiplier = 1000;
-
-    /// <summary>The largest limit of an algorithm: the policy file's bounds, which keep one grain's memory small.</summary>
-    public static long MaxLimit(LimitAlgorithmKind algorithm) => algorithm switch
-    {
-        LimitAlgorithmKind.SlidingLog or LimitAlgorithmKind.Concurrency => 100_000,
-        _ => 1_000_000_000_000L,
-    };
-
     /// <summary>The limit <paramref name="item"/> gives <paramref name="spec"/>, before bounds are checked.</summary>
     public static double EffectiveLimit(LimitSpec spec, LimitOverride item)
     {
@@ -32,9 +22,9 @@ public static class KeyOverrides
     /// <summary>The spec <paramref name="spec"/> becomes under <paramref name="item"/>; the limit clamped to the algorithm's bounds.</summary>
     public static LimitSpec Apply(LimitSpec spec, LimitOverride item)
     {
-        var limit = (long)Math.Clamp(EffectiveLimit(spec, item), 1, MaxLimit(spec.Algorithm));
+        var limit = (long)Math.Clamp(EffectiveLimit(spec, item), 1, LimitBounds.MaxLimit(spec.Algorithm));
         long? burst = spec.Burst is { } configured
-            ? (long)Math.Clamp(Math.Round((double)configured * limit / spec.Limit, MidpointRounding.AwayFromZero), 1, 1_000_000_000_000L)
+            ? (long)Math.Clamp(Math.Round((double)configured * limit / spec.Limit, MidpointRounding.AwayFromZero), 1, LimitBounds.MaxCount)
             : null;
         return spec with { Limit = limit, Burst = burst };
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GrainLimiter.Grains;
 using GrainLimiter.Grains.Overrides;
+using GrainLimiter.Policies;
 using GrainLimiter.Silo.Runtime;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
@@ -47,7 +48,7 @@ internal static class OverrideValidation
             }
 
             var spec = policy.Definition.Limits[index];
-            var max = KeyOverrides.MaxLimit(spec.Algorithm);
+            var max = LimitBounds.MaxLimit(spec.Algorithm);
             var algorithm = AdminJson.Algorithm(spec.Algorithm);
             if (item.Limit is { } limit && (limit < 1 || limit > max))
             {
@@ -56,9 +57,10 @@ internal static class OverrideValidation
 
             if (item.Multiplier is { } multiplier)
             {
-                if (!double.IsFinite(multiplier) || multiplier <= 0 || multiplier > KeyOverrides.MaxMultiplier)
+                if (!double.IsFinite(multiplier) || multiplier <= 0 || multiplier > LimitBounds.MaxOverrideMultiplier)
                 {
-                    return (null, new($"{field}.multiplier", $"must be above 0 and at most {KeyOverrides.MaxMultiplier}; got {multiplier.ToString(CultureInfo.InvariantCulture)}."));
+                    return (null, new($"{field}.multiplier",
+                        $"must be above 0 and at most {LimitBounds.MaxOverrideMultiplier}; got {multiplier.ToString(CultureInfo.InvariantCulture)}."));
                 }
 
                 var effective = KeyOverrides.EffectiveLimit(spec, new LimitOverride(name, null, multiplier));

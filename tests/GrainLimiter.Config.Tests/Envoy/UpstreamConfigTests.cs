@@ -2,13 +2,13 @@ using GrainLimiter.Config.Envoy;
 using GrainLimiter.Protocol.Envoy.Common;
 using Google.Protobuf.WellKnownTypes;
 
-namespace GrainLimiter.Silo.Tests.Fronts.Envoy;
+namespace GrainLimiter.Config.Tests.Envoy;
 
 /// <summary>envoyproxy/ratelimit's own configuration files (copies in Upstream/, see its README): every valid one loads
 /// unchanged, every invalid one is refused, and descriptors match them as envoyproxy/ratelimit's config_test.go says.</summary>
 public sealed class UpstreamConfigTests
 {
-    private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Fronts", "Envoy", "Upstream");
+    private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Envoy", "Upstream");
     private static readonly string RuntimeRoot = Path.Combine(Root, "test", "integration", "runtime", "current");
 
     public static TheoryData<string> ValidFiles() =>

@@ -1,7 +1,6 @@
-using GrainLimiter.Config;
 using GrainLimiter.QuotaBuckets;
 
-namespace GrainLimiter.Silo.Tests.Config;
+namespace GrainLimiter.Config.Tests.Envoy;
 
 /// <summary>The policy file's quotaBuckets section: how buckets are matched, and every problem named with its line and field.</summary>
 public sealed class QuotaBucketRulesTests

@@ -1,7 +1,6 @@
-using GrainLimiter.Config;
 using GrainLimiter.Policies;
 
-namespace GrainLimiter.Silo.Tests.Config;
+namespace GrainLimiter.Config.Tests;
 
 /// <summary>A limit's <c>adaptive</c> block in the policy file: every field read, defaults, and each problem named by its field.</summary>
 public sealed class PolicyFileAdaptiveTests
@@ -85,7 +84,7 @@ public sealed class PolicyFileAdaptiveTests
             """, "p.yaml");
 
         Assert.Equal([100_000L, 40L, 1_000_000_000_000L, 20L], policies.Select(p => p.Limits[0].Adaptive!.Max));
-        Assert.Equal(PolicyFileLoader.MaxLimit(LimitAlgorithmKind.SlidingLog), policies[0].Limits[0].Adaptive!.Max);
+        Assert.Equal(LimitBounds.MaxLimit(LimitAlgorithmKind.SlidingLog), policies[0].Limits[0].Adaptive!.Max);
     }
 
     [Fact]

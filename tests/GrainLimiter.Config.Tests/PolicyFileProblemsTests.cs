@@ -1,6 +1,4 @@
-using GrainLimiter.Config;
-
-namespace GrainLimiter.Silo.Tests.Config;
+namespace GrainLimiter.Config.Tests;
 
 /// <summary>Policy-file problems as a person reads them: file, line and column, the field as written, the fields allowed, a suggestion.</summary>
 public sealed class PolicyFileProblemsTests
