@@ -1,6 +1,6 @@
 namespace GrainLimiter.Cli;
 
-/// <summary>What <c>grainlimiter</c> exits with, for scripts (documented in README, "CLI").</summary>
+/// <summary>What <c>grainlimiter</c> exits with, for scripts (documented in docs/operations.md, "CLI").</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;

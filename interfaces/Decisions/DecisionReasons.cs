@@ -1,6 +1,6 @@
 namespace GrainLimiter.Decisions;
 
-/// <summary>The <c>reason</c> values a decision can carry (README, HTTP API).</summary>
+/// <summary>The <c>reason</c> values a decision can carry (docs/http-api.md).</summary>
 public static class DecisionReasons
 {
     /// <summary>Denied by a shadow-mode policy, admitted anyway.</summary>

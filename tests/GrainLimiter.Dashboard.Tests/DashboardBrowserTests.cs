@@ -8,7 +8,7 @@ namespace GrainLimiter.Dashboard.Tests;
 /// <summary>Both dashboard pages in a real browser against a real silo: log in, see a denied key, reset it, screenshots.</summary>
 /// <remarks>
 /// Screenshots are written to <c>screenshots/</c> in the test output (the CI artifact); with
-/// <c>GRAINLIMITER_UPDATE_SCREENSHOTS=1</c> also to the repository's <c>docs/</c>, where the README shows them.
+/// <c>GRAINLIMITER_UPDATE_SCREENSHOTS=1</c> also to the repository's <c>docs/</c>, where docs/operations.md shows them.
 /// </remarks>
 public sealed partial class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {

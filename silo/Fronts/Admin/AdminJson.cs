@@ -6,7 +6,7 @@ using GrainLimiter.Policies;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
 
-/// <summary>The JSON the admin API answers: key views, overrides and policies (docs: README "Admin API").</summary>
+/// <summary>The JSON the admin API answers: key views, overrides and policies (docs/operations.md, "Admin API and policy reload").</summary>
 internal static class AdminJson
 {
     /// <summary>fixed_window, token_bucket...: the policy file's spelling.</summary>

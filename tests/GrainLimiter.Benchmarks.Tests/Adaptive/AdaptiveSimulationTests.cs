@@ -2,7 +2,7 @@ using GrainLimiter.Benchmarks.Adaptive;
 
 namespace GrainLimiter.Benchmarks.Tests.Adaptive;
 
-/// <summary>The simulation the README reports (simulated time, so the figures are the same on any machine): AIMD finds the
+/// <summary>The simulation docs/adaptive-limits.md reports (simulated time, so the figures are the same on any machine): AIMD finds the
 /// upstream's capacity when it drops and again when it recovers, trading a little goodput for far fewer 429s.</summary>
 public sealed class AdaptiveSimulationTests
 {

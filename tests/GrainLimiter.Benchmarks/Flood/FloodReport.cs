@@ -8,7 +8,7 @@ namespace GrainLimiter.Benchmarks.Flood;
 internal sealed record FloodReport
 {
     /// <summary>Heap bytes one limit-grain activation holds, and what stays per key in a single silo's in-memory store once
-    /// it has deactivated (<c>grain-memory</c>, README).</summary>
+    /// it has deactivated (<c>grain-memory</c>, docs/benchmarks.md).</summary>
     public const long BytesPerActivation = 2_591;
 
     public const long BytesPerStoredKey = 614;

@@ -14,7 +14,7 @@ internal sealed record LoadReport
 
     public required double TotalSeconds { get; init; }
 
-    /// <summary>The command line after <c>load</c>, as the README quotes it.</summary>
+    /// <summary>The command line after <c>load</c>, as docs/benchmarks.md quotes it.</summary>
     public required string Command { get; init; }
 
     public required Dictionary<string, string> Machine { get; init; }

@@ -98,7 +98,8 @@ internal sealed record SoakReport
 
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Verdict: {(Passed ? "PASSED" : "FAILED")} (no 5xx, no crash, no count lost beyond the bound, no measure growing).");
-        md.AppendLine($"- Lost-count bound: the audited admissions answered from 2 × FlushInterval before the kill to its end (README: a crash loses at most "
+        md.AppendLine($"- Lost-count bound: the audited admissions answered from 2 × FlushInterval before the kill to its end "
+            + "(docs/storage.md: a crash loses at most "
             + "a key's last FlushInterval of counts; one more when the kill lands while that flush's writes are in flight).");
         md.AppendLine("- Errors are answers no key's grain decided (a failure-mode reason: `owner_unreachable` while the killed silo's keys moved, `store_unavailable` "
             + "while Redis was down), calls to the killed front, timeouts; never counted as decisions.");

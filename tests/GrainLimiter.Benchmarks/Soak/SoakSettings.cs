@@ -28,7 +28,7 @@ internal sealed record SoakSettings
 
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The silos' write-behind period (<c>GrainLimiter:FlushInterval</c>, README default 200 ms): the counts a
+    /// <summary>The silos' write-behind period (<c>GrainLimiter:FlushInterval</c>, docs/configuration.md: default 200 ms): the counts a
     /// crash may lose.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 

@@ -7,7 +7,7 @@ namespace GrainLimiter.Silo.Tests.Runtime.Cluster;
 
 /// <summary>
 /// A hot key under load while the silo that owns it is SIGKILLed or hung (SIGSTOP until declared dead, then SIGCONT), or while
-/// redis-server is down: what it admits over the run stays within the limit plus the bound README's "Failures and their bounds"
+/// redis-server is down: what it admits over the run stays within the limit plus the bound docs/cluster.md's "Failures and their bounds"
 /// states, no answer is a 5xx, and every answer is either decided, a failure-mode answer or a transport error.
 /// </summary>
 [Collection(SiloProcessCollection.Name)]
