@@ -2,8 +2,9 @@ using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Leases;
 using GrainLimiter.Policies;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Checks.Overload;
+using GrainLimiter.Silo.Policies;
 using Grpc.Core;
 
 namespace GrainLimiter.Silo.Fronts;

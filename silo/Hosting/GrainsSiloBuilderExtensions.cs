@@ -1,6 +1,6 @@
 using GrainLimiter.Grains;
 using SiloOptions = GrainLimiter.Silo.Config.SiloOptions;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Policies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;

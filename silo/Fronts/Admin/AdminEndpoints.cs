@@ -1,6 +1,6 @@
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Http;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Admin;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using GrainLimiter.Grains;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
 

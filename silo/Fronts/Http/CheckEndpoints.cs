@@ -1,8 +1,9 @@
 using System.Text.Json;
 using GrainLimiter.Decisions;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Checks.Overload;
+using GrainLimiter.Silo.Policies;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Http;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GrainLimiter.Adaptive;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Http;

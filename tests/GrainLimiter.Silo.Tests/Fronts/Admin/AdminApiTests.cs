@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using GrainLimiter.Grains;
-using GrainLimiter.Silo.Runtime.Reload;
+using GrainLimiter.Silo.Policies.Reload;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
