@@ -109,8 +109,8 @@ public sealed class SiloMetrics
 
     private static string Outcome(in CheckResult result) => result.Reason switch
     {
-        LimitService.ShadowModeReason => "shadow_denied",
-        LimitService.StoreUnavailableReason => "store_unavailable",
+        CheckPipeline.ShadowModeReason => "shadow_denied",
+        CheckPipeline.StoreUnavailableReason => "store_unavailable",
         _ => result.Decision.Allowed ? "allowed" : "denied",
     };
 }

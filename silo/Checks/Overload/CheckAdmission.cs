@@ -16,7 +16,7 @@ namespace GrainLimiter.Silo.Checks.Overload;
 /// </remarks>
 public sealed class CheckAdmission : IDisposable
 {
-    private readonly ILimitService _limits;
+    private readonly ICheckPipeline _limits;
     private readonly PolicyRegistry _policies;
     private readonly SiloMetrics _metrics;
     private readonly TimeProvider _time;
@@ -28,7 +28,7 @@ public sealed class CheckAdmission : IDisposable
     private readonly TimeSpan _retryAfter;
     private readonly int _maxInFlight;
 
-    public CheckAdmission(ILimitService limits, PolicyRegistry policies, SiloMetrics metrics, IOptions<SiloOptions> options, TimeProvider time)
+    public CheckAdmission(ICheckPipeline limits, PolicyRegistry policies, SiloMetrics metrics, IOptions<SiloOptions> options, TimeProvider time)
     {
         var settings = options.Value;
         (_limits, _policies, _metrics, _time) = (limits, policies, metrics, time);
@@ -48,7 +48,7 @@ public sealed class CheckAdmission : IDisposable
     /// <summary>Check requests holding a place now (deciding, or shed while their grain calls go on).</summary>
     public long InFlight => _maxInFlight - (_places.GetStatistics()?.CurrentAvailablePermits ?? _maxInFlight);
 
-    /// <summary>Decides <paramref name="checks"/> (validated) as <see cref="ILimitService.CheckAsync(IReadOnlyList{CheckRequest}, string?, CancellationToken)"/> does, within the caller's
+    /// <summary>Decides <paramref name="checks"/> (validated) as <see cref="ICheckPipeline.CheckAsync(IReadOnlyList{CheckRequest}, string?, CancellationToken)"/> does, within the caller's
     /// <paramref name="deadline"/> (UTC; <see cref="DateTime.MaxValue"/> for none) and <see cref="SiloOptions.CheckTimeout"/>; a check carrying
     /// <paramref name="requestId"/> (null: none) is not charged again when the id is repeated.</summary>
     /// <param name="front">Who asks, for <c>grainlimiter_shed_total</c> (a <see cref="Fronts.BadRequests.Front"/> value or <c>orleans</c>).</param>

@@ -31,7 +31,7 @@ internal static class AdminKeyEndpoints
         }
     }
 
-    private static async Task PauseAsync(HttpContext context, GrainReferenceCache grains, ILimitService limits, CheckValidator validator,
+    private static async Task PauseAsync(HttpContext context, GrainReferenceCache grains, ICheckPipeline limits, CheckValidator validator,
         PolicyRegistry policies, TimeProvider time, IOptions<SiloOptions> options)
     {
         var body = await JsonBody.ReadAsync(context, AdminJsonContext.Default.PauseBody, options.Value.MaxRequestBodyBytes);

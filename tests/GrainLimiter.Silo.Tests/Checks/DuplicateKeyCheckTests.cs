@@ -11,7 +11,7 @@ public sealed class DuplicateKeyCheckTests(LimitGrainCluster fixture)
     [Fact]
     public async Task EachRepeatOfAKeyIsChargedInOrderAndAnswersItsOwnRemaining()
     {
-        var limits = fixture.LimitService(silo: 1);
+        var limits = fixture.CheckPipeline(silo: 1);
         var key = LimitGrainCluster.UniqueKey("dup");
 
         var outcome = await limits.CheckAsync([new("ten", key), new("ten", key, 3), new("ten", key)], CancellationToken.None);
@@ -25,7 +25,7 @@ public sealed class DuplicateKeyCheckTests(LimitGrainCluster fixture)
     [Fact]
     public async Task ARepeatThatExceedsTheLimitDeniesTheWholeCheckAndChargesNothing()
     {
-        var limits = fixture.LimitService(silo: 0);
+        var limits = fixture.CheckPipeline(silo: 0);
         var key = LimitGrainCluster.UniqueKey("dup-deny");
         var other = LimitGrainCluster.UniqueKey("dup-other");
 
@@ -44,7 +44,7 @@ public sealed class DuplicateKeyCheckTests(LimitGrainCluster fixture)
     [Fact]
     public async Task ItemsAfterADeniedRepeatAreStillDecidedOnTheirOwnCost()
     {
-        var limits = fixture.LimitService(silo: 2);
+        var limits = fixture.CheckPipeline(silo: 2);
         var key = LimitGrainCluster.UniqueKey("dup-after");
 
         var outcome = await limits.CheckAsync([new("ten", key, 5), new("ten", key, 10), new("ten", key, 1)], CancellationToken.None);
@@ -58,7 +58,7 @@ public sealed class DuplicateKeyCheckTests(LimitGrainCluster fixture)
     [Fact]
     public async Task ALargeCheckWithRepeatsKeepsItsItemOrderAndTellsPoliciesApart()
     {
-        var limits = fixture.LimitService(silo: 1);
+        var limits = fixture.CheckPipeline(silo: 1);
         var keys = Enumerable.Range(0, 3).Select(static i => LimitGrainCluster.UniqueKey($"dup-large{i}")).ToArray();
         // 20 items over three keys of "exact" and the same key names under "ten" (other grains).
         var checks = Enumerable.Range(0, 20).Select(i => new CheckRequest(i % 5 == 4 ? "ten" : "exact", keys[i % 3])).ToArray();
@@ -86,7 +86,7 @@ public sealed class DuplicateKeyCheckTests(LimitGrainCluster fixture)
     [Fact]
     public async Task ALargeCheckDeniedByARepeatRefundsEveryChargedItem()
     {
-        var limits = fixture.LimitService(silo: 0);
+        var limits = fixture.CheckPipeline(silo: 0);
         var keys = Enumerable.Range(0, 12).Select(static i => LimitGrainCluster.UniqueKey($"dup-refund{i}")).ToArray();
         // Twelve distinct keys, then the first one eleven times more: its eleventh charge is over "ten".
         var checks = keys.Select(static k => new CheckRequest("ten", k)).Concat(Enumerable.Repeat(new CheckRequest("ten", keys[0]), 10)).ToArray();
@@ -106,7 +106,7 @@ public sealed class DuplicateKeyCheckTests(LimitGrainCluster fixture)
     [Fact]
     public async Task RepeatedPeeksChargeNothing()
     {
-        var limits = fixture.LimitService(silo: 2);
+        var limits = fixture.CheckPipeline(silo: 2);
         var key = LimitGrainCluster.UniqueKey("dup-peek");
 
         var outcome = await limits.CheckAsync([new("ten", key, 0), new("ten", key, 2), new("ten", key, 0)], CancellationToken.None);

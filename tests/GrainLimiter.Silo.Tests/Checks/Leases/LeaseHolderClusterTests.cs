@@ -80,7 +80,7 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
     {
         await WindowRoom.AwaitAsync(TimeSpan.FromHours(1), TimeSpan.FromMinutes(1));
         var key = LimitGrainCluster.UniqueKey("exact-leased");
-        var fronts = Enumerable.Range(0, 3).Select(fixture.LimitService).ToArray();
+        var fronts = Enumerable.Range(0, 3).Select(fixture.CheckPipeline).ToArray();
         var granted = TotalGranted();
         var leasedBefore = Units();
         // A new activation leases nothing for a lease period: call until silo 0's front holds a lease (these calls count too).
@@ -121,7 +121,7 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
         // The fixture's windows are epoch-aligned hours: start where the rest of this one holds the whole test.
         await WindowRoom.AwaitAsync(TimeSpan.FromHours(1), TimeSpan.FromMinutes(1));
         var key = LimitGrainCluster.UniqueKey("denied");
-        var fronts = Enumerable.Range(0, 3).Select(fixture.LimitService).ToArray();
+        var fronts = Enumerable.Range(0, 3).Select(fixture.CheckPipeline).ToArray();
         Assert.True((await fronts[0].CheckAsync([new CheckRequest("one", key)], CancellationToken.None)).Allowed);
 
         // An attack on the spent key: each front soon answers the denial itself, with the grain's retry-after.
@@ -186,7 +186,7 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
     public async Task ASpentBucketAskedByAHotFrontStaysDenied()
     {
         var key = LimitGrainCluster.UniqueKey("bucket");
-        var front = fixture.LimitService(0);
+        var front = fixture.CheckPipeline(0);
         var allowed = new List<bool>();
         for (var i = 0; i < 10; i++)
         {
@@ -196,7 +196,7 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
         Assert.Equal([true, true, true, false, false, false, false, false, false, false], allowed);
     }
 
-    private async Task<long> CallAsync(LimitService[] fronts, string key, int calls, int callers)
+    private async Task<long> CallAsync(CheckPipeline[] fronts, string key, int calls, int callers)
     {
         long admitted = 0;
         var next = -1;
@@ -219,9 +219,9 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
     private long TotalGranted() => Enumerable.Range(0, 3).Sum(silo => fixture.Counters(silo).LeasesGranted);
 
     // Calls the key from each silo's front until that front holds a lease of it.
-    private async Task<LimitService[]> HoldLeasesOnEverySiloAsync(string policy, string key)
+    private async Task<CheckPipeline[]> HoldLeasesOnEverySiloAsync(string policy, string key)
     {
-        var fronts = Enumerable.Range(0, 3).Select(fixture.LimitService).ToArray();
+        var fronts = Enumerable.Range(0, 3).Select(fixture.CheckPipeline).ToArray();
         for (var silo = 0; silo < 3; silo++)
         {
             var holder = fixture.Leases(silo);

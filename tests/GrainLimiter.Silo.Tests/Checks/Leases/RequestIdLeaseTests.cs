@@ -15,13 +15,13 @@ public sealed class RequestIdLeaseTests(LimitGrainCluster fixture)
     public async Task ACheckWithAnIdGoesToTheGrainPastTheFrontsLeaseAndItsRetryOnAnotherSiloIsNotCharged()
     {
         var key = LimitGrainCluster.UniqueKey("id-lease");
-        var front = fixture.LimitService(0);
+        var front = fixture.CheckPipeline(0);
         await HoldALeaseAsync(front, key);
         var leased = fixture.Leases(0).HeldUnits("hot", key);
         var repeats = RepeatedRequestIds();
 
         var first = await front.CheckAsync([new CheckRequest("hot", key)], "one-check", CancellationToken.None);
-        var retry = await fixture.LimitService(1).CheckAsync([new CheckRequest("hot", key)], "one-check", CancellationToken.None);
+        var retry = await fixture.CheckPipeline(1).CheckAsync([new CheckRequest("hot", key)], "one-check", CancellationToken.None);
 
         // Not taken from the lease (it may have expired meanwhile, but it was not spent by one: leases are of at least 2 units).
         Assert.NotEqual(leased - 1, fixture.Leases(0).HeldUnits("hot", key));
@@ -36,7 +36,7 @@ public sealed class RequestIdLeaseTests(LimitGrainCluster fixture)
     public async Task ACachedDenialAnswersACheckWithAnIdAndChargesNothing()
     {
         var key = LimitGrainCluster.UniqueKey("id-denial");
-        var front = fixture.LimitService(0);
+        var front = fixture.CheckPipeline(0);
         // "one" admits one an hour: the front asks as a holder until the grain lets it cache the denial.
         await Eventually.TrueAsync(async () =>
         {
@@ -51,7 +51,7 @@ public sealed class RequestIdLeaseTests(LimitGrainCluster fixture)
         Assert.Equal(used, (await fixture.Grain("one", key).InspectAsync()).Limits[0].Used);
     }
 
-    private async Task HoldALeaseAsync(global::GrainLimiter.Silo.Checks.LimitService front, string key) =>
+    private async Task HoldALeaseAsync(global::GrainLimiter.Silo.Checks.CheckPipeline front, string key) =>
         await Eventually.TrueAsync(async () =>
         {
             for (var i = 0; i < 10 && fixture.Leases(0).HeldUnits("hot", key) == 0; i++)

@@ -11,7 +11,7 @@ namespace GrainLimiter.Silo.Checks;
 /// nothing). A denied check is undone by id (<see cref="ILimitGrain.RefundOnceAsync"/>): the first attempt's refund and a retry's
 /// credit its charge once between them.
 /// </remarks>
-public sealed partial class LimitService
+public sealed partial class CheckPipeline
 {
     // One call per distinct (policy, key), its repeats decided in item order, as without an id.
     private async ValueTask<GrainDecision[]> DecideOnceAsync(IReadOnlyList<CheckRequest> checks, string requestId)

@@ -16,10 +16,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GrainLimiter.Silo.Tests.Checks;
 
-/// <summary><see cref="LimitService.ReportAsync"/>: each key's outcomes summed into one grain call, keys of static policies never
+/// <summary><see cref="CheckPipeline.ReportAsync"/>: each key's outcomes summed into one grain call, keys of static policies never
 /// called, a grain that cannot be reached failing the report without stopping the others.</summary>
 [Collection(LimitGrainClusterCollection.Name)]
-public sealed class LimitServiceReportTests(LimitGrainCluster fixture)
+public sealed class CheckPipelineReportTests(LimitGrainCluster fixture)
 {
     private static readonly PolicyDefinition Adaptive = new()
     {
@@ -91,15 +91,15 @@ public sealed class LimitServiceReportTests(LimitGrainCluster fixture)
         fixture.Registry.GetOrAdd(Adaptive);
         var key = LimitGrainCluster.UniqueKey("report");
 
-        var result = await fixture.LimitService(silo: 1).ReportAsync([new("learns", key, false), new("learns", key, true, TimeSpan.FromMilliseconds(5))], CancellationToken.None);
-        var check = await fixture.LimitService(silo: 2).CheckAsync([new("learns", key), new("ten", key)], CancellationToken.None);
+        var result = await fixture.CheckPipeline(silo: 1).ReportAsync([new("learns", key, false), new("learns", key, true, TimeSpan.FromMilliseconds(5))], CancellationToken.None);
+        var check = await fixture.CheckPipeline(silo: 2).CheckAsync([new("learns", key), new("ten", key)], CancellationToken.None);
 
         Assert.Equal(new ReportResult(2), result);
         Assert.True(check.Results[0].ReportOutcome);
         Assert.False(check.Results[1].ReportOutcome);
     }
 
-    private (LimitService Limits, RecordingGrains Grains, MetricCollector<long> Reported) Service(string? down = null, string? ignoring = null)
+    private (CheckPipeline Limits, RecordingGrains Grains, MetricCollector<long> Reported) Service(string? down = null, string? ignoring = null)
     {
         var grains = new RecordingGrains(down, ignoring);
         var factory = DispatchProxy.Create<IGrainFactory, FakeGrainFactory>();
@@ -109,9 +109,9 @@ public sealed class LimitServiceReportTests(LimitGrainCluster fixture)
         // Judged by the cluster's membership, as a real failure would be: a timeout is not sent again.
         var membership = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<IClusterMembershipService>();
         var refused = new RefusedCalls(new SiloDepartures(membership, TimeProvider.System, NullLogger<SiloDepartures>.Instance));
-        var limits = new LimitService(new GrainReferenceCache(factory, 100), new PolicyRegistry([Adaptive, Static]), new SiloMetrics(meters, fixture.Counters(0)),
+        var limits = new CheckPipeline(new GrainReferenceCache(factory, 100), new PolicyRegistry([Adaptive, Static]), new SiloMetrics(meters, fixture.Counters(0)),
             new HeavyHitters(TimeProvider.System), fixture.Leases(0), refused, new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance),
-            NullLogger<LimitService>.Instance);
+            NullLogger<CheckPipeline>.Instance);
         return (limits, grains, reported);
     }
 

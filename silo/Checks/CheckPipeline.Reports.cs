@@ -7,7 +7,7 @@ namespace GrainLimiter.Silo.Checks;
 /// <remarks>Outcomes are advisory: a grain that cannot be reached loses its key's outcomes (the call answers UNAVAILABLE) and
 /// nothing is sent again, not even to the keys that counted theirs, which would then count them twice. A lost report only
 /// delays adaptation; an adaptive limit never admits more than its <c>max</c> for want of one.</remarks>
-public sealed partial class LimitService
+public sealed partial class CheckPipeline
 {
     public async ValueTask<ReportResult> ReportAsync(IReadOnlyList<RequestOutcome> outcomes, CancellationToken cancellationToken)
     {

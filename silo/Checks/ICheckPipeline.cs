@@ -7,7 +7,7 @@ namespace GrainLimiter.Silo.Checks;
 /// <summary>What every front (HTTP, gRPC, Envoy RLS, admin) asks of the silo.</summary>
 /// <remarks>Callers validate requests first with <see cref="CheckValidator"/> (reports with <see cref="OutcomeValidator"/>); an unknown
 /// policy here is a bug.</remarks>
-public interface ILimitService
+public interface ICheckPipeline
 {
     /// <summary>Checks every item, all or nothing: if one is denied, the items already admitted are refunded.</summary>
     ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken);
