@@ -8,11 +8,13 @@ using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
 using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
+using GrainLimiter.Silo.Observability.TopKeys;
 using GrainLimiter.Silo.Regions;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Overload;
-using GrainLimiter.Silo.Runtime.Reload;
-using GrainLimiter.Silo.Runtime.TopKeys;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Checks.Overload;
+using GrainLimiter.Silo.Cluster;
+using GrainLimiter.Silo.Policies;
+using GrainLimiter.Silo.Policies.Reload;
 using GrainLimiter.Silo.Tls;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -122,7 +124,7 @@ public static class SiloApp
                 cluster.ProbeTimeout * cluster.NumMissedProbesLimit, cluster.ResponseTimeout, p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>())
             : new StallFence(p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>()));
         services.AddHostedService(static p => p.GetRequiredService<StallFence>());
-        services.AddSingleton<ILimitService, LimitService>();
+        services.AddSingleton<ICheckPipeline, CheckPipeline>();
         services.AddSingleton<CheckAdmission>();
         services.AddSingleton<CheckValidator>();
         services.AddSingleton<OutcomeValidator>();

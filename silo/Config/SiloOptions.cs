@@ -74,9 +74,9 @@ public sealed class SiloOptions
     /// <summary>How long before the caller's deadline the silo answers a check its grains have not decided, so the answer arrives in time.</summary>
     public TimeSpan DeadlineMargin { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>What a shed check answers: <see cref="Runtime.Overload.OverloadAnswers.Refuse"/> (RESOURCE_EXHAUSTED, HTTP 503 with
-    /// Retry-After) or <see cref="Runtime.Overload.OverloadAnswers.FailureMode"/> (each policy's failure mode, reason <c>overloaded</c>).</summary>
-    public string OverloadAnswer { get; set; } = Runtime.Overload.OverloadAnswers.Refuse;
+    /// <summary>What a shed check answers: <see cref="Checks.Overload.OverloadAnswers.Refuse"/> (RESOURCE_EXHAUSTED, HTTP 503 with
+    /// Retry-After) or <see cref="Checks.Overload.OverloadAnswers.FailureMode"/> (each policy's failure mode, reason <c>overloaded</c>).</summary>
+    public string OverloadAnswer { get; set; } = Checks.Overload.OverloadAnswers.Refuse;
 
     /// <summary>When a refused check may be sent again (HTTP Retry-After, gRPC <c>grpc-retry-pushback-ms</c>).</summary>
     public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,5 +1,5 @@
 using GrainLimiter.Config;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks.Overload;
 using GrainLimiter.Silo.Storage;
 using Microsoft.Extensions.Options;
 

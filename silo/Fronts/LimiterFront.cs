@@ -2,8 +2,9 @@ using GrainLimiter.Adaptive;
 using GrainLimiter.Decisions;
 using GrainLimiter.Leases;
 using GrainLimiter.Policies;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Checks.Overload;
+using GrainLimiter.Silo.Policies;
 using Grpc.Core;
 
 namespace GrainLimiter.Silo.Fronts;
@@ -13,7 +14,7 @@ namespace GrainLimiter.Silo.Fronts;
 /// <remarks>Bad input throws <see cref="RpcException"/>: INVALID_ARGUMENT naming the field, FAILED_PRECONDITION for Acquire on a
 /// policy without a concurrency limit, UNAVAILABLE for a report some key's grain could not take, RESOURCE_EXHAUSTED for a check shed
 /// as overloaded (<see cref="CheckAdmission"/>). The gRPC front answers that status; the Orleans front returns it.</remarks>
-internal sealed class LimiterFront(ILimitService limits, CheckAdmission admission, CheckValidator validator, OutcomeValidator outcomes, PolicyRegistry policies,
+internal sealed class LimiterFront(ICheckPipeline limits, CheckAdmission admission, CheckValidator validator, OutcomeValidator outcomes, PolicyRegistry policies,
     TimeProvider time)
 {
     /// <summary>The longest pause an upstream 429 may impose on a key.</summary>

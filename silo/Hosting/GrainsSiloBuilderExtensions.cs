@@ -2,7 +2,7 @@ using GrainLimiter.Grains;
 using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Grains.Regions;
 using SiloOptions = GrainLimiter.Silo.Config.SiloOptions;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Policies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;

@@ -1,7 +1,7 @@
 using GrainLimiter.Grains.Leases;
 using GrainLimiter.Leases;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime.Leases;
+using GrainLimiter.Silo.Checks.Leases;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Hosting;

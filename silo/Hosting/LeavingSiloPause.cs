@@ -6,7 +6,7 @@ namespace GrainLimiter.Silo.Hosting;
 /// <summary>A stopping silo waits between refusing application calls and telling the cluster it is dead.</summary>
 /// <remarks>
 /// By then its grains are written and deactivated. Meanwhile every call still reaching it (a caller's cached address) is
-/// refused unrun and sent again to the key's new silo (<see cref="Runtime.RefusedCalls"/>), and every call it forwarded
+/// refused unrun and sent again to the key's new silo (<see cref="Checks.RefusedCalls"/>), and every call it forwarded
 /// before refusing has been answered or has timed out (one forwarded call slower than 4 s, which only a starved machine
 /// makes, could be counted twice when it is sent again). Without the pause it was declared dead at once: the calls on their
 /// way to it failed (owner_unreachable), and whether a forwarded one had run could not be told.

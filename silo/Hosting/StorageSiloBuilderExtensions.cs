@@ -1,6 +1,6 @@
 using GrainLimiter.Grains;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Policies;
 using GrainLimiter.Silo.Storage;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;

@@ -42,7 +42,7 @@ public static class MetricNames
     public const string BadRequests = "grainlimiter_bad_requests_total";
 
     /// <summary>Check requests answered as overloaded instead of decided, by <c>front</c> (http, grpc, envoy, orleans) and <c>reason</c>
-    /// (<see cref="Runtime.Overload.ShedReasons"/>), whichever <c>GrainLimiter:OverloadAnswer</c> answered them.</summary>
+    /// (<see cref="Checks.Overload.ShedReasons"/>), whichever <c>GrainLimiter:OverloadAnswer</c> answered them.</summary>
     public const string Shed = "grainlimiter_shed_total";
 
     /// <summary>Check requests holding a place of <c>GrainLimiter:MaxChecksInFlight</c> now.</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 
 namespace GrainLimiter.Silo.Observability;
 
@@ -100,7 +100,7 @@ public sealed class SiloMetrics
     public void ObserveChecksInFlight(Func<long> inFlight) =>
         _meter.CreateObservableGauge(MetricNames.ChecksInFlight, inFlight, description: "Check requests being decided on this silo now, shed ones whose grain calls go on included.");
 
-    /// <summary>Counts one check request shed at <paramref name="front"/> (labels from <see cref="Runtime.Overload.ShedReasons"/>).</summary>
+    /// <summary>Counts one check request shed at <paramref name="front"/> (labels from <see cref="Checks.Overload.ShedReasons"/>).</summary>
     public void RecordShed(string front, string reason) =>
         _shed.Add(1, new KeyValuePair<string, object?>("front", front), new KeyValuePair<string, object?>("reason", reason));
 
@@ -109,8 +109,8 @@ public sealed class SiloMetrics
 
     private static string Outcome(in CheckResult result) => result.Reason switch
     {
-        LimitService.ShadowModeReason => "shadow_denied",
-        LimitService.StoreUnavailableReason => "store_unavailable",
+        CheckPipeline.ShadowModeReason => "shadow_denied",
+        CheckPipeline.StoreUnavailableReason => "store_unavailable",
         _ => result.Decision.Allowed ? "allowed" : "denied",
     };
 }

@@ -1,5 +1,5 @@
 using System.Net.Security;
-using GrainLimiter.Silo.Runtime.Reload;
+using GrainLimiter.Silo.Policies.Reload;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Tls;

@@ -1,6 +1,6 @@
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Http;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
@@ -23,7 +23,7 @@ internal static class AdminEndpoints
         return admin;
     }
 
-    private static async Task ResetAsync(HttpContext context, ILimitService limits, CheckValidator validator, IOptions<SiloOptions> options)
+    private static async Task ResetAsync(HttpContext context, ICheckPipeline limits, CheckValidator validator, IOptions<SiloOptions> options)
     {
         var body = await JsonBody.ReadKeyAsync(context, validator, options.Value.MaxRequestBodyBytes);
         if (body is null)

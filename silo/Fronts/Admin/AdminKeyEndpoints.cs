@@ -1,7 +1,8 @@
 using GrainLimiter.Config;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Http;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Policies;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
@@ -30,7 +31,7 @@ internal static class AdminKeyEndpoints
         }
     }
 
-    private static async Task PauseAsync(HttpContext context, GrainReferenceCache grains, ILimitService limits, CheckValidator validator,
+    private static async Task PauseAsync(HttpContext context, GrainReferenceCache grains, ICheckPipeline limits, CheckValidator validator,
         PolicyRegistry policies, TimeProvider time, IOptions<SiloOptions> options)
     {
         var body = await JsonBody.ReadAsync(context, AdminJsonContext.Default.PauseBody, options.Value.MaxRequestBodyBytes);

@@ -1,7 +1,8 @@
 using GrainLimiter.Grains;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts.Http;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Policies;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Admin;

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Reload;
+using GrainLimiter.Silo.Policies;
+using GrainLimiter.Silo.Policies.Reload;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
 

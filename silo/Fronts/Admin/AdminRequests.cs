@@ -1,5 +1,6 @@
 using GrainLimiter.Silo.Fronts.Http;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Policies;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using GrainLimiter.Grains;
 using GrainLimiter.Grains.Overrides;
 using GrainLimiter.Policies;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using GrainLimiter.Silo.Fronts.Http;
-using GrainLimiter.Silo.Runtime.TopKeys;
+using GrainLimiter.Silo.Observability.TopKeys;
 
 namespace GrainLimiter.Silo.Fronts.Admin;
 

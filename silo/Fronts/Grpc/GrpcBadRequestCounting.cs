@@ -1,7 +1,7 @@
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks.Overload;
 
 namespace GrainLimiter.Silo.Fronts.Grpc;
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using GrainLimiter.Decisions;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Checks.Overload;
+using GrainLimiter.Silo.Policies;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Http;
@@ -83,7 +84,7 @@ internal static class CheckEndpoints
         json.WriteEndObject();
     }
 
-    private static async Task GetAsync(HttpContext context, string policy, string key, ILimitService limits, CheckValidator validator, PolicyRegistry policies)
+    private static async Task GetAsync(HttpContext context, string policy, string key, ICheckPipeline limits, CheckValidator validator, PolicyRegistry policies)
     {
         if (validator.Validate(policy, key) is { } error)
         {
@@ -98,7 +99,7 @@ internal static class CheckEndpoints
         DecisionJson.WriteResult(json, result);
     }
 
-    private static async Task ReleaseAsync(HttpContext context, ILimitService limits, CheckValidator validator, IOptions<SiloOptions> options)
+    private static async Task ReleaseAsync(HttpContext context, ICheckPipeline limits, CheckValidator validator, IOptions<SiloOptions> options)
     {
         var body = await JsonBody.ReadKeyAsync(context, validator, options.Value.MaxRequestBodyBytes);
         if (body is null)

@@ -1,4 +1,4 @@
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 
 namespace GrainLimiter.Silo.Fronts.Http;
 

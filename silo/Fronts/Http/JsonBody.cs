@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 
 namespace GrainLimiter.Silo.Fronts.Http;
 

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks.Overload;
 
 namespace GrainLimiter.Silo.Fronts.Http;
 

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Policies;
 
 namespace GrainLimiter.Silo.Fronts.Http;
 

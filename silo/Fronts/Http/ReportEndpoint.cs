@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GrainLimiter.Adaptive;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Fronts.Http;
@@ -13,7 +13,7 @@ internal static class ReportEndpoint
 {
     public static void MapReportEndpoint(this IEndpointRouteBuilder endpoints) => endpoints.MapPost("/v1/report", ReportAsync);
 
-    private static async Task ReportAsync(HttpContext context, ILimitService limits, OutcomeValidator validator, IOptions<SiloOptions> options)
+    private static async Task ReportAsync(HttpContext context, ICheckPipeline limits, OutcomeValidator validator, IOptions<SiloOptions> options)
     {
         var body = await JsonBody.ReadAsync(context, HttpJsonContext.Default.ReportBody, options.Value.MaxRequestBodyBytes);
         if (body is null)

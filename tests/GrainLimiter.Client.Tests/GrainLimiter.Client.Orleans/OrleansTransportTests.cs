@@ -87,7 +87,7 @@ public sealed class OrleansTransportTests(OrleansSiloFixture fixture)
 
         // A burst of 100 000, refilled at 100 000 per hour while the test ran; the client gave its unused units back as it stopped.
         var refilled = (long)Math.Ceiling(100_000 * clock.Elapsed.TotalHours);
-        var left = (await fixture.Silo.Get<global::GrainLimiter.Silo.Runtime.ILimitService>().GetAsync("api-enterprise", key, CancellationToken.None)).Decision.Remaining;
+        var left = (await fixture.Silo.Get<global::GrainLimiter.Silo.Checks.ICheckPipeline>().GetAsync("api-enterprise", key, CancellationToken.None)).Decision.Remaining;
         Assert.InRange(admitted + left, 100_000, 100_000 + refilled);
     }
 
@@ -127,7 +127,7 @@ public sealed class OrleansTransportTests(OrleansSiloFixture fixture)
         Assert.True(client.LocalDecisions > 0, "denials were answered in the client");
         Assert.False((await client.CheckAsync("api-free", key)).Allowed);
 
-        await fixture.Silo.Get<global::GrainLimiter.Silo.Runtime.ILimitService>().ResetAsync("api-free", key, CancellationToken.None);
+        await fixture.Silo.Get<global::GrainLimiter.Silo.Checks.ICheckPipeline>().ResetAsync("api-free", key, CancellationToken.None);
 
         Assert.True((await client.CheckAsync("api-free", key)).Allowed, "the reset took back the client's cached denial before it answered");
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using GrainLimiter.Policies;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Policies;
 
 namespace GrainLimiter.Silo.Tests.Fixtures;
 

@@ -4,8 +4,9 @@ using GrainLimiter.Grains;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime;
-using GrainLimiter.Silo.Runtime.Overload;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Checks.Overload;
+using GrainLimiter.Silo.Policies;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,7 +53,7 @@ public sealed class LimiterFrontReportTests
         var policies = new PolicyRegistry([AdaptiveSiloFixture.AdaptivePolicy]);
         var options = Options.Create(new SiloOptions());
         var validator = new CheckValidator(policies, options);
-        var limits = DispatchProxy.Create<ILimitService, AnsweringLimits>();
+        var limits = DispatchProxy.Create<ICheckPipeline, AnsweringLimits>();
         var answering = (AnsweringLimits)(object)limits;
         answering.Answer = answer;
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
@@ -70,7 +71,7 @@ public sealed class LimiterFrontReportTests
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             Calls++;
-            return targetMethod?.Name == nameof(ILimitService.ReportAsync)
+            return targetMethod?.Name == nameof(ICheckPipeline.ReportAsync)
                 ? ValueTask.FromResult(Answer)
                 : throw new NotSupportedException(targetMethod?.Name);
         }

@@ -3,9 +3,11 @@ using GrainLimiter.Grains.Leases;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Checks;
+using GrainLimiter.Silo.Cluster;
+using GrainLimiter.Silo.Observability.TopKeys;
+using GrainLimiter.Silo.Policies;
 using GrainLimiter.Leases;
-using GrainLimiter.Silo.Runtime.TopKeys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Storage;
@@ -80,13 +82,13 @@ public sealed class LimitGrainCluster : IAsyncLifetime
 
     public LimitGrainCounters Counters(int silo) => Cluster.Silos[silo].ServiceProvider.GetRequiredService<LimitGrainCounters>();
 
-    /// <summary>The silos' own LimitService, as the fronts of silo <paramref name="silo"/> use it.</summary>
-    public LimitService LimitService(int silo = 0)
+    /// <summary>The silos' own CheckPipeline, as the fronts of silo <paramref name="silo"/> use it.</summary>
+    public CheckPipeline CheckPipeline(int silo = 0)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var refused = new RefusedCalls(new SiloDepartures(Cluster.Silos[silo].ServiceProvider.GetRequiredService<IClusterMembershipService>(), TimeProvider.System, NullLogger<SiloDepartures>.Instance));
-        return new LimitService(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System),
-            Leases(silo), refused, new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance), NullLogger<LimitService>.Instance);
+        return new CheckPipeline(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System),
+            Leases(silo), refused, new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance), NullLogger<CheckPipeline>.Instance);
     }
 
     /// <summary>Silo <paramref name="silo"/>'s front as a lease holder.</summary>

@@ -113,7 +113,7 @@ public sealed class LimitGrainClusterTests(LimitGrainCluster fixture)
     [Fact]
     public async Task AMultiKeyCheckDeniedOnOneSiloRefundsTheKeysAdmittedOnTheOthers()
     {
-        var limits = fixture.LimitService(silo: 1);
+        var limits = fixture.CheckPipeline(silo: 1);
         var keys = Enumerable.Range(0, 8).Select(i => LimitGrainCluster.UniqueKey($"multi{i}")).ToArray();
         var management = fixture.Cluster.Client.GetGrain<IManagementGrain>(0);
         var denyingKey = LimitGrainCluster.UniqueKey("deny");

@@ -2,7 +2,7 @@ using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
-using GrainLimiter.Silo.Runtime;
+using GrainLimiter.Silo.Policies;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using GrainLimiter.Silo.Tests.Fixtures;
-using GrainLimiter.Silo.Tests.Runtime.Cluster;
 
 namespace GrainLimiter.Silo.Tests.K8s;
 

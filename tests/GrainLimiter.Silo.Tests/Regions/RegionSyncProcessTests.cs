@@ -1,5 +1,4 @@
 using GrainLimiter.Silo.Tests.Fixtures;
-using GrainLimiter.Silo.Tests.Runtime.Cluster;
 using Xunit.Abstractions;
 
 namespace GrainLimiter.Silo.Tests.Regions;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using GrainLimiter.Protocol.Region.V1;
 using GrainLimiter.Silo.Tests.Fixtures;
-using GrainLimiter.Silo.Tests.Runtime.Cluster;
 using Grpc.Core;
 using Grpc.Net.Client;
 

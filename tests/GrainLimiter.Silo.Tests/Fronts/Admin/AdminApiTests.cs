@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using GrainLimiter.Grains;
 using GrainLimiter.Grains.Persistence;
-using GrainLimiter.Silo.Runtime.Reload;
+using GrainLimiter.Silo.Policies.Reload;
 using GrainLimiter.Silo.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using GrainLimiter.Silo.Tests.Fixtures;
-using GrainLimiter.Silo.Tests.Runtime.Cluster;
 using Xunit.Abstractions;
 
 namespace GrainLimiter.Silo.Tests.Fronts.Envoy.Rlqs;

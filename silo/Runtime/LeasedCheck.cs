@@ -1,7 +1,0 @@
-using GrainLimiter.Leases;
-
-namespace GrainLimiter.Silo.Runtime;
-
-/// <summary>A holder's single-key check decided (<see cref="ILimitService.CheckLeasedAsync"/>): its outcome, and what the key's grain
-/// granted the holder; not <paramref name="Leasable"/> when the key's policy never leases.</summary>
-public readonly record struct LeasedCheck(CheckOutcome Outcome, LeaseGrant? Lease, TimeSpan CacheDenialFor, bool Leasable = true);
