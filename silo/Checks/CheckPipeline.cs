@@ -159,13 +159,7 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
                 continue;
             }
 
-            var costs = new long[repeats.CountFrom(i)];
-            for (int item = i, n = 0; item >= 0; item = repeats.Next[item], n++)
-            {
-                costs[n] = checks[item].Cost;
-            }
-
-            grouped[i] = AcquireManyAsync(checks[i], costs);
+            grouped[i] = DecideRepeatsAsync(checks, i, repeats, taken);
         }
 
         for (var i = 0; i < checks.Count; i++)
@@ -187,6 +181,88 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
                 answers[item] = decided[n];
             }
         }
+    }
+
+    // A key's repeats, in item order: from its lease while it lasts; the rest by its grain, as one holder's ask of their summed
+    // cost once the key is hot here (so a key every batch repeats is leased too), else item by item. Summing is exact because a
+    // check is all or nothing and a leasable limit charges counts: the sum is admitted exactly when every item would be.
+    private ValueTask<GrainDecision[]> DecideRepeatsAsync(IReadOnlyList<CheckRequest> checks, int first, RepeatedKeys repeats, HeldLease?[] taken)
+    {
+        var items = new int[repeats.CountFrom(first)];
+        for (int item = first, n = 0; item >= 0; item = repeats.Next[item], n++)
+        {
+            items[n] = item;
+        }
+
+        var compiled = Policy(checks[first].Policy);
+        if (!compiled.LeasesApply)
+        {
+            return AcquireManyAsync(checks[first], CostsOf(checks, items));
+        }
+
+        var answers = new GrainDecision[items.Length];
+        var decided = 0;
+        while (decided < items.Length && leases.TryDecide(checks[items[decided]], compiled, out answers[decided], out taken[items[decided]]))
+        {
+            // A cached denial denies the whole check: the items after it are not charged anywhere.
+            if (!answers[decided].Decision.Allowed)
+            {
+                Array.Fill(answers, answers[decided], decided, items.Length - decided);
+                return ValueTask.FromResult(answers);
+            }
+
+            decided++;
+        }
+
+        if (decided == items.Length)
+        {
+            return ValueTask.FromResult(answers);
+        }
+
+        var rest = items[decided..];
+        var restCosts = CostsOf(checks, rest);
+        var together = checks[first] with { Cost = SaturatingSum(restCosts) };
+        return leases.ShouldAsk(together, compiled)
+            ? AskForRestAsync(answers, decided, together, compiled)
+            : AcquireRestAsync(answers, decided, checks[first], restCosts);
+    }
+
+    private async ValueTask<GrainDecision[]> AskForRestAsync(GrainDecision[] answers, int decided, CheckRequest together, CompiledPolicy compiled)
+    {
+        var answer = await CallAsync(together.Policy, together.Key, (leases, together, compiled),
+            static (g, ask) => ask.leases.AskAsync(g, ask.together, ask.compiled)).ConfigureAwait(false);
+        Array.Fill(answers, answer, decided, answers.Length - decided);
+        return answers;
+    }
+
+    private async ValueTask<GrainDecision[]> AcquireRestAsync(GrainDecision[] answers, int decided, CheckRequest first, long[] restCosts)
+    {
+        var rest = await AcquireManyAsync(first, restCosts).ConfigureAwait(false);
+        rest.CopyTo(answers, decided);
+        return answers;
+    }
+
+    // MaxCost may be set high enough for a sum of items to overflow; past long.MaxValue no limit admits it anyway.
+    private static long SaturatingSum(long[] costs)
+    {
+        long sum = 0;
+        foreach (var cost in costs)
+        {
+            sum = cost > long.MaxValue - sum ? long.MaxValue : sum + cost;
+        }
+
+        return sum;
+    }
+
+    private static long[] CostsOf(IReadOnlyList<CheckRequest> checks, int[] items)
+    {
+        var costs = new long[items.Length];
+        for (var n = 0; n < items.Length; n++)
+        {
+            costs[n] = checks[items[n]].Cost;
+        }
+
+        return costs;
     }
 
     private async ValueTask<GrainDecision[]> AcquireManyAsync(CheckRequest first, long[] costs)

@@ -1,6 +1,7 @@
 using GrainLimiter.Benchmarks.Load.Contenders;
 using GrainLimiter.Benchmarks.Load.Processes;
 using GrainLimiter.Benchmarks.Memory;
+using Grpc.Core;
 using StackExchange.Redis;
 
 namespace GrainLimiter.Benchmarks.Load;
@@ -149,10 +150,11 @@ internal static class ScaleCurve
                             await grpc.CallAsync(batch, limit, ct).ConfigureAwait(false);
                             break;
                         }
-                        catch (UndecidedAnswerException) when (attempt < 10)
+                        catch (Exception e) when (attempt < 10 && e is UndecidedAnswerException or RpcException { StatusCode: StatusCode.ResourceExhausted })
                         {
-                            // A batch of first activations outlasted the silo's ResponseTimeout on a loaded machine: ask
-                            // again (the open limit makes a second charge harmless), as GrainMemory.ActivateAsync does.
+                            // A batch of first activations outlasted the silo's ResponseTimeout, or was shed by its deadline, on a
+                            // loaded machine: ask again after the silo's pushback (the open limit makes a second charge harmless).
+                            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), ct).ConfigureAwait(false);
                         }
                     }
                 }

@@ -116,6 +116,36 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
     }
 
     [Fact]
+    public async Task AKeyEveryCheckNamesTwiceIsLeasedTooAndNeverAdmittedBeyondTheLimit()
+    {
+        await WindowRoom.AwaitAsync(TimeSpan.FromHours(1), TimeSpan.FromMinutes(1));
+        var key = LimitGrainCluster.UniqueKey("exact-repeated");
+        var fronts = Enumerable.Range(0, 3).Select(fixture.CheckPipeline).ToArray();
+        CheckRequest[] twice = [new("exact", key), new("exact", key)];
+        // Under Zipf nearly every batch names the hottest keys more than once: those must be leased like keys named once.
+        long admittedChecks = 0;
+        var warmUp = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            warmUp++;
+            admittedChecks += (await fronts[0].CheckAsync(twice, CancellationToken.None)).Allowed ? 1 : 0;
+            return fixture.Leases(0).HeldUnits("exact", key) > 0;
+        }, Patience, "silo 0's front holds a lease of a key every check repeats");
+
+        admittedChecks += await CallAsync(fronts, twice, calls: 2500 - warmUp, callers: 64);
+
+        Assert.True(2 * admittedChecks <= 1000, $"{2 * admittedChecks} units admitted of a limit of 1000");
+        for (var silo = 0; silo < 3; silo++)
+        {
+            await fixture.Leases(silo).ReturnExpiredAsync(all: true, CancellationToken.None);
+        }
+
+        Assert.Equal(2 * admittedChecks, (await fixture.Grain("exact", key).InspectAsync()).Limits[0].Used);
+        var more = await CallAsync(fronts, twice, calls: 1000, callers: 64);
+        Assert.Equal(500, admittedChecks + more);
+    }
+
+    [Fact]
     public async Task ADeniedHotKeyIsAnsweredAtTheFrontUntilAResetTellsEveryHolder()
     {
         // The fixture's windows are epoch-aligned hours: start where the rest of this one holds the whole test.
@@ -196,7 +226,11 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
         Assert.Equal([true, true, true, false, false, false, false, false, false, false], allowed);
     }
 
-    private async Task<long> CallAsync(CheckPipeline[] fronts, string key, int calls, int callers)
+    private Task<long> CallAsync(CheckPipeline[] fronts, string key, int calls, int callers) =>
+        CallAsync(fronts, [new CheckRequest("exact", key)], calls, callers);
+
+    // Checks admitted of `calls` made by `callers` at once, spread over the fronts.
+    private static async Task<long> CallAsync(CheckPipeline[] fronts, CheckRequest[] check, int calls, int callers)
     {
         long admitted = 0;
         var next = -1;
@@ -204,7 +238,7 @@ public sealed class LeaseHolderClusterTests(LimitGrainCluster fixture, ITestOutp
         {
             while (Interlocked.Increment(ref next) < calls)
             {
-                var outcome = await fronts[caller % 3].CheckAsync([new CheckRequest("exact", key)], CancellationToken.None);
+                var outcome = await fronts[caller % 3].CheckAsync(check, CancellationToken.None);
                 if (outcome.Allowed)
                 {
                     Interlocked.Increment(ref admitted);
