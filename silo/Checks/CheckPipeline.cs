@@ -20,8 +20,8 @@ namespace GrainLimiter.Silo.Checks;
 /// of a silo that stalled and may have been declared dead meanwhile (<see cref="StallFence"/>); one Orleans refused as
 /// overloaded, with reason <see cref="DecisionReasons.Overloaded"/>.
 /// </remarks>
-public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters, LeaseHolder leases,
-    RefusedCalls refused, StallFence fence, ILogger<CheckPipeline> logger) : ICheckPipeline
+public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters,
+    LeaseHolder leases, RefusedCalls refused, StallFence fence, ILogger<CheckPipeline> logger) : ICheckPipeline
 {
     public const string ShadowModeReason = DecisionReasons.ShadowMode;
     public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;

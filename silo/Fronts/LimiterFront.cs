@@ -14,8 +14,8 @@ namespace GrainLimiter.Silo.Fronts;
 /// <remarks>Bad input throws <see cref="RpcException"/>: INVALID_ARGUMENT naming the field, FAILED_PRECONDITION for Acquire on a
 /// policy without a concurrency limit, UNAVAILABLE for a report some key's grain could not take, RESOURCE_EXHAUSTED for a check shed
 /// as overloaded (<see cref="CheckAdmission"/>). The gRPC front answers that status; the Orleans front returns it.</remarks>
-internal sealed class LimiterFront(ICheckPipeline limits, CheckAdmission admission, CheckValidator validator, OutcomeValidator outcomes, PolicyRegistry policies,
-    TimeProvider time)
+internal sealed class LimiterFront(ICheckPipeline limits, CheckAdmission admission, CheckValidator validator, OutcomeValidator outcomes,
+    PolicyRegistry policies, TimeProvider time)
 {
     /// <summary>The longest pause an upstream 429 may impose on a key.</summary>
     public static readonly TimeSpan MaxPause = TimeSpan.FromDays(1);

@@ -63,7 +63,7 @@ public sealed class PolicyRegistry : IPolicyResolver
 
             foreach (var (name, policy) in current)
             {
-                if (RunTimePolicies.TryParse(name, out _))
+                if (OverridePolicies.TryParse(name, out _))
                 {
                     next.TryAdd(name, policy);
                 }
@@ -80,7 +80,7 @@ public sealed class PolicyRegistry : IPolicyResolver
         }
     }
 
-    /// <summary>A configured policy, or a run-time policy rebuilt from its name (<see cref="RunTimePolicies"/>).</summary>
+    /// <summary>A configured policy, or a run-time policy rebuilt from its name (<see cref="OverridePolicies"/>).</summary>
     public bool TryResolve(string name, [NotNullWhen(true)] out CompiledPolicy? policy)
     {
         if (_policies.TryGetValue(name, out policy))
@@ -88,7 +88,7 @@ public sealed class PolicyRegistry : IPolicyResolver
             return true;
         }
 
-        if (!RunTimePolicies.TryParse(name, out var definition) || Interlocked.Increment(ref _rebuilt) > MaxRebuiltPolicies)
+        if (!OverridePolicies.TryParse(name, out var definition) || Interlocked.Increment(ref _rebuilt) > MaxRebuiltPolicies)
         {
             return false;
         }

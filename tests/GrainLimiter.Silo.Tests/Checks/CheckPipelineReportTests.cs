@@ -109,9 +109,9 @@ public sealed class CheckPipelineReportTests(LimitGrainCluster fixture)
         // Judged by the cluster's membership, as a real failure would be: a timeout is not sent again.
         var membership = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<IClusterMembershipService>();
         var refused = new RefusedCalls(new SiloDepartures(membership, TimeProvider.System, NullLogger<SiloDepartures>.Instance));
-        var limits = new CheckPipeline(new GrainReferenceCache(factory, 100), new PolicyRegistry([Adaptive, Static]), new SiloMetrics(meters, fixture.Counters(0)),
-            new HeavyHitters(TimeProvider.System), fixture.Leases(0), refused, new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance),
-            NullLogger<CheckPipeline>.Instance);
+        var limits = new CheckPipeline(new GrainReferenceCache(factory, 100), new PolicyRegistry([Adaptive, Static]),
+            new SiloMetrics(meters, fixture.Counters(0)), new HeavyHitters(TimeProvider.System), fixture.Leases(0), refused,
+            new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance), NullLogger<CheckPipeline>.Instance);
         return (limits, grains, reported);
     }
 

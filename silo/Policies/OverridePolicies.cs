@@ -12,7 +12,7 @@ namespace GrainLimiter.Silo.Policies;
 /// (a fixed window). Only the silo that took the request registered it; the grain of that key may live on
 /// another silo, which rebuilds the same definition from the name.
 /// </remarks>
-internal static class RunTimePolicies
+internal static class OverridePolicies
 {
     public static bool TryParse(string name, [NotNullWhen(true)] out PolicyDefinition? definition)
     {
