@@ -3,10 +3,10 @@ using GrainLimiter.Grains.Persistence;
 using GrainLimiter.Grains.Regions;
 using GrainLimiter.Policies;
 
-namespace GrainLimiter.Grains.Tests.Regions;
+namespace GrainLimiter.Grains.Tests;
 
 /// <summary>A global key in several regions: admission counts own + known remote hits, merges are harmless when repeated.</summary>
-public sealed class GlobalKeyLimitsTests
+public sealed class KeyLimitsGlobalCountsTests
 {
     private readonly FakeTimeProvider _time = new();
 

@@ -1,7 +1,7 @@
 using CsCheck;
 using GrainLimiter.Grains.Algorithms;
 
-namespace GrainLimiter.Grains.Tests.Regions;
+namespace GrainLimiter.Grains.Tests.Algorithms;
 
 /// <summary>The G-counter's contract: merging is order-free, repeat-free and never loses a higher count.</summary>
 public sealed class RegionCounterContractTests
