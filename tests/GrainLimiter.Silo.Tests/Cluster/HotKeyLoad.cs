@@ -87,6 +87,12 @@ internal sealed class HotKeyLoad(string policy, int maxChecks)
         {
             using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody((policy, key)), CancellationToken.None);
             var body = await response.Content.ReadAsStringAsync();
+            // A check shed by its deadline while the owner hangs is the designed refusal (503 with Retry-After), not a fault.
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null)
+            {
+                return (HotKeyAnswer.FailureMode, "overloaded");
+            }
+
             if ((int)response.StatusCode >= 500)
             {
                 return (HotKeyAnswer.ServerError, $"HTTP {(int)response.StatusCode} {body}");
