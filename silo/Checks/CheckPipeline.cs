@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Policies;
-using GrainLimiter.Silo.Observability;
 using GrainLimiter.Leases;
+using GrainLimiter.Policies;
 using GrainLimiter.Silo.Cluster;
+using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Observability.TopKeys;
 using GrainLimiter.Silo.Policies;
 
@@ -13,7 +13,7 @@ namespace GrainLimiter.Silo.Checks;
 /// <summary>Decides checks on the limit grains of the cluster: all-or-nothing across keys, failure modes applied.</summary>
 /// <remarks>
 /// The grains of a check are called in parallel, wherever they live, once per distinct (policy, key): a key named
-/// several times is decided item by item, in order, in one call. When any item is denied, the ones that charged are
+/// several times is decided in item order, from this silo's lease while it lasts, the rest in one call. When any item is denied, the ones that charged are
 /// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A call that failed
 /// unrun, as calls to a leaving silo's keys do, is sent again (<see cref="RefusedCalls"/>). A grain that cannot be reached (its silo crashed, the
 /// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>, and so is every check
