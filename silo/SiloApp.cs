@@ -1,9 +1,9 @@
 using GrainLimiter.Config;
-using GrainLimiter.Config.Envoy;
 using GrainLimiter.Silo.Config;
 using GrainLimiter.Silo.Fronts;
 using GrainLimiter.Silo.Fronts.Admin;
 using GrainLimiter.Silo.Fronts.Admin.Dashboard;
+using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Fronts.Grpc;
 using GrainLimiter.Silo.Fronts.Http;
 using GrainLimiter.Silo.Hosting;
@@ -62,12 +62,9 @@ public static class SiloApp
 
         var app = builder.Build();
         // Load the policy file now: a bad file stops start-up with its problems named, not the first request.
-        var policies = app.Services.GetRequiredService<PolicyRegistry>();
-        // Envoy descriptor policies are known on every silo before any grain activates (all silos load the same files).
-        foreach (var limit in app.Services.GetRequiredService<EnvoyRateLimitConfig>().Limits.Where(static l => l.Policy is not null))
-        {
-            policies.GetOrAdd(limit.Policy!);
-        }
+        _ = app.Services.GetRequiredService<PolicyRegistry>();
+        // And the other sources (Envoy's descriptor files): their policies are known before any grain activates.
+        _ = app.Services.GetServices<IPolicySource>().ToArray();
 
         // Routing runs first (implicitly); refused admin calls are audited too, so the audit step comes before authentication.
         // Without an admin token nothing under /admin exists: nothing to audit, and no log line per stray request.
@@ -89,6 +86,7 @@ public static class SiloApp
         app.MapReportEndpoint();
         var admin = app.MapAdminEndpoints(tokens);
         app.MapGrpcFronts();
+        app.MapEnvoyFront();
         app.MapRegionSync();
         admin?.MapCluster();
         admin?.MapTop();
@@ -106,7 +104,7 @@ public static class SiloApp
         services.TryAddSingleton(TimeProvider.System); // TryAdd: tests may run the silo on their own clock.
         // The policy file as loaded at start: its policies and its quota buckets (a reload replaces both where they are used).
         services.AddSingleton(static provider => PolicyFileLoader.ReadFile(PolicyReloader.PolicyFile(provider.GetRequiredService<IOptions<SiloOptions>>().Value)));
-        services.AddSingleton(static provider => new PolicyRegistry(provider.GetRequiredService<PolicyFile>().Policies));
+        services.AddSingleton(static provider => new PolicyRegistry(provider.GetRequiredService<PolicyFile>().Policies, provider.GetService<IRunTimePolicies>()));
         services.AddSingleton<PolicyReloader>();
         services.AddHostedService<PolicyFileWatcher>();
         services.AddHostedService<PolicyReloadFollower>();
@@ -132,6 +130,7 @@ public static class SiloApp
         services.AddSiloMetrics(configuration);
         services.AddHealthChecks().AddCheck<StoppingReadinessCheck>("running");
         services.AddGrpcFronts(configuration);
+        services.AddEnvoyFront(configuration);
         services.AddRegionSync(configuration);
     }
 

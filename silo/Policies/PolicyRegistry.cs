@@ -5,7 +5,8 @@ using GrainLimiter.Policies;
 
 namespace GrainLimiter.Silo.Policies;
 
-/// <summary>The policies this silo knows: those from the policy file, plus any a front registers (Envoy descriptors).</summary>
+/// <summary>The policies this silo knows: those from the policy file, plus any a front registers (Envoy descriptors, and
+/// <see cref="IRunTimePolicies"/> it makes per request).</summary>
 /// <remarks>
 /// Grains resolve their policy here on the silo they activate on (<see cref="IPolicyResolver"/>). A reload
 /// (<see cref="Replace"/>) swaps the whole set at once and raises <see cref="Version"/>; a policy whose definition did not
@@ -16,12 +17,14 @@ public sealed class PolicyRegistry : IPolicyResolver
     // Run-time policies rebuilt from their names are bounded: names come from other silos' validated calls.
     private const int MaxRebuiltPolicies = 10_000;
     private readonly Lock _replacing = new();
+    private readonly IRunTimePolicies? _runTime;
     private volatile ConcurrentDictionary<string, CompiledPolicy> _policies = new(StringComparer.Ordinal);
     private long _version = 1;
     private int _rebuilt;
 
-    public PolicyRegistry(IEnumerable<PolicyDefinition> definitions)
+    public PolicyRegistry(IEnumerable<PolicyDefinition> definitions, IRunTimePolicies? runTime = null)
     {
+        _runTime = runTime;
         foreach (var definition in definitions)
         {
             if (!_policies.TryAdd(definition.Name, new CompiledPolicy(definition)))
@@ -32,6 +35,9 @@ public sealed class PolicyRegistry : IPolicyResolver
     }
 
     public IEnumerable<CompiledPolicy> All => _policies.Values;
+
+    /// <summary>Every policy but those made at run time: the ones a file defines.</summary>
+    public IEnumerable<CompiledPolicy> Configured => All.Where(p => !IsRunTime(p.Name));
 
     /// <summary>1 at start; one more for every reload that changed a policy.</summary>
     public long Version => Interlocked.Read(ref _version);
@@ -63,7 +69,7 @@ public sealed class PolicyRegistry : IPolicyResolver
 
             foreach (var (name, policy) in current)
             {
-                if (OverridePolicies.TryParse(name, out _))
+                if (IsRunTime(name))
                 {
                     next.TryAdd(name, policy);
                 }
@@ -80,7 +86,7 @@ public sealed class PolicyRegistry : IPolicyResolver
         }
     }
 
-    /// <summary>A configured policy, or a run-time policy rebuilt from its name (<see cref="OverridePolicies"/>).</summary>
+    /// <summary>A configured policy, or a run-time policy rebuilt from its name (<see cref="IRunTimePolicies"/>).</summary>
     public bool TryResolve(string name, [NotNullWhen(true)] out CompiledPolicy? policy)
     {
         if (_policies.TryGetValue(name, out policy))
@@ -88,7 +94,7 @@ public sealed class PolicyRegistry : IPolicyResolver
             return true;
         }
 
-        if (!OverridePolicies.TryParse(name, out var definition) || Interlocked.Increment(ref _rebuilt) > MaxRebuiltPolicies)
+        if (_runTime is null || !_runTime.TryRebuild(name, out var definition) || Interlocked.Increment(ref _rebuilt) > MaxRebuiltPolicies)
         {
             return false;
         }
@@ -96,6 +102,8 @@ public sealed class PolicyRegistry : IPolicyResolver
         policy = GetOrAdd(definition);
         return true;
     }
+
+    private bool IsRunTime(string name) => _runTime?.TryRebuild(name, out _) == true;
 
     private static bool SameDefinition(PolicyDefinition a, PolicyDefinition b) =>
         a with { Limits = b.Limits } == b && a.Limits.SequenceEqual(b.Limits);

@@ -22,7 +22,7 @@ internal static class AdminPolicyEndpoints
             json.WriteNumber("version", policies.Version);
             json.WriteString("source", reloader.PoliciesFile);
             json.WriteStartArray("policies");
-            foreach (var policy in policies.All.Where(static p => !OverridePolicies.TryParse(p.Name, out _)).OrderBy(static p => p.Name, StringComparer.Ordinal))
+            foreach (var policy in policies.Configured.OrderBy(static p => p.Name, StringComparer.Ordinal))
             {
                 var definition = policy.Definition;
                 json.WriteStartObject();

@@ -1,8 +1,7 @@
-using GrainLimiter.Config.Envoy;
 using System.Collections.Concurrent;
 using System.Text;
+using GrainLimiter.Config.Envoy;
 using GrainLimiter.Decisions;
-using GrainLimiter.Policies;
 using GrainLimiter.Protocol.Envoy.Common;
 using GrainLimiter.Protocol.Envoy.RateLimit;
 using GrainLimiter.Silo.Config;
@@ -28,9 +27,8 @@ namespace GrainLimiter.Silo.Fronts.Envoy;
 internal sealed class RateLimitService
 {
     public static string ServiceName => Protocol.Envoy.RateLimit.RateLimitService.Descriptor.FullName;
-    public const string OverridePolicyPrefix = "envoy-override:";
 
-    private volatile EnvoyRateLimitConfig _config;
+    private readonly EnvoyDescriptors _descriptors;
     private readonly CheckAdmission _admission;
     private readonly PolicyRegistry _policies;
     private readonly SiloOptions _silo;
@@ -38,30 +36,16 @@ internal sealed class RateLimitService
     private readonly DescriptorMetrics _metrics;
     private readonly ConcurrentDictionary<(uint RequestsPerUnit, Unit Unit), EnvoyLimit> _overrides = new();
 
-    public RateLimitService(EnvoyRateLimitConfig config, CheckAdmission admission, PolicyRegistry policies, IOptions<SiloOptions> silo, IOptions<EnvoyOptions> options,
-        DescriptorMetrics metrics)
+    public RateLimitService(EnvoyDescriptors descriptors, CheckAdmission admission, PolicyRegistry policies, IOptions<SiloOptions> silo,
+        IOptions<EnvoyOptions> options, DescriptorMetrics metrics)
     {
-        _metrics = metrics;
-        _config = config;
+        _descriptors = descriptors;
         _admission = admission;
         _policies = policies;
         _silo = silo.Value;
         _options = options.Value;
-        foreach (var limit in config.Limits)
-        {
-            var registered = policies.GetOrAdd(limit.Policy!);
-            if (!ReferenceEquals(registered.Definition, limit.Policy))
-            {
-                throw new EnvoyConfigException([$"Descriptor '{limit.FullKey}' of domain '{limit.Domain}' would count under policy '{limit.Policy!.Name}', which the policy file already defines."]);
-            }
-        }
+        _metrics = metrics;
     }
-
-    /// <summary>The descriptor configuration in use.</summary>
-    public EnvoyRateLimitConfig Config => _config;
-
-    /// <summary>Switches to a reloaded descriptor configuration, whose policies are already registered.</summary>
-    public void Use(EnvoyRateLimitConfig config) => _config = config;
 
     public async Task<RateLimitResponse> ShouldRateLimit(RateLimitRequest request, ServerCallContext context)
     {
@@ -190,7 +174,8 @@ internal sealed class RateLimitService
         }
 
         var plan = new (EnvoyMatch? Match, string Key, long Hits)[request.Descriptors.Count];
-        var knownDomain = _config.Domains.ContainsKey(request.Domain);
+        var config = _descriptors.Config;
+        var knownDomain = config.Domains.ContainsKey(request.Domain);
         for (var i = 0; i < plan.Length; i++)
         {
             var descriptor = request.Descriptors[i];
@@ -218,7 +203,7 @@ internal sealed class RateLimitService
             // As envoyproxy/ratelimit: an unknown domain has no limits, not even overrides.
             var match = !knownDomain ? null
                 : descriptor.Limit is { } limitOverride ? Override(limitOverride, request.Domain, descriptor, field)
-                : _config.Match(request.Domain, descriptor.Entries);
+                : config.Match(request.Domain, descriptor.Entries);
             var key = Key(request.Domain, descriptor, match);
             var keyBytes = Encoding.UTF8.GetByteCount(key);
             if (keyBytes > _silo.MaxKeyBytes)
@@ -249,7 +234,7 @@ internal sealed class RateLimitService
     private EnvoyMatch Override(RateLimitDescriptor.Types.RateLimitOverride limitOverride, string domain, RateLimitDescriptor descriptor, string field)
     {
         var unit = (Unit)(int)limitOverride.Unit;
-        if (EnvoyUnit.Window(unit) is not { } window)
+        if (EnvoyOverridePolicies.For(limitOverride.RequestsPerUnit, unit) is not { } policy)
         {
             throw Invalid(field + ".limit.unit", $"{(int)limitOverride.Unit} is not a known unit; use SECOND, MINUTE, HOUR, DAY, WEEK, MONTH or YEAR.");
         }
@@ -263,16 +248,10 @@ internal sealed class RateLimitService
                     $"{field}.limit: this silo already serves {_options.MaxLimitOverrides} distinct limit overrides (GrainLimiter:Envoy:MaxLimitOverrides)."));
             }
 
-            var name = $"{OverridePolicyPrefix}{limitOverride.RequestsPerUnit}/{unit.ToString().ToLowerInvariant()}";
-            var policy = new PolicyDefinition
-            {
-                Name = name,
-                Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = limitOverride.RequestsPerUnit, Window = window, Name = name }],
-            };
             limit = _overrides.GetOrAdd(id, new EnvoyLimit
             {
                 Domain = domain,
-                FullKey = name,
+                FullKey = policy.Name,
                 RequestsPerUnit = limitOverride.RequestsPerUnit,
                 Unit = unit,
                 Policy = _policies.GetOrAdd(policy).Definition,

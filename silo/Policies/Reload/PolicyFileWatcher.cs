@@ -22,7 +22,7 @@ public sealed partial class PolicyFileWatcher(PolicyReloader reloader, IOptions<
         }
 
         _debounce = new Timer(static state => _ = ((PolicyReloader)state!).ReloadAndAnnounceAsync("file change", always: false), reloader, Timeout.Infinite, Timeout.Infinite);
-        foreach (var path in reloader.EnvoyPaths.Append(reloader.PoliciesFile).Select(Path.GetFullPath))
+        foreach (var path in reloader.Watched.Select(Path.GetFullPath))
         {
             if (Directory.Exists(path))
             {

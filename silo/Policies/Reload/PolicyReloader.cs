@@ -3,14 +3,13 @@ using GrainLimiter.Config.Envoy;
 using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 using GrainLimiter.Silo.Config;
-using GrainLimiter.Silo.Fronts.Envoy;
-using GrainLimiter.Silo.Fronts.Envoy.Rlqs;
 using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo.Policies.Reload;
 
-/// <summary>Reloads the policy file and the Envoy descriptor files into the <see cref="PolicyRegistry"/>: validated first,
-/// all or nothing, and announced to the other silos of the cluster (<see cref="IPolicyVersionGrain"/>).</summary>
+/// <summary>Reloads the policy file and every <see cref="IPolicySource"/> (Envoy's descriptor files) into the
+/// <see cref="PolicyRegistry"/>: validated first, all or nothing, and announced to the other silos of the cluster
+/// (<see cref="IPolicyVersionGrain"/>).</summary>
 /// <remarks>
 /// An invalid file changes nothing: the old policies keep deciding and every problem is reported. Each silo reloads its
 /// own copy of the files (as every pod of a Kubernetes deployment mounts the same ConfigMap); the announcement only tells
@@ -18,10 +17,9 @@ namespace GrainLimiter.Silo.Policies.Reload;
 /// </remarks>
 public sealed partial class PolicyReloader(
     PolicyRegistry registry,
-    IServiceProvider services,
+    IEnumerable<IPolicySource> sources,
     IGrainFactory grains,
     IOptions<SiloOptions> silo,
-    IOptions<EnvoyOptions> envoy,
     ILogger<PolicyReloader> logger)
 {
     private readonly Lock _reloading = new();
@@ -30,10 +28,10 @@ public sealed partial class PolicyReloader(
     /// <summary>The policy file: <c>GrainLimiter:PoliciesFile</c>, or the demo file beside the silo.</summary>
     public string PoliciesFile { get; } = PolicyFile(silo.Value);
 
-    private readonly EnvoyConfigSources _envoy = envoy.Value;
+    private readonly IPolicySource[] _sources = [.. sources];
 
-    /// <summary>The Envoy descriptor files and directories to watch: <c>GrainLimiter:Envoy:ConfigPaths</c> and the runtime directory.</summary>
-    public IReadOnlyList<string> EnvoyPaths => [.. _envoy.Watched];
+    /// <summary>The files and directories to watch: the policy file and every source's.</summary>
+    public IReadOnlyList<string> Watched => [.. _sources.SelectMany(static s => s.Watched).Append(PoliciesFile)];
 
     /// <summary>The policy file of <paramref name="options"/>, as the silo loads it at start.</summary>
     public static string PolicyFile(SiloOptions options) =>
@@ -57,32 +55,23 @@ public sealed partial class PolicyReloader(
                 errors.AddRange(e.Errors);
             }
 
-            EnvoyRateLimitConfig? descriptors = null;
-            try
-            {
-                descriptors = EnvoyConfigLoader.Load(_envoy);
-            }
-            catch (EnvoyConfigException e)
-            {
-                errors.AddRange(e.Errors);
-            }
-
-            var envoyPolicies = descriptors?.Limits.Select(static l => l.Policy!).DistinctBy(static p => p.Name).ToArray() ?? [];
-            var fileNames = file.Select(static p => p.Name).ToHashSet(StringComparer.Ordinal);
-            errors.AddRange(envoyPolicies.Where(p => fileNames.Contains(p.Name))
-                .Select(p => $"{PoliciesFile}: policy '{p.Name}' is also the policy of an Envoy descriptor; rename it."));
+            var staged = _sources.Select(source => source.Stage(PoliciesFile, new PolicyFile(file, quotaBuckets), errors)).ToArray();
             if (errors.Count > 0)
             {
                 Log.Refused(logger, trigger, errors.Count, string.Join(Environment.NewLine, errors));
                 return new PolicyReloadResult(false, false, registry.Version, [], errors);
             }
 
-            var changed = registry.Replace([.. file, .. envoyPolicies]);
-            services.GetRequiredService<RateLimitService>().Use(descriptors!);
-            services.GetRequiredService<QuotaBucketDirectory>().Use(quotaBuckets);
+            var sourcePolicies = staged.SelectMany(static s => s!.Policies).ToArray();
+            var changed = registry.Replace([.. file, .. sourcePolicies]);
+            foreach (var source in staged)
+            {
+                source!.Commit();
+            }
+
             if (changed)
             {
-                Log.Reloaded(logger, trigger, registry.Version, file.Count, envoyPolicies.Length);
+                Log.Reloaded(logger, trigger, registry.Version, file.Count, sourcePolicies.Length);
             }
 
             return new PolicyReloadResult(true, changed, registry.Version, [.. file.Select(static p => p.Name)], []);
@@ -121,8 +110,8 @@ public sealed partial class PolicyReloader(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Policies reloaded ({Trigger}): version {Version}, {FilePolicies} from the policy file, {EnvoyPolicies} from Envoy descriptors.")]
-        public static partial void Reloaded(ILogger logger, string trigger, long version, int filePolicies, int envoyPolicies);
+        [LoggerMessage(1, LogLevel.Information, "Policies reloaded ({Trigger}): version {Version}, {FilePolicies} from the policy file, {SourcePolicies} from descriptor files.")]
+        public static partial void Reloaded(ILogger logger, string trigger, long version, int filePolicies, int sourcePolicies);
 
         [LoggerMessage(2, LogLevel.Error, "Policy reload ({Trigger}) refused, the policies in force stay: {Count} problem(s):{NewLine}{Problems}", SkipEnabledCheck = true)]
         private static partial void Refused(ILogger logger, string trigger, int count, string newLine, string problems);

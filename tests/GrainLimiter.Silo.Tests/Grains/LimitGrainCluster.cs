@@ -5,6 +5,7 @@ using GrainLimiter.Silo.Hosting;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Checks;
 using GrainLimiter.Silo.Cluster;
+using GrainLimiter.Silo.Fronts.Envoy;
 using GrainLimiter.Silo.Observability.TopKeys;
 using GrainLimiter.Silo.Policies;
 using GrainLimiter.Leases;
@@ -41,7 +42,8 @@ public sealed class LimitGrainCluster : IAsyncLifetime
 
     public SharedTestStorage Storage { get; } = new();
 
-    public PolicyRegistry Registry { get; } = new(Policies);
+    // With the rebuilder of Envoy's override policies, as a silo registers it: the cluster tests resolve those names too.
+    public PolicyRegistry Registry { get; } = new(Policies, new EnvoyOverridePolicies());
 
     public async Task InitializeAsync()
     {
