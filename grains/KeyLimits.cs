@@ -277,14 +277,8 @@ public sealed partial class KeyLimits
         {
             var decision = _regions is null ? Algorithm(i).Check(ref State(i), now, 0) : CheckGlobal(i, now, 0);
             var spec = Policy.Definition.Limits[i];
-            var window = spec.Algorithm switch
-            {
-                LimitAlgorithmKind.Concurrency => spec.LeaseTtl,
-                LimitAlgorithmKind.Quota => TimeSpan.Zero,
-                _ => spec.Window,
-            };
             limits[i] = new LimitView(Policy.LimitNames[i], spec.Algorithm, spec.Limit, Algorithm(i).Limit,
-                Math.Max(0, decision.Limit - decision.Remaining), decision.Remaining, decision.ResetAfter, window, _adaptive?[i]?.View(now));
+                Math.Max(0, decision.Limit - decision.Remaining), decision.Remaining, decision.ResetAfter, LimitWindow.Of(spec), _adaptive?[i]?.View(now));
         }
 
         DateTimeOffset? paused = _pausedUntil > now ? new DateTimeOffset(_pausedUntil, TimeSpan.Zero) : null;

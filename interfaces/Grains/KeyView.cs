@@ -14,7 +14,7 @@ public sealed record KeyView(
 /// <summary>One limit of a key, at the moment it was looked at.</summary>
 /// <param name="Limit">The policy's limit.</param>
 /// <param name="EffectiveLimit">The limit decisions are judged against (the override's, when one is in force).</param>
-/// <param name="Window">The window, refill period or lease TTL; zero for a quota (calendar period).</param>
+/// <param name="Window">The limit's <see cref="Decisions.LimitWindow"/>: its window or refill period, a quota's period; zero for concurrency.</param>
 /// <param name="Adaptive">What an adaptive limit has learned (its limit in force is <paramref name="EffectiveLimit"/>); null otherwise.</param>
 [GenerateSerializer, Immutable, Alias("GrainLimiter.LimitView")]
 public readonly record struct LimitView(

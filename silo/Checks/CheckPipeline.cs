@@ -16,16 +16,13 @@ namespace GrainLimiter.Silo.Checks;
 /// several times is decided in item order, from this silo's lease while it lasts, the rest in one call. When any item is denied, the ones that charged are
 /// refunded (in parallel too). Shadow mode and store failures are answered by the grains themselves. A call that failed
 /// unrun, as calls to a leaving silo's keys do, is sent again (<see cref="RefusedCalls"/>). A grain that cannot be reached (its silo crashed, the
-/// call timed out) is answered by the policy's failure mode with reason <see cref="OwnerUnreachableReason"/>, and so is every check
+/// call timed out) is answered by the policy's failure mode with reason <see cref="DecisionReasons.OwnerUnreachable"/>, and so is every check
 /// of a silo that stalled and may have been declared dead meanwhile (<see cref="StallFence"/>); one Orleans refused as
 /// overloaded, with reason <see cref="DecisionReasons.Overloaded"/>.
 /// </remarks>
 public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters,
     LeaseHolder leases, RefusedCalls refused, StallFence fence, ILogger<CheckPipeline> logger) : ICheckPipeline
 {
-    public const string ShadowModeReason = DecisionReasons.ShadowMode;
-    public const string StoreUnavailableReason = DecisionReasons.StoreUnavailable;
-    public const string OwnerUnreachableReason = "owner_unreachable";
     private static readonly InvalidOperationException NotKnownAlive =
         new("This silo stopped running for longer than the cluster's failure detection and is not known to be alive: it decides nothing.");
     private readonly LogThrottle _unreachableLog = new();
@@ -409,7 +406,7 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
         }
 
         var decision = policy.FailureDecision(allowed: policy.Definition.FailureMode == FailureMode.Open);
-        return new GrainDecision(decision, policy.LimitNames[0], overloaded ? DecisionReasons.Overloaded : OwnerUnreachableReason);
+        return new GrainDecision(decision, policy.LimitNames[0], overloaded ? DecisionReasons.Overloaded : DecisionReasons.OwnerUnreachable);
     }
 
     private void LogUnreachable(string policy, Exception e)

@@ -107,7 +107,7 @@ internal sealed class LimiterFront(ICheckPipeline limits, CheckAdmission admissi
 
     /// <summary>The window of the limit that decided <paramref name="result"/>, for the client's RateLimit-Policy header; zero when it has none.</summary>
     public TimeSpan WindowOf(in CheckResult result) =>
-        policies.TryGet(result.Request.Policy, out var policy) ? LimitWindow.Of(policy, result.Decision.LimitIndex) : TimeSpan.Zero;
+        policies.TryGet(result.Request.Policy, out var policy) ? LimitWindow.Of(policy.Definition.Limits[result.Decision.LimitIndex]) : TimeSpan.Zero;
 
     private async ValueTask<CheckOutcome> AdmitAsync(string front, CheckRequest[] checks, string? requestId, DateTime deadline,
         CancellationToken cancellationToken)

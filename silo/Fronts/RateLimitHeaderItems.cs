@@ -21,9 +21,6 @@ internal static class RateLimitHeaderItems
         Begin(header, name).Append(";r=").Append(remaining.ToString(CultureInfo.InvariantCulture))
             .Append(";t=").Append(resetSeconds.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Whole seconds, rounded up: a client that waits this long is never early.</summary>
-    public static long Seconds(TimeSpan span) => (span.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
-
     // A structured-field string: printable ASCII, with '"' and '\' escaped; anything else (a descriptor value may hold it) becomes '?'.
     private static StringBuilder Begin(StringBuilder header, string name)
     {

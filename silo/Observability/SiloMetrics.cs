@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
-using GrainLimiter.Silo.Checks;
 
 namespace GrainLimiter.Silo.Observability;
 
@@ -109,8 +108,8 @@ public sealed class SiloMetrics
 
     private static string Outcome(in CheckResult result) => result.Reason switch
     {
-        CheckPipeline.ShadowModeReason => "shadow_denied",
-        CheckPipeline.StoreUnavailableReason => "store_unavailable",
+        DecisionReasons.ShadowMode => "shadow_denied",
+        DecisionReasons.StoreUnavailable => "store_unavailable",
         _ => result.Decision.Allowed ? "allowed" : "denied",
     };
 }

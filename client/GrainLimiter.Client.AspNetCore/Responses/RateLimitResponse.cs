@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using GrainLimiter.Client.AspNetCore.RateLimiting;
 using GrainLimiter.Client.Decisions;
+using GrainLimiter.Decisions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -130,7 +131,7 @@ public static class RateLimitResponse
     }
 
     /// <summary>Whole seconds, rounded up.</summary>
-    public static long Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (span.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
+    public static long Seconds(TimeSpan span) => DecisionTimes.Seconds(span);
 
     // The body is JSON served as JSON, never embedded in HTML: quotes in policy names need not become \u0027.
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

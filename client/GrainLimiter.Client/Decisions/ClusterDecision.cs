@@ -1,3 +1,5 @@
+using GrainLimiter.Decisions;
+
 namespace GrainLimiter.Client.Decisions;
 
 /// <summary>The cluster's answer for one (policy, key), or the failure mode's answer when the cluster could not be reached.</summary>
@@ -34,7 +36,7 @@ public readonly record struct ClusterDecision(
     bool ReportOutcome = false)
 {
     /// <summary>The reason of an answer the client made up because the cluster could not be reached in time.</summary>
-    public const string ClusterUnavailableReason = "cluster_unavailable";
+    public const string ClusterUnavailableReason = DecisionReasons.ClusterUnavailable;
 
     /// <summary>The answer came from the failure mode, not from the cluster.</summary>
     public bool IsFallback => Reason == ClusterUnavailableReason;

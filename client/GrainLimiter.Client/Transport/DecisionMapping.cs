@@ -10,9 +10,6 @@ namespace GrainLimiter.Client.Transport;
 /// <summary>The wire forms of checks and decisions (protobuf for gRPC, the Orleans front's typed records) to and from the client's own.</summary>
 internal static class DecisionMapping
 {
-    /// <summary>What the silos' decision <c>reason</c> says when a cost can never be admitted.</summary>
-    public const string CostExceedsCapacityReason = "cost_exceeds_capacity";
-
     public static CheckRequest ToProto(LimitCheck[] checks, string? requestId = null)
     {
         var request = new CheckRequest { RequestId = requestId ?? "" };
@@ -85,7 +82,7 @@ internal static class DecisionMapping
             decision.LeaseId,
             decision.AlertReached,
             result.LimitName ?? "",
-            result.Reason ?? (decision.IsNeverAdmissible ? CostExceedsCapacityReason : null),
+            DecisionReasons.Stated(result.Reason, decision),
             result.ReportOutcome);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using GrainLimiter.Adaptive;
+using GrainLimiter.Decisions;
 using GrainLimiter.Grains;
 using GrainLimiter.Policies;
 
@@ -51,7 +52,7 @@ internal static class AdminJson
             json.WriteNumber("effectiveLimit", limit.EffectiveLimit);
             json.WriteNumber("used", limit.Used);
             json.WriteNumber("remaining", limit.Remaining);
-            json.WriteNumber("resetAfterMs", (long)Math.Ceiling(limit.ResetAfter.TotalMilliseconds));
+            json.WriteNumber("resetAfterMs", DecisionTimes.Milliseconds(limit.ResetAfter));
             json.WriteNumber("windowMs", (long)limit.Window.TotalMilliseconds);
             Learned(json, limit.Adaptive);
             json.WriteEndObject();
@@ -89,7 +90,7 @@ internal static class AdminJson
         json.WriteString("name", name);
         json.WriteString("algorithm", Algorithm(limit.Algorithm));
         json.WriteNumber("limit", limit.Limit);
-        json.WriteNumber("windowMs", (long)limit.Window.TotalMilliseconds);
+        json.WriteNumber("windowMs", (long)LimitWindow.Of(limit).TotalMilliseconds);
         if (limit.Adaptive is not { } adaptive)
         {
             json.WriteNull("adaptive");

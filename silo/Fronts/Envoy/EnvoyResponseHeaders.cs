@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using GrainLimiter.Config.Envoy;
+using GrainLimiter.Decisions;
 using GrainLimiter.Protocol.Envoy.Core;
 using GrainLimiter.Protocol.Envoy.RateLimit;
 
@@ -39,7 +40,7 @@ internal static class EnvoyResponseHeaders
 
             var name = limit.Name ?? limit.FullKey;
             var window = EnvoyUnit.Window(status.CurrentLimit.Unit) ?? TimeSpan.Zero;
-            RateLimitHeaderItems.AppendPolicy(policy, name, status.CurrentLimit.RequestsPerUnit, RateLimitHeaderItems.Seconds(window));
+            RateLimitHeaderItems.AppendPolicy(policy, name, status.CurrentLimit.RequestsPerUnit, DecisionTimes.Seconds(window));
             RateLimitHeaderItems.AppendState(state, name, status.LimitRemaining, status.DurationUntilReset?.Seconds ?? 0);
         }
 

@@ -77,7 +77,7 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
             LeaseId = decision.LeaseId,
             Alert = decision.AlertReached,
             LimitName = result.LimitName ?? "",
-            Reason = result.Reason ?? (decision.IsNeverAdmissible ? "cost_exceeds_capacity" : ""),
+            Reason = DecisionReasons.Stated(result.Reason, decision) ?? "",
             Policy = result.Request.Policy,
             Key = result.Request.Key,
             ReportOutcome = result.ReportOutcome,

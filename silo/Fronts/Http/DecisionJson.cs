@@ -6,8 +6,6 @@ namespace GrainLimiter.Silo.Fronts.Http;
 /// <summary>The JSON form of decisions, written straight to the response.</summary>
 internal static class DecisionJson
 {
-    public const string CostExceedsCapacity = "cost_exceeds_capacity";
-
     public static void WriteResult(Utf8JsonWriter json, in CheckResult result)
     {
         var decision = result.Decision;
@@ -17,20 +15,20 @@ internal static class DecisionJson
         json.WriteBoolean("allowed", decision.Allowed);
         json.WriteNumber("limit", decision.Limit);
         json.WriteNumber("remaining", decision.Remaining);
-        json.WriteNumber("resetAfterMs", Milliseconds(decision.ResetAfter));
+        json.WriteNumber("resetAfterMs", DecisionTimes.Milliseconds(decision.ResetAfter));
         if (decision.IsNeverAdmissible)
         {
             json.WriteNull("retryAfterMs");
         }
         else
         {
-            json.WriteNumber("retryAfterMs", Milliseconds(decision.RetryAfter));
+            json.WriteNumber("retryAfterMs", DecisionTimes.Milliseconds(decision.RetryAfter));
         }
 
         json.WriteString("limitName", result.LimitName);
         if (decision.Wait > TimeSpan.Zero)
         {
-            json.WriteNumber("waitMs", Milliseconds(decision.Wait));
+            json.WriteNumber("waitMs", DecisionTimes.Milliseconds(decision.Wait));
         }
 
         if (decision.LeaseId != 0)
@@ -48,7 +46,7 @@ internal static class DecisionJson
             json.WriteBoolean("reportOutcome", true);
         }
 
-        var reason = result.Reason ?? (decision.IsNeverAdmissible ? CostExceedsCapacity : null);
+        var reason = DecisionReasons.Stated(result.Reason, decision);
         if (reason is not null)
         {
             json.WriteString("reason", reason);
@@ -56,8 +54,4 @@ internal static class DecisionJson
 
         json.WriteEndObject();
     }
-
-    /// <summary>Whole milliseconds, rounded up so a caller that waits this long is never early.</summary>
-    public static long Milliseconds(TimeSpan span) =>
-        span == LimitDecision.Never ? long.MaxValue : (span.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
 }

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using GrainLimiter.Decisions;
 using GrainLimiter.Silo.Observability;
 using GrainLimiter.Silo.Checks.Overload;
 
@@ -43,7 +44,7 @@ internal static class Problem
     /// <summary>503 with Retry-After (whole seconds, rounded up): the silo shed the check; counted as shed, not as a bad request.</summary>
     public static Task OverloadedAsync(HttpContext context, SiloOverloadedException overloaded)
     {
-        context.Response.Headers.RetryAfter = ((long)Math.Ceiling(overloaded.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = DecisionTimes.Seconds(overloaded.RetryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Overloaded", null, overloaded.Message);
     }
 

@@ -52,7 +52,7 @@ internal static class RateLimitHeaders
         {
             headers["X-RateLimit-Limit"] = tight.Limit.ToString(CultureInfo.InvariantCulture);
             headers["X-RateLimit-Remaining"] = tight.Remaining.ToString(CultureInfo.InvariantCulture);
-            headers["X-RateLimit-Reset"] = Seconds(tight.ResetAfter).ToString(CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Reset"] = DecisionTimes.Seconds(tight.ResetAfter).ToString(CultureInfo.InvariantCulture);
         }
 
         if (!outcome.Allowed)
@@ -64,13 +64,10 @@ internal static class RateLimitHeaders
                 .Max();
             if (retryAfter > TimeSpan.Zero)
             {
-                headers.RetryAfter = Seconds(retryAfter).ToString(CultureInfo.InvariantCulture);
+                headers.RetryAfter = DecisionTimes.Seconds(retryAfter).ToString(CultureInfo.InvariantCulture);
             }
         }
     }
-
-    /// <summary>Whole seconds, rounded up: a client that waits this long is never early.</summary>
-    public static long Seconds(TimeSpan span) => RateLimitHeaderItems.Seconds(span);
 
     private static bool Tighter(in LimitDecision candidate, in LimitDecision current) =>
         candidate.Allowed != current.Allowed ? !candidate.Allowed : candidate.Remaining < current.Remaining;
@@ -82,8 +79,8 @@ internal static class RateLimitHeaders
             return;
         }
 
-        var (quota, window) = LimitWindow.Quota(policy, decision.LimitIndex, decision.Limit);
-        RateLimitHeaderItems.AppendPolicy(policyHeader, name, quota, Seconds(window));
-        RateLimitHeaderItems.AppendState(stateHeader, name, decision.Remaining, Seconds(decision.ResetAfter));
+        var (quota, window) = HeaderQuota.Of(policy, decision.LimitIndex, decision.Limit);
+        RateLimitHeaderItems.AppendPolicy(policyHeader, name, quota, DecisionTimes.Seconds(window));
+        RateLimitHeaderItems.AppendState(stateHeader, name, decision.Remaining, DecisionTimes.Seconds(decision.ResetAfter));
     }
 }
