@@ -31,50 +31,10 @@ public static class EnvoyConfigLoader
         .ToDictionary(StringComparer.Ordinal);
 
     /// <summary>The files a list of configured paths names: files as given, directories expanded to their YAML files.</summary>
-    public static IReadOnlyList<string> ResolveFiles(IEnumerable<string> paths, List<string> errors)
-    {
-        var files = new List<string>();
-        foreach (var path in paths.Where(static p => !string.IsNullOrWhiteSpace(p)))
-        {
-            if (Directory.Exists(path))
-            {
-                files.AddRange(Directory.EnumerateFiles(path)
-                    .Where(static f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal));
-            }
-            else if (File.Exists(path))
-            {
-                files.Add(path);
-            }
-            else
-            {
-                errors.Add($"{path}: GrainLimiter:Envoy:ConfigPaths names a file or directory that does not exist.");
-            }
-        }
-
-        return files;
-    }
+    public static IReadOnlyList<string> ResolveFiles(IEnumerable<string> paths, List<string> errors) => EnvoyConfigFiles.Listed(paths, errors);
 
     /// <summary>Every file of envoyproxy/ratelimit's runtime layout, in any subdirectory, ordered by path.</summary>
-    public static IReadOnlyList<string> RuntimeFiles(EnvoyConfigSources sources, List<string> errors)
-    {
-        if (sources.RuntimeDirectory is not { } directory)
-        {
-            return [];
-        }
-
-        if (!Directory.Exists(directory))
-        {
-            errors.Add($"{directory}: GrainLimiter:Envoy:RuntimeRoot, RuntimeSubdirectory and RuntimeAppDirectory name a directory that does not exist.");
-            return [];
-        }
-
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
-        return Directory.EnumerateFiles(directory, "*", options)
-            .Where(f => !sources.RuntimeIgnoreDotFiles || !Path.GetRelativePath(directory, f).Split(Path.DirectorySeparatorChar).Any(static part => part.StartsWith('.')))
-            .Order(StringComparer.Ordinal)
-            .ToArray();
-    }
+    public static IReadOnlyList<string> RuntimeFiles(EnvoyConfigSources sources, List<string> errors) => EnvoyConfigFiles.InRuntimeLayout(sources, errors);
 
     /// <summary>Loads every file of <paramref name="paths"/>; throws with all problems when any file is invalid.</summary>
     public static EnvoyRateLimitConfig Load(IEnumerable<string> paths) => Load(new EnvoyConfigSources { ConfigPaths = [.. paths] });
@@ -83,20 +43,7 @@ public static class EnvoyConfigLoader
     public static EnvoyRateLimitConfig Load(EnvoyConfigSources sources)
     {
         var errors = new List<string>();
-        var texts = new List<(string Name, string Text)>();
-        foreach (var file in ResolveFiles(sources.ConfigPaths, errors).Concat(RuntimeFiles(sources, errors)))
-        {
-            try
-            {
-                texts.Add((file, File.ReadAllText(file)));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                errors.Add($"{file}: cannot be read: {e.Message}");
-            }
-        }
-
-        return Parse(texts, errors, sources.MergeDomainConfig);
+        return Parse(EnvoyConfigFiles.ReadAll(sources, errors), errors, sources.MergeDomainConfig);
     }
 
     /// <summary>Parses configuration texts (name is what errors call the source); with <paramref name="mergeDomains"/>,
