@@ -45,9 +45,11 @@ internal static class EnvoyConfigFiles
 
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
         return Directory.EnumerateFiles(directory, "*", options)
-            .Where(f => !sources.RuntimeIgnoreDotFiles || !Path.GetRelativePath(directory, f).Split(Path.DirectorySeparatorChar).Any(static part => part.StartsWith('.')))
+            .Where(f => !sources.RuntimeIgnoreDotFiles || !InDotPath(Path.GetRelativePath(directory, f)))
             .Order(StringComparer.Ordinal)
             .ToArray();
+
+        static bool InDotPath(string relative) => relative.Split(Path.DirectorySeparatorChar).Any(static part => part.StartsWith('.'));
     }
 
     /// <summary>The text of every file the sources name, listed files first, each with its path.</summary>
