@@ -87,6 +87,56 @@ public sealed class EnvoyConfigLoaderTests
     }
 
     [Fact]
+    public void Problems_come_out_in_the_order_fields_are_checked_whether_of_shape_or_of_value()
+    {
+        // Shape problems (unknown field, not a single value, not a mapping) and value problems interleave, field by field;
+        // nothing under a descriptor without a key or defined twice is reported.
+        const string yaml = """
+            domain: order
+            colour: red
+            descriptors:
+              - key: a
+                rate_limit: { unit: fortnight, requests_per_unit: { n: 1 }, burst: x, colour: blue }
+              - key: b
+                value: { x: 1 }
+                shadow_mode: maybe
+                metadata: [1]
+                rate_limit: seven
+              - value: nokey
+                descriptors:
+                  - key: [x]
+              - key: a
+                descriptors: 5
+              - 42
+              - key: c
+                share_threshold: true
+                rate_limit: { unit: second, requests_per_unit: 0, algorithm: token_bucket, scope: [x] }
+            """;
+        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Parse([("order.yaml", yaml)]));
+
+        Assert.Equal(
+        [
+            "order.yaml (line 2, column 1): 'colour' is not a field of a descriptor file (fields: domain, descriptors).",
+            "order.yaml (line 5, column 75): descriptors[0].rate_limit: 'colour' is not a field of a rate_limit " +
+                "(fields: unit, requests_per_unit, unlimited, name, replaces, algorithm, burst, scope).",
+            "order.yaml (line 5, column 25): descriptors[0].rate_limit.unit: 'fortnight' is not a unit; " +
+                "use one of second, minute, hour, day, week, month, year.",
+            "order.yaml (line 5, column 55): descriptors[0].rate_limit.requests_per_unit: must be a single value.",
+            "order.yaml (line 5, column 72): descriptors[0].rate_limit.burst: 'x' is not a whole number of at least 1.",
+            "order.yaml (line 7, column 12): descriptors[1].value: must be a single value.",
+            "order.yaml (line 8, column 18): descriptors[1].shadow_mode: 'maybe' is not true or false.",
+            "order.yaml (line 9, column 15): descriptors[1].metadata: must be a mapping (it is returned to Envoy as dynamic metadata).",
+            "order.yaml (line 10, column 17): descriptors[1].rate_limit: must be a mapping with 'unit' and 'requests_per_unit' (or 'unlimited: true').",
+            "order.yaml (line 11, column 5): descriptors[2].key: is required and must not be empty.",
+            "order.yaml (line 14, column 5): descriptors[3]: duplicate descriptor 'order.a' at this level.",
+            "order.yaml (line 16, column 5): descriptors[4]: must be a mapping with 'key' and optionally 'value', 'rate_limit', 'descriptors'.",
+            "order.yaml (line 18, column 22): descriptors[5].share_threshold: applies only to a wildcard value (one holding '*'); 'c' has none.",
+            "order.yaml (line 19, column 87): descriptors[5].rate_limit.scope: must be a single value.",
+            "order.yaml (line 19, column 17): descriptors[5].rate_limit: cannot be counted: requests_per_unit must be at least 1 for token_bucket and gcra.",
+        ], error.Errors);
+    }
+
+    [Fact]
     public void Scope_global_is_an_extension_key_refused_for_algorithms_that_cannot_count_across_regions()
     {
         var config = EnvoyConfigLoader.Parse([("g.yaml", "domain: g\ndescriptors:\n  - key: plan\n    rate_limit: { unit: hour, requests_per_unit: 1000, scope: global }\n")]);
