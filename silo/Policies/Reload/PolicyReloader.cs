@@ -55,7 +55,8 @@ public sealed partial class PolicyReloader(
                 errors.AddRange(e.Errors);
             }
 
-            var staged = _sources.Select(source => source.Stage(PoliciesFile, new PolicyFile(file, quotaBuckets), errors)).ToArray();
+            var next = new PolicyFile(file, quotaBuckets);
+            var staged = _sources.Select(source => source.Stage(PoliciesFile, next, errors)).ToArray();
             if (errors.Count > 0)
             {
                 Log.Refused(logger, trigger, errors.Count, string.Join(Environment.NewLine, errors));
