@@ -122,6 +122,7 @@ public static class SiloApp
                 cluster.ProbeTimeout * cluster.NumMissedProbesLimit, cluster.ResponseTimeout, p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>())
             : new StallFence(p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>()));
         services.AddHostedService(static p => p.GetRequiredService<StallFence>());
+        services.AddSingleton<IIncomingGrainCallFilter, StallFenceFilter>();
         services.AddSingleton<ICheckPipeline, CheckPipeline>();
         services.AddSingleton<CheckAdmission>();
         services.AddSingleton<CheckValidator>();

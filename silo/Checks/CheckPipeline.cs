@@ -23,8 +23,7 @@ namespace GrainLimiter.Silo.Checks;
 public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegistry policies, SiloMetrics metrics, HeavyHitters heavyHitters,
     LeaseHolder leases, RefusedCalls refused, StallFence fence, ILogger<CheckPipeline> logger) : ICheckPipeline
 {
-    private static readonly InvalidOperationException NotKnownAlive =
-        new("This silo stopped running for longer than the cluster's failure detection and is not known to be alive: it decides nothing.");
+    private static readonly InvalidOperationException NotKnownAlive = new(StallFence.NotKnownAlive);
     private readonly LogThrottle _unreachableLog = new();
 
     public ValueTask<CheckOutcome> CheckAsync(IReadOnlyList<CheckRequest> checks, CancellationToken cancellationToken) =>
@@ -70,6 +69,14 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
             }
         }
 
+        // A silo that stopped while the grains decided may have been declared dead meanwhile: answers from a lease taken here or
+        // from its own activations may come from counts the keys' new owners never see. They are dropped, not refunded; what a
+        // live owner elsewhere charged stays charged (denying too much is the safe side).
+        if (!fence.Open && !await fence.ConfirmAsync().ConfigureAwait(false))
+        {
+            return Fenced(checks, started);
+        }
+
         var allowed = true;
         var results = new CheckResult[checks.Count];
         for (var i = 0; i < checks.Count; i++)
@@ -113,6 +120,12 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
         catch (Exception e)
         {
             answer = new LeasedDecision(Unreachable(compiled, e));
+        }
+
+        // As in CheckAsync: a stall while the grain decided drops its answer and its lease.
+        if (!fence.Open && !await fence.ConfirmAsync().ConfigureAwait(false))
+        {
+            return new LeasedCheck(Fenced([check], started), null, TimeSpan.Zero);
         }
 
         CheckResult[] results = [Result(check.Policy, check.Key, check.Cost, answer.Decision)];

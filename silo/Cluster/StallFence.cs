@@ -22,6 +22,10 @@ public sealed partial class StallFence : BackgroundService
     private Task<bool>? _confirming;
     private volatile bool _dead;
 
+    /// <summary>Why a silo held back by its fence decides nothing.</summary>
+    public const string NotKnownAlive =
+        "This silo stopped running for longer than the cluster's failure detection and is not known to be alive: it decides nothing.";
+
     /// <summary>A fence that never holds anything back: a single silo has no one to declare it dead.</summary>
     public StallFence(TimeProvider time, ILogger<StallFence> logger)
     {
