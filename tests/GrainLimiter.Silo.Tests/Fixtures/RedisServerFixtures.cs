@@ -7,7 +7,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Server = await RedisServerProcess.StartRedisAsync();
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    // A server that never started (redis-server or Garnet missing) leaves nothing to stop: its start's error is the one to read.
+    public async Task DisposeAsync() => await (Server?.DisposeAsync() ?? ValueTask.CompletedTask);
 }
 
 /// <summary>One Garnet server (Lua enabled) for a test collection.</summary>
@@ -17,7 +18,7 @@ public sealed class GarnetFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Server = await RedisServerProcess.StartGarnetAsync();
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public async Task DisposeAsync() => await (Server?.DisposeAsync() ?? ValueTask.CompletedTask);
 }
 
 [CollectionDefinition(Name)]

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 
-namespace GrainLimiter.Silo.Tests.Grains;
+namespace GrainLimiter.Silo.Tests.Grains.Persistence;
 
 /// <summary>The silo's write-behind on its own: batched flushes, coalescing, retries, conflicts, deletes.</summary>
 public sealed class LimitStateWriterTests : IAsyncLifetime
