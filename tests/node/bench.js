@@ -49,7 +49,11 @@ async function run(name, decisionsPerCall, once) {
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : NaN);
-  return { name, calls, errors, decisionsPerSecond: Math.round((calls * decisionsPerCall) / elapsed), callsPerSecond: Math.round(calls / elapsed), p50ms: +pct(0.5).toFixed(3), p99ms: +pct(0.99).toFixed(3) };
+  return {
+    name, calls, errors,
+    decisionsPerSecond: Math.round((calls * decisionsPerCall) / elapsed), callsPerSecond: Math.round(calls / elapsed),
+    p50ms: +pct(0.5).toFixed(3), p99ms: +pct(0.99).toFixed(3),
+  };
 }
 
 function grpcCase(client, method, request) {

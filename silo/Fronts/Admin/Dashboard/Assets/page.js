@@ -32,7 +32,8 @@ async function api(method, path, body) {
     throw new ApiError(401, 'The session ended; log in again.');
   }
   if (response.status === 403) {
-    throw new ApiError(403, 'Your token is read-only: resetting and overriding keys need the write token (GrainLimiter:AdminToken). Log out and log in with it.');
+    throw new ApiError(403, 'Your token is read-only: resetting and overriding keys need the write token (GrainLimiter:AdminToken). '
+      + 'Log out and log in with it.');
   }
   if (!response.ok) {
     let detail = response.status + ' ' + response.statusText;
@@ -137,7 +138,8 @@ function renderKey(view) {
   const state = [];
   if (view.pausedUntil) state.push('Paused until ' + view.pausedUntil + '.');
   if (view.override) {
-    const limits = view.override.limits.map((l) => (l.name ? l.name + ': ' : '') + (l.limit !== undefined && l.limit !== null ? 'limit ' + l.limit : '× ' + l.multiplier));
+    const limits = view.override.limits.map((l) => (l.name ? l.name + ': ' : '')
+      + (l.limit !== undefined && l.limit !== null ? 'limit ' + l.limit : '× ' + l.multiplier));
     state.push('Override: ' + limits.join(', ') + (view.override.expiresAt ? ', until ' + view.override.expiresAt : '') + '.');
   }
   $('key-state').textContent = state.join(' ') || 'No override, not paused.';
@@ -162,7 +164,9 @@ async function resetKey(policy, key) {
   try {
     await api('POST', '/admin/v1/reset', { policy, key });
     show(`Reset ${policy} / ${key}: its usage is forgotten.`, 'ok');
-    if (current && current.policy === policy && current.key === key) await lookup(policy, key).then(() => show(`Reset ${policy} / ${key}: its usage is forgotten.`, 'ok'));
+    if (current && current.policy === policy && current.key === key) {
+      await lookup(policy, key).then(() => show(`Reset ${policy} / ${key}: its usage is forgotten.`, 'ok'));
+    }
   } catch (e) {
     show(`Reset ${policy} / ${key}: ${e.message}`, 'error');
   }
@@ -197,7 +201,11 @@ async function removeOverride() {
 }
 
 async function logout() {
-  try { await fetch('/admin/logout', { method: 'POST', headers: { 'X-GrainLimiter-Request': 'page' }, credentials: 'same-origin' }); } finally { location.assign('/admin/login'); }
+  try {
+    await fetch('/admin/logout', { method: 'POST', headers: { 'X-GrainLimiter-Request': 'page' }, credentials: 'same-origin' });
+  } finally {
+    location.assign('/admin/login');
+  }
 }
 
 $('access').textContent = access === 'Write' ? 'read-write' : 'read-only';
