@@ -10,10 +10,12 @@ public sealed class StartupProblemsProcessTests
     [Fact]
     public async Task AMisspelledPolicyFieldExitsWithTheProblemAndNoStackTrace()
     {
-        var output = await RunToExitAsync("policies:\n  - name: demo\n    limts:\n      - { algorithm: fixed_windw, limit: 5, window: 1m }\n", new Dictionary<string, string>());
+        var output = await RunToExitAsync("policies:\n  - name: demo\n    limts:\n      - { algorithm: fixed_windw, limit: 5, window: 1m }\n",
+            new Dictionary<string, string>());
 
         Assert.Contains("is invalid:", output, StringComparison.Ordinal);
-        Assert.Contains("(line 3, column 5): policies[0] 'demo': 'limts' is not a field of a policy (fields: name, shadowMode, failureMode, scope, leases, limits); did you mean 'limits'?", output, StringComparison.Ordinal);
+        Assert.Contains("(line 3, column 5): policies[0] 'demo': 'limts' is not a field of a policy " +
+            "(fields: name, shadowMode, failureMode, scope, leases, limits); did you mean 'limits'?", output, StringComparison.Ordinal);
         Assert.Contains("The silo did not start.", output, StringComparison.Ordinal);
     }
 

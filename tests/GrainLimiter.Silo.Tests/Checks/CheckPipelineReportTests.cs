@@ -24,7 +24,8 @@ public sealed class CheckPipelineReportTests(LimitGrainCluster fixture)
     private static readonly PolicyDefinition Adaptive = new()
     {
         Name = "learns",
-        Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = 10, Window = TimeSpan.FromHours(1), Adaptive = new AdaptiveSpec { Min = 1, Max = 100 } }],
+        Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = 10, Window = TimeSpan.FromHours(1),
+            Adaptive = new AdaptiveSpec { Min = 1, Max = 100 } }],
     };
 
     private static readonly PolicyDefinition Static = new()
@@ -47,7 +48,8 @@ public sealed class CheckPipelineReportTests(LimitGrainCluster fixture)
         ], CancellationToken.None);
 
         Assert.Equal(new ReportResult(4), result);
-        Assert.Equal(new OutcomeTally(Successes: 2, Failures: 1, Timed: 2, LatencyTicks: TimeSpan.FromMilliseconds(40).Ticks), Assert.Single(grains.Reports["learns/a"]));
+        Assert.Equal(new OutcomeTally(Successes: 2, Failures: 1, Timed: 2, LatencyTicks: TimeSpan.FromMilliseconds(40).Ticks),
+            Assert.Single(grains.Reports["learns/a"]));
         Assert.Equal(new OutcomeTally(Successes: 0, Failures: 1, Timed: 0, LatencyTicks: 0), Assert.Single(grains.Reports["learns/b"]));
     }
 
@@ -91,7 +93,8 @@ public sealed class CheckPipelineReportTests(LimitGrainCluster fixture)
         fixture.Registry.GetOrAdd(Adaptive);
         var key = LimitGrainCluster.UniqueKey("report");
 
-        var result = await fixture.CheckPipeline(silo: 1).ReportAsync([new("learns", key, false), new("learns", key, true, TimeSpan.FromMilliseconds(5))], CancellationToken.None);
+        var result = await fixture.CheckPipeline(silo: 1).ReportAsync([new("learns", key, false), new("learns", key, true, TimeSpan.FromMilliseconds(5))],
+            CancellationToken.None);
         var check = await fixture.CheckPipeline(silo: 2).CheckAsync([new("learns", key), new("ten", key)], CancellationToken.None);
 
         Assert.Equal(new ReportResult(2), result);

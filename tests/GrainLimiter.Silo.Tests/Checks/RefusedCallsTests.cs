@@ -69,9 +69,11 @@ public sealed class RefusedCallsTests
     }
 
     private static ClusterMembershipSnapshot Snapshot(long version, SiloAddress silo, SiloStatus status) =>
-        new(System.Collections.Immutable.ImmutableDictionary<SiloAddress, ClusterMember>.Empty.Add(silo, new ClusterMember(silo, status, "leaving")), new MembershipVersion(version));
+        new(System.Collections.Immutable.ImmutableDictionary<SiloAddress, ClusterMember>.Empty.Add(silo, new ClusterMember(silo, status, "leaving")),
+            new MembershipVersion(version));
 
     // Orleans makes its rejections itself only (the constructors are internal): this is the exception a refusing silo sends back.
     private static OrleansMessageRejectionException Rejection(string message) =>
-        (OrleansMessageRejectionException)Activator.CreateInstance(typeof(OrleansMessageRejectionException), BindingFlags.Instance | BindingFlags.NonPublic, null, [message], null)!;
+        (OrleansMessageRejectionException)Activator.CreateInstance(typeof(OrleansMessageRejectionException), BindingFlags.Instance | BindingFlags.NonPublic,
+            null, [message], null)!;
 }

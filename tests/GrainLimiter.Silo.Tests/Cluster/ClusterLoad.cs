@@ -35,7 +35,8 @@ internal sealed class ClusterLoad
 
     public double RequestsPerSecond => Requests / Math.Max(0.001, Elapsed.TotalSeconds);
 
-    /// <summary>Runs <paramref name="callers"/> loops over the <paramref name="fronts"/> in rotation and <paramref name="keys"/> until <paramref name="stop"/>.</summary>
+    /// <summary>Runs <paramref name="callers"/> loops over the <paramref name="fronts"/> in rotation and <paramref name="keys"/> until
+    /// <paramref name="stop"/>.</summary>
     public Task RunAsync(FrontRotation fronts, string policy, IReadOnlyList<string> keys, int callers, TimeSpan pause, CancellationToken stop)
     {
         _clock.Start();
@@ -47,7 +48,8 @@ internal sealed class ClusterLoad
                 var front = fronts.Take(caller + i / callers);
                 try
                 {
-                    using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody((policy, key)), CancellationToken.None);
+                    using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody((policy, key)),
+                        CancellationToken.None);
                     Interlocked.Increment(ref _requests);
                     Timeline.Record(_clock.Elapsed);
                     if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))

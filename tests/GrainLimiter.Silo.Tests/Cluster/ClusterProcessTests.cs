@@ -7,7 +7,8 @@ using Xunit.Abstractions;
 
 namespace GrainLimiter.Silo.Tests.Cluster;
 
-/// <summary>Orleans silos in separate processes on loopback, Redis membership and storage on a real redis-server: accuracy, SIGKILL (scale out and in: <see cref="ScaleUnderLoadProcessTests"/>).</summary>
+/// <summary>Orleans silos in separate processes on loopback, Redis membership and storage on a real redis-server: accuracy, SIGKILL
+/// (scale out and in: <see cref="ScaleUnderLoadProcessTests"/>).</summary>
 [Collection(SiloProcessCollection.Name)]
 public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHelper output)
 {
@@ -112,7 +113,8 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
 
         var load = new ClusterLoad();
         using var stop = new CancellationTokenSource();
-        var running = load.RunAsync(new FrontRotation([cluster.Silos[0], cluster.Silos[1]]), "moving", keys, callers: 16, TimeSpan.FromMilliseconds(2), stop.Token);
+        var running = load.RunAsync(new FrontRotation([cluster.Silos[0], cluster.Silos[1]]), "moving", keys, callers: 16,
+            TimeSpan.FromMilliseconds(2), stop.Token);
         await Eventually.TrueAsync(() => Task.FromResult(load.Requests > 1000), TimeSpan.FromSeconds(30), "load is flowing");
 
         var killedAt = Stopwatch.StartNew();
@@ -127,14 +129,16 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
             {
                 using var response = await cluster.Silos[0].Http.GetAsync(new Uri($"/v1/limits/moving/{key}", UriKind.Relative));
                 var body = await response.Content.ReadAsStringAsync();
-                return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests && !body.Contains("owner_unreachable", StringComparison.Ordinal);
+                return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests
+                    && !body.Contains("owner_unreachable", StringComparison.Ordinal);
             }));
             var unreachable = answers.Count(static answered => !answered);
             unreachableSeen = Math.Max(unreachableSeen, unreachable);
             return unreachable == 0;
         }, TimeSpan.FromSeconds(60), "every key, the victim's too, is answered by a grain");
         var recovered = killedAt.Elapsed;
-        await Eventually.TrueAsync(() => Task.FromResult(load.Elapsed > TimeSpan.Zero && killedAt.Elapsed > recovered + TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(5), "a second of load after recovery");
+        await Eventually.TrueAsync(() => Task.FromResult(load.Elapsed > TimeSpan.Zero && killedAt.Elapsed > recovered + TimeSpan.FromSeconds(1)),
+            TimeSpan.FromSeconds(5), "a second of load after recovery");
         await stop.CancelAsync();
         await running;
 
@@ -143,9 +147,11 @@ public sealed class ClusterProcessTests(RedisServerFixture redis, ITestOutputHel
         // Counts not yet written when the victim died, and failure-mode admissions until its keys had new owners: rate x (flush
         // interval + the recovery this run measured). How close recovery comes to the detection time is the benchmark's figure.
         var bound = load.RequestsPerSecond * (FlushInterval + recovered).TotalSeconds;
-        output.WriteLine($"SIGKILL: every key answered by a grain after {recovered.TotalMilliseconds:F0} ms (detection time {DetectionTime.TotalMilliseconds} ms; " +
+        output.WriteLine($"SIGKILL: every key answered by a grain after {recovered.TotalMilliseconds:F0} ms " +
+            $"(detection time {DetectionTime.TotalMilliseconds} ms; " +
             $"at most {unreachableSeen} of {keys.Length} keys unreachable in one sweep); " +
-            $"{load.Requests} requests at {SiloProcessCluster.Format(load.RequestsPerSecond)}/s, admitted {load.Admitted} of {capacity}, over-admission {over} " +
+            $"{load.Requests} requests at {SiloProcessCluster.Format(load.RequestsPerSecond)}/s, admitted {load.Admitted} of {capacity}, " +
+            $"over-admission {over} " +
             $"(bound {SiloProcessCluster.Format(bound)}), failure-mode answers {load.Provisional}, errors {load.Errors.Count}");
         Assert.True(over <= bound, $"over-admission {over} exceeds rate x (flush + recovery) = {bound}");
         Assert.Empty(load.Errors);

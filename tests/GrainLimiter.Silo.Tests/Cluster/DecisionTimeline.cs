@@ -37,7 +37,8 @@ internal sealed class DecisionTimeline
         return (double)Enumerable.Range(first, last - first).Sum(s => Interlocked.Read(ref _perSecond[s])) / (last - first);
     }
 
-    /// <summary>Each change with the rate before it (since the previous change), during it, and after it (until the next one or <paramref name="end"/>); then every second.</summary>
+    /// <summary>Each change with the rate before it (since the previous change), during it, and after it (until the next one or
+    /// <paramref name="end"/>); then every second.</summary>
     public string Report(TimeSpan end)
     {
         List<(string What, TimeSpan Start, TimeSpan End)> changes;
@@ -54,7 +55,8 @@ internal sealed class DecisionTimeline
             var (what, start, done) = changes[i];
             var before = i == 0 ? TimeSpan.Zero : changes[i - 1].End;
             var after = i + 1 < changes.Count ? changes[i + 1].Start : end;
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {what} | {start.TotalSeconds:F1} | {done.TotalSeconds:F1} | {Rate(before, start):F0} | {Rate(start, done):F0} | {Rate(done, after):F0} |");
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {what} | {start.TotalSeconds:F1} | {done.TotalSeconds:F1} | {Rate(before, start):F0} | {Rate(start, done):F0} | {Rate(done, after):F0} |");
         }
 
         text.AppendLine();

@@ -119,7 +119,8 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
         await UntilAdmittedAsync(load, key, tenths: 3);
         await store.KillAsync();
         var down = load.Now;
-        await Eventually.TrueAsync(async () => await WriteFailuresAsync(cluster) > 0 && load.Count(key, HotKeyAnswer.Admitted, from: down) >= 200 || load.Exhausted,
+        await Eventually.TrueAsync(
+            async () => await WriteFailuresAsync(cluster) > 0 && load.Count(key, HotKeyAnswer.Admitted, from: down) >= 200 || load.Exhausted,
             TimeSpan.FromSeconds(60), "writes fail while the hot key is decided from memory");
         await store.RestartAsync();
         var up = load.Now;
@@ -172,7 +173,8 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
         // units leased but unused then (a lease is at most twice its holder's asks over one Ttl).
         var underBound = Callers + 2 * load.Count(key, HotKeyAnswer.Admitted, failedAt - LeaseTtl - Lateness, failedAt)
             + 2 * load.Count(key, HotKeyAnswer.Denied, failedAt - LeaseTtl - Lateness, failedAt);
-        output.WriteLine($"{what}: {sent ?? load.Sent} checks; admitted {admitted} of {Limit} (over-admission bound {overBound}, under-admission bound {underBound}), " +
+        output.WriteLine($"{what}: {sent ?? load.Sent} checks; admitted {admitted} of {Limit} " +
+            $"(over-admission bound {overBound}, under-admission bound {underBound}), " +
             $"denied {denied}, failure-mode {failureMode}, 5xx {serverErrors}, transport errors {transportErrors}");
         Assert.Equal(sent ?? load.Sent, admitted + denied + failureMode + serverErrors + transportErrors);
         Assert.True(serverErrors == 0, string.Join("\n", load.Details(HotKeyAnswer.ServerError)));
@@ -227,7 +229,8 @@ public sealed class FailureBoundsProcessTests(RedisServerFixture redis, ITestOut
     private static async Task<bool> ReadsTheStoreAsync(SiloProcess front, string key)
     {
         using var response = await front.Http.GetAsync(new Uri($"/v1/limits/hot/{key}", UriKind.Relative));
-        return response.StatusCode == HttpStatusCode.OK && !(await response.Content.ReadAsStringAsync()).Contains("store_unavailable", StringComparison.Ordinal);
+        return response.StatusCode == HttpStatusCode.OK
+            && !(await response.Content.ReadAsStringAsync()).Contains("store_unavailable", StringComparison.Ordinal);
     }
 
     // The status another silo's membership gives the silo at endpoint (active, dead...), from the admin API.

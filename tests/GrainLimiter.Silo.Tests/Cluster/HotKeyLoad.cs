@@ -85,7 +85,8 @@ internal sealed class HotKeyLoad(string policy, int maxChecks)
     {
         try
         {
-            using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody((policy, key)), CancellationToken.None);
+            using var response = await front.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody((policy, key)),
+                CancellationToken.None);
             var body = await response.Content.ReadAsStringAsync();
             // A check shed by its deadline while the owner hangs is the designed refusal (503 with Retry-After), not a fault.
             if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null)

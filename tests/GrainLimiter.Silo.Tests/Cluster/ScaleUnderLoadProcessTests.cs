@@ -69,7 +69,8 @@ public sealed class ScaleUnderLoadProcessTests(RedisServerFixture redis, ITestOu
                 var leaving = originals[i];
                 var start = load.Elapsed;
                 fronts.Remove(leaving);
-                await Eventually.TrueAsync(() => Task.FromResult(fronts.InFlight(leaving) == 0), ChangeTimeout, $"silo {i + 1}'s front has answered its last request");
+                await Eventually.TrueAsync(() => Task.FromResult(fronts.InFlight(leaving) == 0), ChangeTimeout,
+                    $"silo {i + 1}'s front has answered its last request");
                 leaving.Terminate();
                 Assert.True(await leaving.WaitForExitAsync(ChangeTimeout), $"silo {i + 1} exits after SIGTERM");
                 Assert.Equal(0, leaving.ExitCode);
@@ -88,8 +89,10 @@ public sealed class ScaleUnderLoadProcessTests(RedisServerFixture redis, ITestOu
         var counted = await CountedAsync(fronts.Fronts[0], keys);
         var miscounted = keys.Where(k => counted[k] != load.AdmittedOf(k)).ToList();
         output.WriteLine($"scale 3 -> 6 -> 3 under load: {load.Requests} answers at {SiloProcessCluster.Format(load.RequestsPerSecond)}/s over " +
-            $"{SiloProcessCluster.Format(load.Elapsed.TotalSeconds)} s; admitted {load.Admitted}, counted by the keys' grains afterwards {counted.Values.Sum()} " +
-            $"({keys.Length - miscounted.Count} of {keys.Length} keys exact); owner_unreachable answers {load.Provisional}; denied {load.Denied}; errors {load.Errors.Count}");
+            $"{SiloProcessCluster.Format(load.Elapsed.TotalSeconds)} s; admitted {load.Admitted}, " +
+            $"counted by the keys' grains afterwards {counted.Values.Sum()} " +
+            $"({keys.Length - miscounted.Count} of {keys.Length} keys exact); owner_unreachable answers {load.Provisional}; " +
+            $"denied {load.Denied}; errors {load.Errors.Count}");
 
         Assert.True(load.Errors.Count == 0, $"failed answers (5xx, transport):\n{string.Join('\n', load.Errors.Take(10))}\n{FailureModeLog(cluster)}");
         Assert.True(load.Provisional == 0, $"{load.Provisional} answers were owner_unreachable\n{FailureModeLog(cluster)}");

@@ -13,7 +13,8 @@ public sealed class StallFenceTests(LimitGrainCluster fixture)
     private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(2);
     private readonly FakeTimeProvider _time = new();
 
-    private StallFence Fence() => new(Silo<IClusterMembershipService>(), Silo<ILocalSiloDetails>(), StallLimit, TimeSpan.FromSeconds(30), _time, NullLogger<StallFence>.Instance);
+    private StallFence Fence() =>
+        new(Silo<IClusterMembershipService>(), Silo<ILocalSiloDetails>(), StallLimit, TimeSpan.FromSeconds(30), _time, NullLogger<StallFence>.Instance);
 
     private T Silo<T>() where T : notnull => fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<T>();
 

@@ -25,7 +25,8 @@ public sealed class ClusterSettingsTests
     [InlineData("GrainLimiter:Cluster:KubernetesHosting", "true", "GrainLimiter__Cluster__KubernetesHosting: needs GrainLimiter__Cluster__Membership 'redis'")]
     public async Task BadClusterSettingStopsTheSiloNamingIt(string setting, string value, string expected)
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningSilo.StartAsync(Policies, new Dictionary<string, string?> { [setting] = value }));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            RunningSilo.StartAsync(Policies, new Dictionary<string, string?> { [setting] = value }));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
@@ -61,7 +62,8 @@ public sealed class ClusterSettingsTests
             ["GrainLimiter:ShutdownTimeout"] = "00:00:04",
         }));
 
-        Assert.Contains("GrainLimiter__ShutdownTimeout: must exceed the 00:00:04 a leaving silo spends refusing calls", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__ShutdownTimeout: must exceed the 00:00:04 a leaving silo spends refusing calls", error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,9 +80,11 @@ public sealed class ClusterSettingsTests
 
         Assert.True(Validate(pod).Succeeded);
         var outsideAPod = Validate(new Dictionary<string, string> { ["POD_NAME"] = "grainlimiter-0" });
-        Assert.Contains("GrainLimiter__Cluster__KubernetesHosting: is true but POD_NAMESPACE, POD_IP, KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT not set", outsideAPod.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__Cluster__KubernetesHosting: is true but POD_NAMESPACE, POD_IP, KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT not set",
+            outsideAPod.FailureMessage, StringComparison.Ordinal);
         var otherCluster = Validate(new Dictionary<string, string>(pod) { ["ORLEANS_CLUSTER_ID"] = "other" });
-        Assert.Contains("ORLEANS_CLUSTER_ID 'other' differs from GrainLimiter__Cluster__ClusterId 'grainlimiter'", otherCluster.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("ORLEANS_CLUSTER_ID 'other' differs from GrainLimiter__Cluster__ClusterId 'grainlimiter'", otherCluster.FailureMessage,
+            StringComparison.Ordinal);
     }
 
     [Fact]

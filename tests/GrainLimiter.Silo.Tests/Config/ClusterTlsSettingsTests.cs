@@ -82,7 +82,8 @@ public sealed class ClusterTlsSettingsTests : IDisposable
 
         var result = new SiloClusterOptionsValidator(static _ => null).Validate(null, options);
 
-        Assert.Contains("GrainLimiter__Cluster__Tls__Enabled: is not true, but GrainLimiter__Cluster__Tls__CaFile is set", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__Cluster__Tls__Enabled: is not true, but GrainLimiter__Cluster__Tls__CaFile is set", result.FailureMessage,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -95,7 +96,8 @@ public sealed class ClusterTlsSettingsTests : IDisposable
 
         OrleansTlsCredentials.Load(tls, TlsRole.Silo, SiloClusterOptions.TlsSetting, Problems(out var problems));
 
-        Assert.Contains(problems, static p => p.StartsWith("GrainLimiter__Cluster__Tls__CertificateFile: ", StringComparison.Ordinal) && p.Contains("PKCS#12", StringComparison.Ordinal));
+        Assert.Contains(problems, static p => p.StartsWith("GrainLimiter__Cluster__Tls__CertificateFile: ", StringComparison.Ordinal)
+            && p.Contains("PKCS#12", StringComparison.Ordinal));
         Assert.Contains("GrainLimiter__Cluster__Tls__CaFile: file '/nonexistent/ca.pem' does not exist.", problems);
         Assert.DoesNotContain(problems, static p => p.Contains("password", StringComparison.Ordinal) && p.Contains("wrong-password", StringComparison.Ordinal));
     }

@@ -29,7 +29,8 @@ public sealed class AdaptiveSiloFixture : IAsyncLifetime
     public static PolicyDefinition AdaptivePolicy => new()
     {
         Name = Adaptive,
-        Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 10, Window = TimeSpan.FromHours(1), Adaptive = new AdaptiveSpec { Min = 1, Max = 100, Interval = TimeSpan.FromTicks(1) } }],
+        Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 10, Window = TimeSpan.FromHours(1),
+            Adaptive = new AdaptiveSpec { Min = 1, Max = 100, Interval = TimeSpan.FromTicks(1) } }],
     };
 
     public RunningSilo Silo { get; private set; } = null!;

@@ -152,7 +152,8 @@ public static class Tools
             .FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException($"{name} is not installed; install Debian's '{package}' package (apt-get install -y {package}).");
 
-    /// <summary>Runs promtool with <paramref name="arguments"/> (and <paramref name="input"/> on its standard input); its exit code and all it printed.</summary>
+    /// <summary>Runs promtool with <paramref name="arguments"/> (and <paramref name="input"/> on its standard input);
+    /// its exit code and all it printed.</summary>
     public static async Task<(int Exit, string Output)> PromtoolAsync(string[] arguments, string? workingDirectory = null, string? input = null)
     {
         var (exit, output, errors) = await RunAsync(Find("promtool"), arguments, workingDirectory, input);
@@ -160,7 +161,8 @@ public static class Tools
     }
 
     /// <summary>Runs <paramref name="program"/> to its end (at most a minute): its exit code, standard output and standard error.</summary>
-    public static async Task<(int Exit, string Output, string Errors)> RunAsync(string program, string[] arguments, string? workingDirectory = null, string? input = null)
+    public static async Task<(int Exit, string Output, string Errors)> RunAsync(string program, string[] arguments, string? workingDirectory = null,
+        string? input = null)
     {
         var start = new ProcessStartInfo(program, arguments)
         {

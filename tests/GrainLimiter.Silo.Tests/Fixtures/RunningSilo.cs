@@ -32,7 +32,8 @@ public sealed class RunningSilo : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 
-    public static async Task<RunningSilo> StartAsync(string policiesYaml, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    public static async Task<RunningSilo> StartAsync(string policiesYaml, IDictionary<string, string?>? settings = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var policiesFile = Path.Combine(Path.GetTempPath(), $"grainlimiter-policies-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(policiesFile, policiesYaml);

@@ -30,7 +30,8 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     /// <summary>The policy file every silo of the cluster loads, for tests that change it.</summary>
     public string PoliciesFile => _policiesFile;
 
-    public static async Task<SiloProcessCluster> StartAsync(int silos, string policiesYaml, RedisServerProcess redis, IDictionary<string, string>? settings = null)
+    public static async Task<SiloProcessCluster> StartAsync(int silos, string policiesYaml, RedisServerProcess redis,
+        IDictionary<string, string>? settings = null)
     {
         var policiesFile = Path.Combine(Path.GetTempPath(), $"grainlimiter-cluster-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(policiesFile, policiesYaml);

@@ -1,6 +1,7 @@
 namespace GrainLimiter.Silo.Tests.Fixtures;
 
-/// <summary>Multi-process cluster tests: one redis-server, tests one after another and alone (they load the 2 cores fully, and their timings are figures).</summary>
+/// <summary>Multi-process cluster tests: one redis-server, tests one after another and alone
+/// (they load the 2 cores fully, and their timings are figures).</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SiloProcessCollection : ICollectionFixture<RedisServerFixture>
 {

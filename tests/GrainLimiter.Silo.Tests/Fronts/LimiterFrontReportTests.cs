@@ -22,7 +22,8 @@ public sealed class LimiterFrontReportTests
     {
         var (front, _) = Front(new ReportResult(Accepted: 2, Unreachable: true));
 
-        var refused = await Assert.ThrowsAsync<RpcException>(async () => await front.ReportAsync([new(AdaptiveSiloFixture.Adaptive, "k", false)], CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await front.ReportAsync([new(AdaptiveSiloFixture.Adaptive, "k", false)],
+            CancellationToken.None));
 
         Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
         Assert.Contains("(2 counted)", refused.Status.Detail, StringComparison.Ordinal);
@@ -42,7 +43,8 @@ public sealed class LimiterFrontReportTests
     {
         var (front, limits) = Front(new ReportResult(1));
 
-        var refused = await Assert.ThrowsAsync<RpcException>(async () => await front.ReportAsync([new(AdaptiveSiloFixture.Adaptive, "", false)], CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await front.ReportAsync([new(AdaptiveSiloFixture.Adaptive, "", false)],
+            CancellationToken.None));
 
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.Equal(0, limits.Calls);

@@ -30,7 +30,8 @@ public sealed class LimitGrainCluster : IAsyncLifetime
         Fixed("one", 1, FailureMode.Open),
         Fixed("closed", 10, FailureMode.Closed),
         Fixed("hot", 1_000_000, FailureMode.Open),
-        new() { Name = "bucket", Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 3, Window = TimeSpan.FromHours(1), Burst = 3 }] },
+        new() { Name = "bucket", Limits = [new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 3, Window = TimeSpan.FromHours(1),
+            Burst = 3 }] },
     ];
 
     /// <summary>Long enough that leases taken one silo after another are all still held when a test revokes them.</summary>
@@ -88,8 +89,10 @@ public sealed class LimitGrainCluster : IAsyncLifetime
     public CheckPipeline CheckPipeline(int silo = 0)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        var refused = new RefusedCalls(new SiloDepartures(Cluster.Silos[silo].ServiceProvider.GetRequiredService<IClusterMembershipService>(), TimeProvider.System, NullLogger<SiloDepartures>.Instance));
-        return new CheckPipeline(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)), new HeavyHitters(TimeProvider.System),
+        var refused = new RefusedCalls(new SiloDepartures(Cluster.Silos[silo].ServiceProvider.GetRequiredService<IClusterMembershipService>(),
+            TimeProvider.System, NullLogger<SiloDepartures>.Instance));
+        return new CheckPipeline(new GrainReferenceCache(Factory(silo), 1000), Registry, new SiloMetrics(meters, Counters(silo)),
+            new HeavyHitters(TimeProvider.System),
             Leases(silo), refused, new StallFence(TimeProvider.System, NullLogger<StallFence>.Instance), NullLogger<CheckPipeline>.Instance);
     }
 

@@ -61,7 +61,8 @@ public sealed class LimitGrainClusterTests(LimitGrainCluster fixture)
     {
         var full = fixture.Grain("ten", LimitGrainCluster.UniqueKey("full"));
         await full.AcquireAsync(10);
-        await Eventually.TrueAsync(() => Task.FromResult(fixture.Storage.TryGet(full.GetGrainId(), out _)), TimeSpan.FromSeconds(10), "the full key is written");
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Storage.TryGet(full.GetGrainId(), out _)), TimeSpan.FromSeconds(10),
+            "the full key is written");
         fixture.Storage.TryGet(full.GetGrainId(), out var fullState);
 
         var key = LimitGrainCluster.UniqueKey("conflict");
@@ -107,7 +108,8 @@ public sealed class LimitGrainClusterTests(LimitGrainCluster fixture)
         Assert.False(closedAnswer.Decision.Allowed);
         Assert.Equal(DecisionReasons.StoreUnavailable, closedAnswer.Reason);
         // The store is back: the closed key's next activation reads it and decides normally.
-        await Eventually.TrueAsync(async () => (await closed.AcquireAsync(1)).Decision.Allowed, TimeSpan.FromSeconds(10), "the closed key decides once the store answers");
+        await Eventually.TrueAsync(async () => (await closed.AcquireAsync(1)).Decision.Allowed, TimeSpan.FromSeconds(10),
+            "the closed key decides once the store answers");
     }
 
     [Fact]

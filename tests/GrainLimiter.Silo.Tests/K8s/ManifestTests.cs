@@ -51,7 +51,8 @@ public sealed class ManifestTests
         var target = k8s.Single("HorizontalPodAutoscaler")["spec"]["scaleTargetRef"];
         Assert.Equal(("apps/v1", "Deployment", "grainlimiter"), (target["apiVersion"].ToString(), target["kind"].ToString(), target["name"].ToString()));
         var containerPorts = ContainerPorts(k8s).Keys;
-        Assert.All(((YamlSequenceNode)k8s.Single("Service")["spec"]["ports"]).Cast<YamlMappingNode>(), p => Assert.Contains(p["targetPort"].ToString(), containerPorts));
+        Assert.All(((YamlSequenceNode)k8s.Single("Service")["spec"]["ports"]).Cast<YamlMappingNode>(),
+            p => Assert.Contains(p["targetPort"].ToString(), containerPorts));
     }
 
     [Theory, MemberData(nameof(Renders))]
@@ -69,8 +70,10 @@ public sealed class ManifestTests
         Assert.Equal(ports["http"], new Uri(env["Kestrel__Endpoints__Http__Url"]).Port);
         Assert.Equal(ports["grpc"], new Uri(env["Kestrel__Endpoints__Grpc__Url"]).Port);
         Assert.Equal((defaults.SiloPort, defaults.GatewayPort), (ports["silo"], ports["gateway"]));
-        Assert.Equal((ports["silo"], ports["gateway"]), (int.Parse(env["GrainLimiter__Cluster__SiloPort"], CultureInfo.InvariantCulture), int.Parse(env["GrainLimiter__Cluster__GatewayPort"], CultureInfo.InvariantCulture)));
-        Assert.Equal(ports["http"].ToString(CultureInfo.InvariantCulture), k8s.Silos["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"].ToString());
+        Assert.Equal((ports["silo"], ports["gateway"]), (int.Parse(env["GrainLimiter__Cluster__SiloPort"], CultureInfo.InvariantCulture),
+            int.Parse(env["GrainLimiter__Cluster__GatewayPort"], CultureInfo.InvariantCulture)));
+        Assert.Equal(ports["http"].ToString(CultureInfo.InvariantCulture),
+            k8s.Silos["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"].ToString());
         var exposed = File.ReadLines(Repository.Path("k8s", "Dockerfile")).Single(static l => l.StartsWith("EXPOSE ", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(static p => int.Parse(p, CultureInfo.InvariantCulture));
         Assert.Equal(ports.Values.Order(), exposed.Order());
@@ -104,7 +107,8 @@ public sealed class ManifestTests
             var clusterResult = new SiloClusterOptionsValidator(podEnvironment.GetValueOrDefault).Validate(null, cluster);
             Assert.True(clusterResult.Succeeded, clusterResult.FailureMessage);
             Assert.Equal((SiloClusterOptions.Redis, Manifests.PodIp, Manifests.PodName), (cluster.Membership, cluster.AdvertisedIp, cluster.SiloName));
-            Assert.True(LeavingSiloPause.For(cluster.ResponseTimeout) < silo.ShutdownTimeout, "a leaving silo refuses calls for a while within its ShutdownTimeout");
+            Assert.True(LeavingSiloPause.For(cluster.ResponseTimeout) < silo.ShutdownTimeout,
+                "a leaving silo refuses calls for a while within its ShutdownTimeout");
         }
         finally
         {
@@ -120,13 +124,16 @@ public sealed class ManifestTests
         var env = k8s.Environment();
 
         Assert.False(spec.Children.ContainsKey("replicas"), "the HorizontalPodAutoscaler owns the replica count; an apply must not reset it");
-        Assert.Equal(("RollingUpdate", "0", "1"), (spec["strategy"]["type"].ToString(), spec["strategy"]["rollingUpdate"]["maxUnavailable"].ToString(), spec["strategy"]["rollingUpdate"]["maxSurge"].ToString()));
+        Assert.Equal(("RollingUpdate", "0", "1"), (spec["strategy"]["type"].ToString(), spec["strategy"]["rollingUpdate"]["maxUnavailable"].ToString(),
+            spec["strategy"]["rollingUpdate"]["maxSurge"].ToString()));
         // A new silo serves a while before the next old one leaves: long enough for every silo to read the membership table twice.
-        Assert.True(int.Parse(spec["minReadySeconds"].ToString(), CultureInfo.InvariantCulture) >= 2 * new SiloClusterOptions().TableRefreshTimeout.TotalSeconds);
+        Assert.True(int.Parse(spec["minReadySeconds"].ToString(), CultureInfo.InvariantCulture)
+            >= 2 * new SiloClusterOptions().TableRefreshTimeout.TotalSeconds);
         Assert.Equal("1", k8s.Single("PodDisruptionBudget")["spec"]["maxUnavailable"].ToString());
 
         var hpa = (YamlMappingNode)k8s.Single("HorizontalPodAutoscaler")["spec"];
-        var (min, max) = (int.Parse(hpa["minReplicas"].ToString(), CultureInfo.InvariantCulture), int.Parse(hpa["maxReplicas"].ToString(), CultureInfo.InvariantCulture));
+        var (min, max) = (int.Parse(hpa["minReplicas"].ToString(), CultureInfo.InvariantCulture),
+            int.Parse(hpa["maxReplicas"].ToString(), CultureInfo.InvariantCulture));
         Assert.InRange(min, 2, max);
         Assert.True(int.Parse(hpa["behavior"]["scaleDown"]["stabilizationWindowSeconds"].ToString(), CultureInfo.InvariantCulture) >= 60);
         Assert.All(((YamlSequenceNode)hpa["behavior"]["scaleDown"]["policies"]).Cast<YamlMappingNode>(),
@@ -136,7 +143,8 @@ public sealed class ManifestTests
         var shutdown = TimeSpan.Parse(env["GrainLimiter__ShutdownTimeout"], CultureInfo.InvariantCulture).TotalSeconds;
         var preStop = int.Parse(k8s.Container["lifecycle"]["preStop"]["sleep"]["seconds"].ToString(), CultureInfo.InvariantCulture);
         var grace = int.Parse(k8s.PodSpec["terminationGracePeriodSeconds"].ToString(), CultureInfo.InvariantCulture);
-        Assert.True(grace > preStop + shutdown, $"terminationGracePeriodSeconds {grace} must exceed preStop {preStop} s + GrainLimiter__ShutdownTimeout {shutdown} s");
+        Assert.True(grace > preStop + shutdown,
+            $"terminationGracePeriodSeconds {grace} must exceed preStop {preStop} s + GrainLimiter__ShutdownTimeout {shutdown} s");
     }
 
     [Theory, MemberData(nameof(Renders))]
@@ -148,7 +156,8 @@ public sealed class ManifestTests
         Assert.NotNull(Manifests.At(resources, "requests", "cpu"));
         Assert.NotNull(Manifests.At(resources, "limits", "memory"));
         Assert.Null(Manifests.At(resources, "limits", "cpu"));
-        var cpu = ((YamlSequenceNode)k8s.Single("HorizontalPodAutoscaler")["spec"]["metrics"]).Cast<YamlMappingNode>().Single(static m => m["type"].ToString() == "Resource");
+        var cpu = ((YamlSequenceNode)k8s.Single("HorizontalPodAutoscaler")["spec"]["metrics"]).Cast<YamlMappingNode>()
+            .Single(static m => m["type"].ToString() == "Resource");
         Assert.Equal(("cpu", "Utilization"), (cpu["resource"]["name"].ToString(), cpu["resource"]["target"]["type"].ToString()));
     }
 
@@ -211,7 +220,8 @@ public sealed class ManifestTests
         var labels = Labels(k8s.Silos["spec"]["template"]["metadata"]["labels"]);
 
         Assert.Equal("true", env["GrainLimiter__Cluster__KubernetesHosting"]);
-        Assert.Equal("metadata.namespace", Manifests.At(k8s.EnvEntries.Single(static e => e["name"].ToString() == "POD_NAMESPACE"), "valueFrom", "fieldRef", "fieldPath")!.ToString());
+        Assert.Equal("metadata.namespace",
+            Manifests.At(k8s.EnvEntries.Single(static e => e["name"].ToString() == "POD_NAMESPACE"), "valueFrom", "fieldRef", "fieldPath")!.ToString());
         // The package lists the cluster's pods by these labels: they must carry the ids the silo joins with.
         Assert.Equal(env["GrainLimiter__Cluster__ClusterId"], labels["orleans/clusterId"]);
         Assert.Equal(env["GrainLimiter__Cluster__ServiceId"], labels["orleans/serviceId"]);
@@ -220,8 +230,10 @@ public sealed class ManifestTests
         Assert.Equal("true", k8s.PodSpec["automountServiceAccountToken"].ToString());
         k8s.Single("ServiceAccount", account);
         var role = Assert.Single(k8s.OfKind("Role"));
-        var rule = ((YamlSequenceNode)role["rules"]).Cast<YamlMappingNode>().Single(static r => ((YamlSequenceNode)r["resources"]).Any(static x => x.ToString() == "pods"));
-        Assert.Superset(new HashSet<string> { "get", "list", "watch", "patch" }, ((YamlSequenceNode)rule["verbs"]).Select(static v => v.ToString()).ToHashSet());
+        var rule = ((YamlSequenceNode)role["rules"]).Cast<YamlMappingNode>()
+            .Single(static r => ((YamlSequenceNode)r["resources"]).Any(static x => x.ToString() == "pods"));
+        Assert.Superset(new HashSet<string> { "get", "list", "watch", "patch" },
+            ((YamlSequenceNode)rule["verbs"]).Select(static v => v.ToString()).ToHashSet());
         var binding = Assert.Single(k8s.OfKind("RoleBinding"));
         Assert.Equal(Manifests.Name(role), binding["roleRef"]["name"].ToString());
         Assert.Equal(account, ((YamlSequenceNode)binding["subjects"]).Cast<YamlMappingNode>().Single()["name"].ToString());
@@ -243,7 +255,8 @@ public sealed class ManifestTests
         Assert.Matches(@"^docker\.io/library/redis:[0-9.]+-(bookworm|trixie)$", container["image"].ToString());
         var wait = Assert.Single(((YamlSequenceNode)k8s.PodSpec["initContainers"]).Cast<YamlMappingNode>());
         Assert.Equal(container["image"].ToString(), wait["image"].ToString());
-        Assert.Contains($"redis-cli -h {endpoint.Host} ping", string.Join(' ', ((YamlSequenceNode)wait["command"]).Select(static c => c.ToString())), StringComparison.Ordinal);
+        Assert.Contains($"redis-cli -h {endpoint.Host} ping", string.Join(' ', ((YamlSequenceNode)wait["command"]).Select(static c => c.ToString())),
+            StringComparison.Ordinal);
         Assert.Equal("IfNotPresent", k8s.Container["imagePullPolicy"].ToString());
         Assert.Equal(Manifests.At(k8s.Silos, "metadata", "namespace")!.ToString(), Manifests.Name(Assert.Single(k8s.OfKind("Namespace"))));
     }
@@ -363,7 +376,8 @@ public sealed class ManifestTests
         var metrics = ((YamlSequenceNode)k8s.Single("HorizontalPodAutoscaler")["spec"]["metrics"]).Cast<YamlMappingNode>().ToList();
 
         Assert.StartsWith(MetricNames.Decisions + "{", rule["seriesQuery"].ToString(), StringComparison.Ordinal);
-        Assert.Equal(("namespace", "pod"), (rule["resources"]["overrides"]["namespace"]["resource"].ToString(), rule["resources"]["overrides"]["pod"]["resource"].ToString()));
+        Assert.Equal(("namespace", "pod"),
+            (rule["resources"]["overrides"]["namespace"]["resource"].ToString(), rule["resources"]["overrides"]["pod"]["resource"].ToString()));
         var pods = Assert.Single(metrics, static m => m["type"].ToString() == "Pods");
         Assert.Equal(rule["name"]["as"].ToString(), pods["pods"]["metric"]["name"].ToString());
         Assert.Contains(metrics, static m => m["type"].ToString() == "Resource");

@@ -21,7 +21,8 @@ internal sealed partial class Manifests(IReadOnlyList<YamlMappingNode> objects)
 
     public YamlMappingNode PodSpec => (YamlMappingNode)Silos["spec"]["template"]["spec"];
 
-    public YamlMappingNode Container => Assert.Single(((YamlSequenceNode)PodSpec["containers"]).Cast<YamlMappingNode>(), static c => c["name"].ToString() == "silo");
+    public YamlMappingNode Container =>
+        Assert.Single(((YamlSequenceNode)PodSpec["containers"]).Cast<YamlMappingNode>(), static c => c["name"].ToString() == "silo");
 
     public IReadOnlyList<YamlMappingNode> EnvEntries => ((YamlSequenceNode)Container["env"]).Cast<YamlMappingNode>().ToList();
 

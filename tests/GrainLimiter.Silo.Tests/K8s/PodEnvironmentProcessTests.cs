@@ -35,6 +35,7 @@ public sealed class PodEnvironmentProcessTests(RedisServerFixture redis)
         using var view = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync());
         var member = Assert.Single(view.RootElement.GetProperty("silos").EnumerateArray());
         Assert.Equal("grainlimiter-7c9f-x2k4q", member.GetProperty("name").GetString());
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await silo.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody(("p", "k")))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK,
+            (await silo.Http.PostAsync(new Uri("/v1/check", UriKind.Relative), SiloProcessCluster.CheckBody(("p", "k")))).StatusCode);
     }
 }

@@ -71,7 +71,8 @@ public sealed class MetricsEndpointTests
     [InlineData(true)]
     public async Task PerRequestMetersAreExportedOnlyWithDetailedMetrics(bool detailed)
     {
-        await using var silo = await RunningSilo.StartAsync(Policies, new Dictionary<string, string?> { ["GrainLimiter:DetailedMetrics"] = detailed ? "true" : "false" });
+        await using var silo = await RunningSilo.StartAsync(Policies,
+            new Dictionary<string, string?> { ["GrainLimiter:DetailedMetrics"] = detailed ? "true" : "false" });
         await silo.Http.CheckAsync("five", "k");
 
         var names = PrometheusText.Parse(await silo.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Keys;
@@ -91,7 +92,8 @@ public sealed class MetricsEndpointTests
         }
 
         var samples = PrometheusText.Parse(await silo.Http.GetStringAsync("/metrics"));
-        var buckets = samples.Where(s => s.Key.StartsWith("grainlimiter_check_duration_seconds_bucket", StringComparison.Ordinal)).Select(s => s.Value).ToList();
+        var buckets = samples.Where(s => s.Key.StartsWith("grainlimiter_check_duration_seconds_bucket", StringComparison.Ordinal))
+            .Select(s => s.Value).ToList();
 
         Assert.True(buckets.Count > 5);
         Assert.Equal(buckets.Order(), buckets);

@@ -22,7 +22,8 @@ public sealed class RegionClusters : IAsyncDisposable
 
     public IReadOnlyList<Region> Regions { get; }
 
-    public static async Task<RegionClusters> StartAsync(string policiesYaml, IReadOnlyList<int> silosPerRegion, TimeSpan syncInterval, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<RegionClusters> StartAsync(string policiesYaml, IReadOnlyList<int> silosPerRegion, TimeSpan syncInterval,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var policiesFile = Path.Combine(Path.GetTempPath(), $"grainlimiter-regions-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(policiesFile, policiesYaml);

@@ -30,7 +30,8 @@ public sealed class RegionLoad(IReadOnlyList<RegionClusters.Region> regions, str
         return included.Sum(Admitted) / Math.Max(0.001, TimeSpan.FromTicks(last - first).TotalSeconds) / included.Length;
     }
 
-    /// <summary>Runs until <paramref name="stop"/>; regions in <paramref name="active"/> only (all when null), each at <paramref name="perRegionRate"/> checks/s.</summary>
+    /// <summary>Runs until <paramref name="stop"/>; regions in <paramref name="active"/> only (all when null), each at
+    /// <paramref name="perRegionRate"/> checks/s.</summary>
     public Task RunAsync(double perRegionRate, int callersPerRegion, CancellationToken stop, Func<int, bool>? active = null)
     {
         _clock.Start();

@@ -42,7 +42,8 @@ public sealed class RegionSyncProcessTests(ITestOutputHelper output)
         var lag = new SyncLagSampler(clusters.Regions);
         var sampling = lag.RunAsync(stop.Token);
         var running = load.RunAsync(perRegionRate: 400, callersPerRegion: 4, stop.Token);
-        await Eventually.TrueAsync(() => Task.FromResult(Enumerable.Range(0, regions).All(r => load.Denied(r) >= 20)), TimeSpan.FromSeconds(60), "every region denies");
+        await Eventually.TrueAsync(() => Task.FromResult(Enumerable.Range(0, regions).All(r => load.Denied(r) >= 20)), TimeSpan.FromSeconds(60),
+            "every region denies");
         await stop.CancelAsync();
         await running;
         await sampling;
@@ -97,7 +98,8 @@ public sealed class RegionSyncProcessTests(ITestOutputHelper output)
         var rate = load.RegionRate(0, 1);
         // The lag gauge of a dead peer grows without end: the bound uses the lag measured before the kill.
         var bound = 3 * rate * (SyncInterval + (lagBeforeTheKill > SyncInterval ? lagBeforeTheKill : SyncInterval)).TotalSeconds;
-        output.WriteLine($"partition: admitted {load.TotalAdmitted} (eu {load.Admitted(0)}, us {load.Admitted(1)}, ap {admittedByTheDeadRegion} before its kill), " +
+        output.WriteLine($"partition: admitted {load.TotalAdmitted} " +
+            $"(eu {load.Admitted(0)}, us {load.Admitted(1)}, ap {admittedByTheDeadRegion} before its kill), " +
             $"rate {rate:F0}/s per region, bound +{bound:F0}");
         Assert.Equal(0, load.Errors(0));
         Assert.Equal(0, load.Errors(1));

@@ -40,7 +40,10 @@ public sealed class TwoRegionsFixture : IAsyncLifetime
         // Every test of the class pushes to the current window; the class takes well under ten minutes.
         await WindowRoom.AwaitAsync(Window, TimeSpan.FromMinutes(10));
         Clusters = await RegionClusters.StartAsync(Policies, [1, 1], TimeSpan.FromMilliseconds(100),
-            new Dictionary<string, string> { ["GrainLimiter__Regions__MaxMessageBytes"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            new Dictionary<string, string>
+            {
+                ["GrainLimiter__Regions__MaxMessageBytes"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            });
         EuChannel = GrpcChannel.ForAddress(Clusters.Regions[0].GrpcUrl);
     }
 
@@ -70,7 +73,8 @@ public sealed class RegionSyncWireTests(TwoRegionsFixture regions) : IClassFixtu
     private static PushRequest Push(string key, long count, long window = 0, long epoch = 0, string policy = "plan", string region = "us") => new()
     {
         Region = "us",
-        Keys = { new KeyCounts { Policy = policy, Key = key, Epoch = epoch, Counts = { new WindowCount { Limit = 0, Window = window == 0 ? CurrentWindow : window, Region = region, Count = count } } } },
+        Keys = { new KeyCounts { Policy = policy, Key = key, Epoch = epoch,
+            Counts = { new WindowCount { Limit = 0, Window = window == 0 ? CurrentWindow : window, Region = region, Count = count } } } },
     };
 
     [Fact]
@@ -137,7 +141,9 @@ public sealed class RegionSyncWireTests(TwoRegionsFixture regions) : IClassFixtu
         { "count", Push("k", -1), "keys[0].counts[0].count: must be from 0" },
         { "epoch", Push("k", 1, epoch: -1), "keys[0].epoch: must not be negative" },
         { "window", Push("k", 1, window: -5), "keys[0].counts[0].window: must be UTC ticks" },
-        { "limit", new PushRequest { Region = "us", Keys = { new KeyCounts { Policy = "plan", Key = "k", Counts = { new WindowCount { Limit = 3, Window = 1, Region = "us", Count = 1 } } } } }, "keys[0].counts[0].limit: 3 is not a limit" },
+        { "limit", new PushRequest { Region = "us", Keys = { new KeyCounts { Policy = "plan", Key = "k",
+            Counts = { new WindowCount { Limit = 3, Window = 1, Region = "us", Count = 1 } } } } },
+            "keys[0].counts[0].limit: 3 is not a limit" },
     };
 
     [Theory]

@@ -61,7 +61,8 @@ public sealed class RedisConnectionStringTests : IAsyncLifetime
     [InlineData("")]
     public async Task WrongOrMissingCredentialsStopTheSiloNamingTheSettingWithoutTheSecret(string credentials)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => RunningSilo.StartAsync(Policies, Settings($"127.0.0.1:{_server.Port},connectTimeout=2000{credentials}")));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+            RunningSilo.StartAsync(Policies, Settings($"127.0.0.1:{_server.Port},connectTimeout=2000{credentials}")));
 
         Assert.Contains("GrainLimiter__Redis", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("secret", error.ToString(), StringComparison.Ordinal);
@@ -135,10 +136,12 @@ public sealed class RedisConnectionStringTests : IAsyncLifetime
         await File.WriteAllTextAsync(file, "s3cret,with=commas\r\n");
         Assert.Equal("s3cret,with=commas", RedisConfiguration.Parse($"127.0.0.1:6379,passwordFile={file}").Password);
 
-        Assert.Contains("password or passwordFile, not both", Assert.Throws<FormatException>(() => RedisConfiguration.Parse($"127.0.0.1:6379,password=x,passwordFile={file}")).Message,
+        Assert.Contains("password or passwordFile, not both",
+            Assert.Throws<FormatException>(() => RedisConfiguration.Parse($"127.0.0.1:6379,password=x,passwordFile={file}")).Message,
             StringComparison.Ordinal);
         await File.WriteAllTextAsync(file, "\n");
-        Assert.Contains($"passwordFile '{file}' is empty", Assert.Throws<FormatException>(() => RedisConfiguration.Parse($"127.0.0.1:6379,passwordFile={file}")).Message,
+        Assert.Contains($"passwordFile '{file}' is empty",
+            Assert.Throws<FormatException>(() => RedisConfiguration.Parse($"127.0.0.1:6379,passwordFile={file}")).Message,
             StringComparison.Ordinal);
     }
 

@@ -28,7 +28,8 @@ public sealed class FrontCertificateReloadTests : IDisposable
         var second = _authority.IssueServer("second");
         TestCertificateFiles.WriteSecretVolume(_directory, second);
 
-        await Eventually.TrueAsync(async () => await ServedThumbprintAsync(silo) == second.Thumbprint, Timeout, "a new connection is shown the renewed certificate");
+        await Eventually.TrueAsync(async () => await ServedThumbprintAsync(silo) == second.Thumbprint, Timeout,
+            "a new connection is shown the renewed certificate");
         await CheckAsync(limiter);
         Assert.Equal(1, openHandler.Connections);
         Assert.Equal(first.Thumbprint, openHandler.LastServerCertificate?.Thumbprint);

@@ -50,7 +50,8 @@ public sealed class FrontTlsStartupTests : IDisposable
 
         var problem = Problem(TestCertificateFiles.SiloSettings(certificate, otherKey));
 
-        Assert.Contains($"GrainLimiter__Tls__KeyFile: the key in '{otherKey}' is not the private key of the certificate in '{certificate}'", problem, StringComparison.Ordinal);
+        Assert.Contains($"GrainLimiter__Tls__KeyFile: the key in '{otherKey}' is not the private key of the certificate in '{certificate}'", problem,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,7 +62,8 @@ public sealed class FrontTlsStartupTests : IDisposable
 
         var problem = Problem(TestCertificateFiles.SiloSettings(certificate, key));
 
-        Assert.Contains($"GrainLimiter__Tls__CertificateFile: the certificate in '{certificate}' (CN=localhost) is valid from", problem, StringComparison.Ordinal);
+        Assert.Contains($"GrainLimiter__Tls__CertificateFile: the certificate in '{certificate}' (CN=localhost) is valid from", problem,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,8 +80,10 @@ public sealed class FrontTlsStartupTests : IDisposable
         var noCertificate = Problem(withoutCertificate);
         var noHttps = Problem(withoutHttps);
 
-        Assert.Contains("GrainLimiter__Tls__CertificateFile: is required: Kestrel__Endpoints__Http__Url is an https:// address.", noCertificate, StringComparison.Ordinal);
-        Assert.Contains("GrainLimiter__Tls__CertificateFile: is required: Kestrel__Endpoints__Grpc__Url is an https:// address.", noCertificate, StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__Tls__CertificateFile: is required: Kestrel__Endpoints__Http__Url is an https:// address.", noCertificate,
+            StringComparison.Ordinal);
+        Assert.Contains("GrainLimiter__Tls__CertificateFile: is required: Kestrel__Endpoints__Grpc__Url is an https:// address.", noCertificate,
+            StringComparison.Ordinal);
         Assert.Contains("GrainLimiter__Tls__CertificateFile: is set, but no Kestrel endpoint is https://", noHttps, StringComparison.Ordinal);
     }
 

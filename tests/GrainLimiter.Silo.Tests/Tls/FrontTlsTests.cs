@@ -80,7 +80,13 @@ public sealed class FrontTlsTests(TlsSiloFixture fixture) : IClassFixture<TlsSil
         var envoy = await new RateLimitService.RateLimitServiceClient(channel).ShouldRateLimitAsync(new RateLimitRequest
         {
             Domain = "no-such-domain",
-            Descriptors = { new GrainLimiter.Protocol.Envoy.Common.RateLimitDescriptor { Entries = { new GrainLimiter.Protocol.Envoy.Common.RateLimitDescriptor.Types.Entry { Key = "remote_address", Value = "10.0.0.1" } } } },
+            Descriptors =
+            {
+                new GrainLimiter.Protocol.Envoy.Common.RateLimitDescriptor
+                {
+                    Entries = { new GrainLimiter.Protocol.Envoy.Common.RateLimitDescriptor.Types.Entry { Key = "remote_address", Value = "10.0.0.1" } }
+                }
+            },
         }, deadline: deadline);
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);

@@ -62,7 +62,8 @@ public sealed class MutualTlsProcessTests(MutualTlsProcessTests.TlsCluster tls) 
         await using var stranger = SiloProcess.Start(SiloProcess.AllocatePorts(), cluster.PoliciesFile, settings);
 
         // Orleans' own words when a joining silo cannot reach the active ones.
-        await Eventually.TrueAsync(() => Task.FromResult(stranger.Output.Contains("Failed to get ping responses from 2 of 2 active silos", StringComparison.Ordinal)),
+        await Eventually.TrueAsync(
+            () => Task.FromResult(stranger.Output.Contains("Failed to get ping responses from 2 of 2 active silos", StringComparison.Ordinal)),
             SiloProcessCluster.StartTimeout, "the plain-text silo failed to reach the TLS silos");
         await AssertLeftOutAsync(stranger);
     }

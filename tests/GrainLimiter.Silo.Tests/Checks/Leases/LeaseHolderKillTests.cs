@@ -75,7 +75,8 @@ public sealed class LeaseHolderKillTests(RedisServerFixture redis, ITestOutputHe
         var survivorAdmitted = await CountUntilDeniedAsync(survivor, key);
         Assert.True(WindowStart() == window, "the window rolled before the key was spent; run again on a less loaded machine");
         var stranded = 1000 - victimAdmitted - survivorAdmitted;
-        output.WriteLine($"victim admitted {victimAdmitted} and died holding the lease it was just granted; survivors admitted {survivorAdmitted}; stranded {stranded}");
+        output.WriteLine($"victim admitted {victimAdmitted} and died holding the lease it was just granted; " +
+            $"survivors admitted {survivorAdmitted}; stranded {stranded}");
         Assert.True(stranded >= 0, $"admitted {victimAdmitted + survivorAdmitted} of a limit of 1000 in one window");
         Assert.True(stranded > 0, "the victim's unused lease units are admitted by no one until the window ends");
 

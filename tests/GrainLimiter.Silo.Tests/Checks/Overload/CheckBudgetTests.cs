@@ -21,7 +21,8 @@ public sealed class CheckBudgetTests
     public void ADeadlineIsAnsweredTheMarginEarly() => Assert.Equal(TimeSpan.FromMilliseconds(980), Budget(Now.UtcDateTime.AddSeconds(1)));
 
     [Fact]
-    public void ADeadlineShorterThanTwiceTheMarginGetsHalfTheTimeLeft() => Assert.Equal(TimeSpan.FromMilliseconds(15), Budget(Now.UtcDateTime.AddMilliseconds(30)));
+    public void ADeadlineShorterThanTwiceTheMarginGetsHalfTheTimeLeft() =>
+        Assert.Equal(TimeSpan.FromMilliseconds(15), Budget(Now.UtcDateTime.AddMilliseconds(30)));
 
     [Fact]
     public void ADistantDeadlineGetsCheckTimeoutAtMost() => Assert.Equal(TimeSpan.FromSeconds(5), Budget(Now.UtcDateTime.AddHours(1)));
@@ -33,7 +34,8 @@ public sealed class CheckBudgetTests
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var options = Options.Create(new SiloOptions());
-        using var admission = new CheckAdmission(null!, new PolicyRegistry([]), new SiloMetrics(meters, new LimitGrainCounters()), options, new StandingClock());
+        using var admission = new CheckAdmission(null!, new PolicyRegistry([]), new SiloMetrics(meters, new LimitGrainCounters()), options,
+            new StandingClock());
         return admission.Budget(deadline);
     }
 

@@ -5,7 +5,8 @@ namespace GrainLimiter.Silo.Tests.Checks.Overload;
 
 /// <summary>A silo that answers overloads by each policy's failure mode (GrainLimiter:OverloadAnswer failure-mode), over real HTTP and a
 /// real gRPC client while its grain calls are held.</summary>
-public sealed class FailureModeOverloadTests(FailureModeSiloFixture fixture) : OverloadTests<FailureModeSiloFixture>(fixture), IClassFixture<FailureModeSiloFixture>
+public sealed class FailureModeOverloadTests(FailureModeSiloFixture fixture)
+    : OverloadTests<FailureModeSiloFixture>(fixture), IClassFixture<FailureModeSiloFixture>
 {
     [Fact]
     public async Task AnHttpCheckPastCheckTimeoutIsAnsweredByItsPolicysFailureMode()

@@ -79,7 +79,8 @@ public sealed class RefusedOverloadTests : OverloadTests<RefusingSiloFixture>, I
 
         // Released, the abandoned call still reaches its grain (the charge errs toward admitting less) and frees its place.
         Fixture.Held.Open();
-        await Eventually.TrueAsync(async () => (await Limiter.GetAsync(new GetRequest { Policy = OverloadSiloFixture.Closed, Key = key })).Decision.Remaining == 99,
+        await Eventually.TrueAsync(
+            async () => (await Limiter.GetAsync(new GetRequest { Policy = OverloadSiloFixture.Closed, Key = key })).Decision.Remaining == 99,
             TimeSpan.FromSeconds(30), "the released call charged its key");
     }
 

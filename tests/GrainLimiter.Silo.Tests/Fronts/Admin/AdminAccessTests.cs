@@ -64,10 +64,12 @@ public sealed class AdminAccessTests : IAsyncLifetime
         string[] Lines() => AuditLines().Where(l => l.Contains("/admin/v1/reset", StringComparison.Ordinal)).ToArray();
         await Eventually.TrueAsync(() => Task.FromResult(Lines().Length >= 3), TimeSpan.FromSeconds(10), "three audit lines are logged");
         var lines = Lines();
-        Assert.Contains(lines, l => l.Contains($"key {key}", StringComparison.Ordinal) && l.Contains("access Write", StringComparison.Ordinal) && l.Contains("answered 204", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"key {key}", StringComparison.Ordinal) && l.Contains("access Write", StringComparison.Ordinal)
+            && l.Contains("answered 204", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("access Read", StringComparison.Ordinal) && l.Contains("answered 403", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("access None", StringComparison.Ordinal) && l.Contains("answered 401", StringComparison.Ordinal));
-        Assert.DoesNotContain(AuditLines(), l => l.Contains(WriteToken, StringComparison.Ordinal) || l.Contains(ReadToken, StringComparison.Ordinal) || l.Contains("not-a-token", StringComparison.Ordinal));
+        Assert.DoesNotContain(AuditLines(), l => l.Contains(WriteToken, StringComparison.Ordinal) || l.Contains(ReadToken, StringComparison.Ordinal)
+            || l.Contains("not-a-token", StringComparison.Ordinal));
     }
 
     private IEnumerable<string> AuditLines() =>

@@ -131,7 +131,8 @@ public sealed class AdminApiTests(AdminApiTests.Fixture fixture) : IClassFixture
         var keys = listed.GetProperty("overrides").EnumerateArray().Select(static o => o.GetProperty("key").GetString()).ToArray();
         Assert.Contains(key, keys);
         Assert.Contains(other, keys);
-        Assert.Equal(0.2, listed.GetProperty("overrides").EnumerateArray().Single(o => o.GetProperty("key").GetString() == other).GetProperty("limits")[0].GetProperty("multiplier").GetDouble());
+        Assert.Equal(0.2, listed.GetProperty("overrides").EnumerateArray().Single(o => o.GetProperty("key").GetString() == other)
+            .GetProperty("limits")[0].GetProperty("multiplier").GetDouble());
 
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", $"/admin/v1/overrides/ten-per-minute/{other}", WriteToken)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("DELETE", $"/admin/v1/overrides/ten-per-minute/{other}", WriteToken)).StatusCode);
@@ -166,7 +167,8 @@ public sealed class AdminApiTests(AdminApiTests.Fixture fixture) : IClassFixture
     public async Task KeyWhoseStoredStateExpiredTakesUpItsListedOverride()
     {
         var key = Guid.NewGuid().ToString();
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync("PUT", $"/admin/v1/overrides/ten-per-minute/{key}", WriteToken, """{"limits":[{"limit":2}]}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK,
+            (await SendAsync("PUT", $"/admin/v1/overrides/ten-per-minute/{key}", WriteToken, """{"limits":[{"limit":2}]}""")).StatusCode);
         var replica = _silo.Get<OverrideReplica>();
         await Eventually.TrueAsync(() => Task.FromResult(replica.Find("ten-per-minute", key, DateTimeOffset.UtcNow.UtcTicks) is not null),
             TimeSpan.FromSeconds(30), "the silo's copy of the list has the override");

@@ -52,7 +52,10 @@ public sealed class AdminEndpointsTests(HttpSiloFixture fixture) : IClassFixture
     public async Task WithNoTokenConfiguredAdminEndpointsDoNotExist()
     {
         await using var silo = await RunningSilo.StartAsync(HttpSiloFixture.Policies);
-        var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/reset") { Content = new StringContent("{\"policy\":\"ten-per-minute\",\"key\":\"k\"}") };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/reset")
+        {
+            Content = new StringContent("{\"policy\":\"ten-per-minute\",\"key\":\"k\"}")
+        };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "anything-at-all-0123");
 
         var response = await silo.Http.SendAsync(request);

@@ -93,7 +93,8 @@ public sealed class RateLimitServiceTests(GrpcSiloFixture silo)
         Assert.Equal("OK", (string)second["overall_code"]!);
         Assert.Equal(("OK", "0"), ((string)Status(second, 0)["code"]!, Status(second, 0)["limit_remaining"]!.ToString()));
         Assert.NotNull(Status(second, 0)["current_limit"]);
-        Assert.Equal(("OK", uint.MaxValue.ToString(CultureInfo.InvariantCulture)), ((string)Status(second, 1)["code"]!, Status(second, 1)["limit_remaining"]!.ToString()));
+        Assert.Equal(("OK", uint.MaxValue.ToString(CultureInfo.InvariantCulture)),
+            ((string)Status(second, 1)["code"]!, Status(second, 1)["limit_remaining"]!.ToString()));
         Assert.Null(Status(second, 1)["current_limit"]);
         Assert.All([Status(second, 2), Status(second, 3)], s => Assert.Null(s["current_limit"]));
         Assert.Equal("OK", (string)results[2]!["overall_code"]!);
@@ -159,7 +160,8 @@ public sealed class RateLimitServiceTests(GrpcSiloFixture silo)
             Request(D(("quota_a", a)), D(("quota_b", b))),
             Request(D(("quota_a", a)), D(("quota_b", Unique()))),
             Request(D(("quota_a", a)), D(("quota_b", b))),
-            Request(D(("quota_a", Unique())), D(("bucket", Unique())), D(("bucket", "x" + a)), D(("remote_address", a)), D(("remote_address", a)), D(("remote_address", a)), D(("remote_address", a))));
+            Request(D(("quota_a", Unique())), D(("bucket", Unique())), D(("bucket", "x" + a)),
+                D(("remote_address", a)), D(("remote_address", a)), D(("remote_address", a)), D(("remote_address", a))));
 
         Assert.Equal("OK", (string)results[0]!["overall_code"]!);
         // quota_a is over, quota_b passes: the request passes, the descriptor still says OVER_LIMIT.
@@ -181,10 +183,12 @@ public sealed class RateLimitServiceTests(GrpcSiloFixture silo)
         var first = Struct(results[0]!["dynamic_metadata"]);
         Assert.Equal("gl-test", (string)first["domain"]!["stringValue"]!);
         Assert.Equal(2, (double)first["hitsAddend"]!["numberValue"]!);
-        Assert.Equal("quota_a=" + a, (string)Struct(first["descriptors"]!["listValue"]!["values"]![0]!["structValue"])["entries"]!["listValue"]!["values"]![0]!["stringValue"]!);
+        Assert.Equal("quota_a=" + a,
+            (string)Struct(first["descriptors"]!["listValue"]!["values"]![0]!["structValue"])["entries"]!["listValue"]!["values"]![0]!["stringValue"]!);
         // Both quotas are over (hits 2 of a limit of 1): the first decided, and no metadata passed.
         var decided = Struct(first["decidedBy"]!["structValue"]);
-        Assert.Equal(("gl-test.quota_a", "OVER_LIMIT", 0d), ((string)decided["key"]!["stringValue"]!, (string)decided["code"]!["stringValue"]!, (double)decided["index"]!["numberValue"]!));
+        Assert.Equal(("gl-test.quota_a", "OVER_LIMIT", 0d),
+            ((string)decided["key"]!["stringValue"]!, (string)decided["code"]!["stringValue"]!, (double)decided["index"]!["numberValue"]!));
         Assert.Null(first["metadata"]);
 
         var second = Struct(results[1]!["dynamic_metadata"]);

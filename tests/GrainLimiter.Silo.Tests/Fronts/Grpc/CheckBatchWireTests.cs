@@ -83,13 +83,16 @@ public sealed class CheckBatchWireTests(GrpcSiloFixture silo)
 
     private Task<JsonArray> CallsAsync(params object[] calls) => NodePeer.RunAsync("calls.js", new { address = silo.GrpcAddress, calls });
 
-    private Task<JsonArray> StreamAsync(bool keepOpen, params object[] batches) => NodePeer.RunAsync("stream.js", new { address = silo.GrpcAddress, batches, keepOpen });
+    private Task<JsonArray> StreamAsync(bool keepOpen, params object[] batches) =>
+        NodePeer.RunAsync("stream.js", new { address = silo.GrpcAddress, batches, keepOpen });
 
     private static object Call(string method, object request) => new { service = Limiter, method, request };
 
-    private static object Hit(string key, long cost = 1) => new { policy = "grpc-demo", key, cost = cost.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    private static object Hit(string key, long cost = 1) =>
+        new { policy = "grpc-demo", key, cost = cost.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
-    private static object Batched(int id, params object[] hits) => new { id = id.ToString(System.Globalization.CultureInfo.InvariantCulture), check = new { checks = hits } };
+    private static object Batched(int id, params object[] hits) =>
+        new { id = id.ToString(System.Globalization.CultureInfo.InvariantCulture), check = new { checks = hits } };
 
     private static JsonNode Response(JsonNode? result)
     {

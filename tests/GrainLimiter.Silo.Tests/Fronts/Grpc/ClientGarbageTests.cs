@@ -49,16 +49,22 @@ public sealed class ClientGarbageTests : IAsyncLifetime
             (new { path = Check, headers, bodyHex = "00000000000000000000" }, BadRequests.Front.Grpc, BadRequests.Reason.MalformedFrame),
             // Compressed flag set, gzip announced, and five bytes that are not gzip.
             (new { path = Check, headers = gzip, bodyHex = "01000000050102030405" }, BadRequests.Front.Grpc, BadRequests.Reason.BadCompression),
-            (new { path = Check, headers = Headers(("grpc-encoding", "snappy")), bodyHex = "0100000000" }, BadRequests.Front.Grpc, BadRequests.Reason.BadCompression),
-            (new { path = Check, headers = gzip, frames = new[] { Frame(new string('y', 20_000), gzip: true) } }, BadRequests.Front.Grpc, BadRequests.Reason.TooLarge),
-            (new { path = Check, headers, frames = new[] { Frame(new string('x', GrpcSiloFixture.MaxMessageBytes + 100), gzip: false) } }, BadRequests.Front.Grpc, BadRequests.Reason.TooLarge),
-            (new { path = Check, headers, frames = new[] { Frame("k", gzip: false, policy: "no-such-policy") } }, BadRequests.Front.Grpc, BadRequests.Reason.InvalidArgument),
-            (new { path = Check, headers = new Dictionary<string, string> { ["content-type"] = "application/json" }, bodyHex = "7b7d" }, BadRequests.Front.Grpc, BadRequests.Reason.NotGrpc),
+            (new { path = Check, headers = Headers(("grpc-encoding", "snappy")), bodyHex = "0100000000" },
+                BadRequests.Front.Grpc, BadRequests.Reason.BadCompression),
+            (new { path = Check, headers = gzip, frames = new[] { Frame(new string('y', 20_000), gzip: true) } },
+                BadRequests.Front.Grpc, BadRequests.Reason.TooLarge),
+            (new { path = Check, headers, frames = new[] { Frame(new string('x', GrpcSiloFixture.MaxMessageBytes + 100), gzip: false) } },
+                BadRequests.Front.Grpc, BadRequests.Reason.TooLarge),
+            (new { path = Check, headers, frames = new[] { Frame("k", gzip: false, policy: "no-such-policy") } },
+                BadRequests.Front.Grpc, BadRequests.Reason.InvalidArgument),
+            (new { path = Check, headers = new Dictionary<string, string> { ["content-type"] = "application/json" }, bodyHex = "7b7d" },
+                BadRequests.Front.Grpc, BadRequests.Reason.NotGrpc),
             (new { path = ShouldRateLimit, headers, bodyHex = "deadbeef00112233" }, BadRequests.Front.Envoy, BadRequests.Reason.MalformedFrame),
             (new { path = ShouldRateLimit, headers, bodyHex = "0000000004ffffffff" }, BadRequests.Front.Envoy, BadRequests.Reason.Unparsable),
         };
 
-        var answers = await NodePeer.RunAsync("raw-h2.js", new { address = _silo.GrpcAddress.Authority, requests = inputs.Select(static i => i.Request).ToArray() });
+        var answers = await NodePeer.RunAsync("raw-h2.js",
+            new { address = _silo.GrpcAddress.Authority, requests = inputs.Select(static i => i.Request).ToArray() });
 
         Assert.Equal(inputs.Length, answers.Count);
         // Every call was answered, and so counted, before raw-h2 returned.

@@ -12,7 +12,8 @@ public sealed class GrpcWireTests(GrpcSiloFixture silo)
 {
     private const string Limiter = "grainlimiter.v1.Limiter";
     private const string Health = "grpc.health.v1.Health";
-    private const int Ok = 0, Unknown = 2, InvalidArgument = 3, DeadlineExceeded = 4, NotFound = 5, ResourceExhausted = 8, FailedPrecondition = 9, Unimplemented = 12,
+    private const int Ok = 0, Unknown = 2, InvalidArgument = 3, DeadlineExceeded = 4, NotFound = 5,
+        ResourceExhausted = 8, FailedPrecondition = 9, Unimplemented = 12,
         Internal = 13;
 
     [Fact]
@@ -197,7 +198,8 @@ public sealed class GrpcWireTests(GrpcSiloFixture silo)
     [Fact]
     public async Task Oversized_message_is_resource_exhausted()
     {
-        var results = await CallsAsync(Call(Limiter, "Check", new { checks = new[] { Hit("grpc-demo", new string('x', GrpcSiloFixture.MaxMessageBytes + 100)) } }));
+        var results = await CallsAsync(Call(Limiter, "Check",
+            new { checks = new[] { Hit("grpc-demo", new string('x', GrpcSiloFixture.MaxMessageBytes + 100)) } }));
         AssertStatus(results[0], ResourceExhausted, "exceeds the maximum configured message size");
 
         // A small gzip frame that inflates beyond the maximum (a zip bomb) is refused the same way.
@@ -205,7 +207,8 @@ public sealed class GrpcWireTests(GrpcSiloFixture silo)
         {
             path = "/grainlimiter.v1.Limiter/Check",
             headers = GrpcHeaders(("grpc-encoding", "gzip")),
-            frames = new[] { new { message = "grainlimiter.v1.CheckRequest", value = (object)new { checks = new[] { Hit("grpc-demo", new string('y', 20_000)) } }, gzip = true } },
+            frames = new[] { new { message = "grainlimiter.v1.CheckRequest",
+                value = (object)new { checks = new[] { Hit("grpc-demo", new string('y', 20_000)) } }, gzip = true } },
         });
         AssertTrailersOnly(bomb[0]!, ResourceExhausted, "exceeds the maximum configured message size");
     }
@@ -253,7 +256,8 @@ public sealed class GrpcWireTests(GrpcSiloFixture silo)
         // Grpc.AspNetCore ignores a zero or malformed grpc-timeout (the call has no deadline); the call is answered as usual.
         AssertTrailersOnly(results[1]!, Internal, "Incomplete message");
         AssertTrailersOnly(results[2]!, Internal, "Incomplete message");
-        var ignored = await RawAsync(new { path, headers = GrpcHeaders(("grpc-timeout", "soon")), frames = new[] { check }, decode = "grainlimiter.v1.CheckResponse" });
+        var ignored = await RawAsync(new { path, headers = GrpcHeaders(("grpc-timeout", "soon")), frames = new[] { check },
+            decode = "grainlimiter.v1.CheckResponse" });
         Assert.Equal("0", (string)ignored[0]!["trailers"]!["grpc-status"]!);
 
         // grpc-js sends grpc-timeout with every call that has a deadline; a generous one is honoured, not refused.

@@ -24,6 +24,7 @@ public sealed class ReflectionTests(GrpcSiloFixture silo)
             Assert.All(services.Where(s => !s.StartsWith("grpc.reflection", StringComparison.Ordinal)), s => Assert.Contains(s, listed));
         }
 
-        Assert.Equal(["Acquire", "Check", "CheckBatch", "CheckStream", "Get", "Pause", "Release", "Report", "Reserve"], result["methods"]!.AsArray().Select(m => (string)m!));
+        Assert.Equal(["Acquire", "Check", "CheckBatch", "CheckStream", "Get", "Pause", "Release", "Report", "Reserve"],
+            result["methods"]!.AsArray().Select(m => (string)m!));
     }
 }

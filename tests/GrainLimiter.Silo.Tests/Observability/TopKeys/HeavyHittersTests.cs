@@ -72,5 +72,6 @@ public sealed class HeavyHittersTests
     }
 
     private static CheckResult Result(string policy, string key, bool allowed) =>
-        new(new CheckRequest(policy, key), new LimitDecision(allowed, 10, allowed ? 5 : 0, TimeSpan.FromSeconds(1), allowed ? TimeSpan.Zero : TimeSpan.FromSeconds(1)), policy);
+        new(new CheckRequest(policy, key),
+            new LimitDecision(allowed, 10, allowed ? 5 : 0, TimeSpan.FromSeconds(1), allowed ? TimeSpan.Zero : TimeSpan.FromSeconds(1)), policy);
 }

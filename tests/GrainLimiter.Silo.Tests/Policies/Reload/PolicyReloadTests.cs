@@ -44,8 +44,10 @@ public sealed class PolicyReloadTests
 
         await File.WriteAllTextAsync(silo.PoliciesFile, Policies
             .Replace("limit: 10, window: 1m", "limit: 6, window: 1m", StringComparison.Ordinal)
-            .Replace("{ algorithm: token_bucket, limit: 3, window: 1h }\n  - name: doomed", "{ algorithm: sliding_log, limit: 3, window: 1h }\n  - name: doomed", StringComparison.Ordinal)
-            .Replace("{ algorithm: token_bucket, limit: 3, window: 1h }\r\n  - name: doomed", "{ algorithm: sliding_log, limit: 3, window: 1h }\r\n  - name: doomed", StringComparison.Ordinal));
+            .Replace("{ algorithm: token_bucket, limit: 3, window: 1h }\n  - name: doomed",
+                "{ algorithm: sliding_log, limit: 3, window: 1h }\n  - name: doomed", StringComparison.Ordinal)
+            .Replace("{ algorithm: token_bucket, limit: 3, window: 1h }\r\n  - name: doomed",
+                "{ algorithm: sliding_log, limit: 3, window: 1h }\r\n  - name: doomed", StringComparison.Ordinal));
         var reload = await ReloadAsync(silo);
 
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);

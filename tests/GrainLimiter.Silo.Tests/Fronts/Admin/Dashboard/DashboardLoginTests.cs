@@ -64,7 +64,8 @@ public sealed partial class DashboardLoginTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Contains("not an admin token", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.False(wrong.Headers.TryGetValues("Set-Cookie", out var set) && set.Any(static c => c.StartsWith("grainlimiter_admin=", StringComparison.Ordinal)));
+        Assert.False(wrong.Headers.TryGetValues("Set-Cookie", out var set)
+            && set.Any(static c => c.StartsWith("grainlimiter_admin=", StringComparison.Ordinal)));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
     }
 

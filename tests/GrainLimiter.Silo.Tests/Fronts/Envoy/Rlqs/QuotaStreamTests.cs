@@ -55,11 +55,13 @@ public sealed class QuotaStreamTests(RlqsSiloFixture fixture, ITestOutputHelper 
         await using var closed = new SimulatedEnvoy("closed", "envoy", Bucket("closed"), Interval) { Demand = 1 };
         await using var free = new SimulatedEnvoy("free", "envoy", Bucket("not-configured"), Interval) { Demand = 1 };
         await Task.WhenAll(tokens.ConnectAsync(fixture.GrpcAddress), closed.ConnectAsync(fixture.GrpcAddress), free.ConnectAsync(fixture.GrpcAddress));
-        await Eventually.TrueAsync(() => Task.FromResult(tokens.Actions.Count > 0 && closed.Actions.Count > 0 && free.Actions.Count > 0), Converge, "every bucket is answered");
+        await Eventually.TrueAsync(() => Task.FromResult(tokens.Actions.Count > 0 && closed.Actions.Count > 0 && free.Actions.Count > 0), Converge,
+            "every bucket is answered");
 
         var bucket = tokens.Actions[0].QuotaAssignmentAction;
         Assert.Equal(TimeSpan.FromSeconds(5), bucket.AssignmentTimeToLive.ToTimeSpan());
-        Assert.Equal((30u, 30u, TimeSpan.FromMinutes(1)), (bucket.RateLimitStrategy.TokenBucket.MaxTokens, bucket.RateLimitStrategy.TokenBucket.TokensPerFill, bucket.RateLimitStrategy.TokenBucket.FillInterval.ToTimeSpan()));
+        Assert.Equal((30u, 30u, TimeSpan.FromMinutes(1)), (bucket.RateLimitStrategy.TokenBucket.MaxTokens, bucket.RateLimitStrategy.TokenBucket.TokensPerFill,
+            bucket.RateLimitStrategy.TokenBucket.FillInterval.ToTimeSpan()));
         Assert.Equal(RateLimitStrategy.Types.BlanketRule.DenyAll, closed.Actions[0].QuotaAssignmentAction.RateLimitStrategy.BlanketRule);
         // No entry covers it: allowed, with no TTL, once.
         var open = free.Actions[0].QuotaAssignmentAction;
@@ -76,7 +78,10 @@ public sealed class QuotaStreamTests(RlqsSiloFixture fixture, ITestOutputHelper 
     [InlineData("huge-bucket", "bucket_quota_usages[0].bucket_id.bucket makes a")]
     public async Task Bad_reports_are_invalid_argument_naming_the_field(string report, string problem)
     {
-        var usage = new RateLimitQuotaUsageReports.Types.BucketQuotaUsage { BucketId = new BucketId { Bucket = { ["name"] = "x" } }, TimeElapsed = Duration.FromTimeSpan(Interval) };
+        var usage = new RateLimitQuotaUsageReports.Types.BucketQuotaUsage
+        {
+            BucketId = new BucketId { Bucket = { ["name"] = "x" } }, TimeElapsed = Duration.FromTimeSpan(Interval)
+        };
         var message = new RateLimitQuotaUsageReports { Domain = "envoy", BucketQuotaUsages = { usage } };
         switch (report)
         {
@@ -125,7 +130,8 @@ public sealed class QuotaStreamTests(RlqsSiloFixture fixture, ITestOutputHelper 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var view = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = view.RootElement;
-        Assert.Equal(("shared-api", 100, "requests_per_time_unit"), (root.GetProperty("name").GetString(), root.GetProperty("limit").GetInt64(), root.GetProperty("strategy").GetString()));
+        Assert.Equal(("shared-api", 100, "requests_per_time_unit"),
+            (root.GetProperty("name").GetString(), root.GetProperty("limit").GetInt64(), root.GetProperty("strategy").GetString()));
         var stream = Assert.Single(root.GetProperty("streams").EnumerateArray());
         Assert.Equal(30, stream.GetProperty("demand").GetInt64());
         Assert.Equal(100, stream.GetProperty("share").GetInt64());

@@ -183,7 +183,8 @@ public sealed class SimulatedEnvoy(string name, string domain, IDictionary<strin
     public static IEnumerable<string> Timeline(IReadOnlyList<SimulatedEnvoy> envoys)
     {
         var start = envoys.SelectMany(static e => e.Assignments).Min(static a => a.ReceivedAt);
-        var changes = envoys.SelectMany(static e => e.Assignments.Where((a, i) => i == 0 || a.Share != e.Assignments[i - 1].Share || a.Demand != e.Assignments[i - 1].Demand));
+        var changes = envoys.SelectMany(static e => e.Assignments.Where((a, i) => i == 0 || a.Share != e.Assignments[i - 1].Share
+            || a.Demand != e.Assignments[i - 1].Demand));
         foreach (var a in changes.OrderBy(static a => a.ReceivedAt))
         {
             yield return string.Create(System.Globalization.CultureInfo.InvariantCulture,
