@@ -55,15 +55,18 @@ public sealed class ContractVerbTests(FakeAdminServer server) : IClassFixture<Fa
     [Fact]
     public async Task OverrideSetSendsEveryLimitAndMultiplierWithTheExpiry()
     {
-        var run = await Run("override", "set", "layered", "user:42", "--limit", "per-second=50", "--multiplier", "per-hour=2", "--expires-at", "2026-12-02T00:00:00Z");
+        var run = await Run("override", "set", "layered", "user:42", "--limit", "per-second=50", "--multiplier", "per-hour=2",
+            "--expires-at", "2026-12-02T00:00:00Z");
         var bare = await Run("override", "set", "two-per-hour", "acme", "--limit", "500", "--expires-in", "1h", "--json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal("""PUT /admin/v1/overrides/layered/user:42 {"limits":[{"name":"per-second","limit":50},{"name":"per-hour","multiplier":2}],"expiresAt":"2026-12-02T00:00:00Z"}""",
+        Assert.Equal("""PUT /admin/v1/overrides/layered/user:42 {"limits":[{"name":"per-second","limit":50},"""
+            + """{"name":"per-hour","multiplier":2}],"expiresAt":"2026-12-02T00:00:00Z"}""",
             server.Last("PUT /admin/v1/overrides/layered/"));
         Assert.Contains("effective", run.Stdout, StringComparison.Ordinal);
         Assert.True(bare.ExitCode == 0, bare.ToString());
-        var body = JsonDocument.Parse(server.Last("PUT /admin/v1/overrides/two-per-hour/acme ")["PUT /admin/v1/overrides/two-per-hour/acme ".Length..]).RootElement;
+        var body = JsonDocument.Parse(
+            server.Last("PUT /admin/v1/overrides/two-per-hour/acme ")["PUT /admin/v1/overrides/two-per-hour/acme ".Length..]).RootElement;
         Assert.Equal("""[{"limit":500}]""", body.GetProperty("limits").GetRawText());
         var expires = body.GetProperty("expiresAt").GetDateTimeOffset();
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
@@ -75,7 +78,8 @@ public sealed class ContractVerbTests(FakeAdminServer server) : IClassFixture<Fa
     [InlineData(new[] { "override", "set", "p", "k", "--limit", "per-hour=lots" }, "--limit: 'lots' in 'per-hour=lots' must be a whole number of at least 0")]
     [InlineData(new[] { "override", "set", "p", "k", "--multiplier", "per-hour=0" }, "--multiplier: '0' in 'per-hour=0' must be a number greater than 0")]
     [InlineData(new[] { "override", "set", "p", "k", "--limit", "=5" }, "--limit: '=5' has an empty limit name")]
-    [InlineData(new[] { "override", "set", "p", "k", "--limit", "5", "--expires-in", "1h", "--expires-at", "2026-12-02T00:00:00Z" }, "give --expires-in or --expires-at, not both")]
+    [InlineData(new[] { "override", "set", "p", "k", "--limit", "5", "--expires-in", "1h", "--expires-at", "2026-12-02T00:00:00Z" },
+        "give --expires-in or --expires-at, not both")]
     [InlineData(new[] { "override", "set", "p", "k", "--limit", "5", "--expires-at", "tomorrow" }, "--expires-at: 'tomorrow' is not a time")]
     [InlineData(new[] { "pause", "p", "k", "--for", "2d" }, "--for: '2d' is longer than a pause may be (at most 1d)")]
     [InlineData(new[] { "pause", "p", "k", "--for", "ten minutes" }, "--for: 'ten minutes' is not a duration")]

@@ -32,7 +32,8 @@ public sealed class HttpsSiloTests : IAsyncLifetime
         var key = $"tls:{Guid.NewGuid():N}";
 
         var trusted = await CliRun.RunAsync("check", "two-per-hour", key, "--url", url, "--ca-file", _caFile);
-        var fromEnvironment = await CliRun.RunWithAsync(new Dictionary<string, string> { ["GRAINLIMITER_CA_FILE"] = _caFile }, "check", "two-per-hour", key, "--url", url);
+        var fromEnvironment = await CliRun.RunWithAsync(new Dictionary<string, string> { ["GRAINLIMITER_CA_FILE"] = _caFile },
+            "check", "two-per-hour", key, "--url", url);
         var refused = await CliRun.RunAsync("check", "two-per-hour", key, "--url", url);
         var missing = await CliRun.RunAsync("check", "two-per-hour", key, "--url", url, "--ca-file", Path.Combine(_directory, "missing.crt"));
 

@@ -11,7 +11,8 @@ public sealed class PoliciesValidateTests : IDisposable
     [Fact]
     public async Task AnInvalidFilePrintsTheSiloMessagesAndExitsTwo()
     {
-        var file = Write("policies.yaml", "policies:\n  - name: demo\n    limts:\n      - { algorithm: fixed_window, limit: 5, window: 1m }\n  - name: q\n    limits:\n      - { algorithm: quota, limit: 5, timeZone: Europe/Pariss }\n");
+        var file = Write("policies.yaml", "policies:\n  - name: demo\n    limts:\n      - { algorithm: fixed_window, limit: 5, window: 1m }\n"
+            + "  - name: q\n    limits:\n      - { algorithm: quota, limit: 5, timeZone: Europe/Pariss }\n");
         var silo = Assert.Throws<PolicyFileException>(() => PolicyFileLoader.LoadFile(file));
 
         var run = await CliRun.RunAsync("policies", "validate", file);
@@ -27,7 +28,8 @@ public sealed class PoliciesValidateTests : IDisposable
     [Fact]
     public async Task AValidFileAndEnvoyDirectoryAreReportedWithTheirNames()
     {
-        var file = Write("ok.yaml", "policies:\n  - name: a\n    limits: [ { algorithm: gcra, limit: 1, window: 1s } ]\n  - name: b\n    limits: [ { algorithm: quota, limit: 9 } ]\n");
+        var file = Write("ok.yaml", "policies:\n  - name: a\n    limits: [ { algorithm: gcra, limit: 1, window: 1s } ]\n"
+            + "  - name: b\n    limits: [ { algorithm: quota, limit: 9 } ]\n");
         var envoy = Directory.CreateDirectory(Path.Combine(_directory, "envoy")).FullName;
         File.WriteAllText(Path.Combine(envoy, "d.yaml"), "domain: d\ndescriptors:\n  - key: k\n    rate_limit: { unit: second, requests_per_unit: 1 }\n");
 
@@ -65,7 +67,8 @@ public sealed class PoliciesValidateTests : IDisposable
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains($"{missing}: cannot be read", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains($"{envoy} (line 4, column 25): descriptors[0].rate_limit.unit: 'secnd' is not a unit; use one of second, minute, hour, day, week, month, year; did you mean 'second'?", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{envoy} (line 4, column 25): descriptors[0].rate_limit.unit: 'secnd' is not a unit; "
+            + $"use one of second, minute, hour, day, week, month, year; did you mean 'second'?", run.Stderr, StringComparison.Ordinal);
     }
 
     private string Write(string name, string text)

@@ -106,7 +106,8 @@ public sealed class RealSiloVerbTests(CliSiloFixture fixture) : IClassFixture<Cl
     {
         const string wrong = "not-the-token-but-a-secret-all-the-same";
         var withWrong = await CliRun.RunAsync("--url", fixture.Url, "--token", wrong, "reset", "two-per-hour", "k");
-        var fromEnvironment = await CliRun.RunWithAsync(new Dictionary<string, string> { ["GRAINLIMITER_TOKEN"] = wrong }, "--url", fixture.Url, "cluster", "--json");
+        var fromEnvironment = await CliRun.RunWithAsync(new Dictionary<string, string> { ["GRAINLIMITER_TOKEN"] = wrong },
+            "--url", fixture.Url, "cluster", "--json");
         var without = await CliRun.RunAsync("--url", fixture.Url, "cluster");
 
         Assert.True(withWrong.ExitCode == 3, withWrong.ToString());

@@ -10,7 +10,8 @@ public sealed class PolicyFileLoaderTests
         var policies = PolicyFileLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "policies.yaml"));
 
         Assert.Contains(policies, p => p.ShadowMode);
-        Assert.Equal(["api-free", "api-paid", "api-enterprise"], policies.Where(p => p.Name.StartsWith("api-", StringComparison.Ordinal) && !p.ShadowMode).Select(p => p.Name));
+        Assert.Equal(["api-free", "api-paid", "api-enterprise"],
+            policies.Where(p => p.Name.StartsWith("api-", StringComparison.Ordinal) && !p.ShadowMode).Select(p => p.Name));
         var legifrance = Assert.Single(policies, p => p.Name == "legifrance-standard");
         Assert.Equal([20L, 24_000L, 280_000L], legifrance.Limits.Select(l => l.Limit));
         Assert.Equal("Europe/Paris", legifrance.Limits[2].TimeZone.Id);
@@ -73,7 +74,8 @@ public sealed class PolicyFileLoaderTests
                 leases: Off
                 limits: [ { algorithm: fixed_window, limit: 10, window: 1s } ]
             """, "p.yaml"));
-        Assert.Contains("(line 3, column 13): policies[0] 'odd': leases: must be 'auto' or 'off', not 'Off'; did you mean 'off'?", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(line 3, column 13): policies[0] 'odd': leases: must be 'auto' or 'off', not 'Off'; did you mean 'off'?",
+            error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,7 +116,8 @@ public sealed class PolicyFileLoaderTests
     [InlineData("{ algorithm: concurrency, limit: 5, leaseTtl: forever }", "limits[0].leaseTtl: must be a duration")]
     public void InvalidLimitIsRejectedNamingPolicyFieldAndProblem(string limit, string expected)
     {
-        var error = Assert.Throws<PolicyFileException>(() => PolicyFileLoader.Parse($"policies:\n  - name: my-policy\n    limits:\n      - {limit}\n", "policies.yaml"));
+        var error = Assert.Throws<PolicyFileException>(() =>
+            PolicyFileLoader.Parse($"policies:\n  - name: my-policy\n    limits:\n      - {limit}\n", "policies.yaml"));
 
         Assert.Contains("policies.yaml", error.Message);
         Assert.Contains($"policies[0] 'my-policy': {expected}", error.Message);
@@ -154,7 +157,8 @@ public sealed class PolicyFileLoaderTests
     public void DuplicatePolicyNamesAreRejected()
     {
         var error = Assert.Throws<PolicyFileException>(() => PolicyFileLoader.Parse(
-            "policies:\n  - { name: a, limits: [ { algorithm: gcra, limit: 1, window: 1s } ] }\n  - { name: a, limits: [ { algorithm: gcra, limit: 1, window: 1s } ] }\n", "p.yaml"));
+            "policies:\n  - { name: a, limits: [ { algorithm: gcra, limit: 1, window: 1s } ] }\n"
+            + "  - { name: a, limits: [ { algorithm: gcra, limit: 1, window: 1s } ] }\n", "p.yaml"));
 
         Assert.Contains("policies[1] 'a': name: is used by another policy", error.Message);
     }

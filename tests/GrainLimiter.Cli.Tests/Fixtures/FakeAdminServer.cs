@@ -16,9 +16,13 @@ public sealed class FakeAdminServer : IAsyncLifetime
     public const string ReadWriteToken = "fake-read-write-token-01";
     public const string ReadOnlyToken = "fake-read-only-token-012";
 
-    public const string KeyView = """
-        {"policy":"layered","key":"user:42","pausedUntil":"2026-12-01T12:10:00Z","override":{"limits":[{"name":"per-second","limit":50},{"name":"per-hour","multiplier":2.0}],"expiresAt":"2026-12-02T00:00:00Z"},"limits":[{"name":"per-second","algorithm":"token_bucket","limit":10,"effectiveLimit":50,"used":3,"remaining":47,"resetAfterMs":60,"windowMs":1000},{"name":"per-hour","algorithm":"fixed_window","limit":100,"effectiveLimit":200,"used":3,"remaining":197,"resetAfterMs":2417000,"windowMs":3600000}]}
-        """;
+    public const string KeyView =
+        """{"policy":"layered","key":"user:42","pausedUntil":"2026-12-01T12:10:00Z","override":{"limits":["""
+        + """{"name":"per-second","limit":50},{"name":"per-hour","multiplier":2.0}],"expiresAt":"2026-12-02T00:00:00Z"},"limits":["""
+        + """{"name":"per-second","algorithm":"token_bucket","limit":10,"effectiveLimit":"""
+        + """50,"used":3,"remaining":47,"resetAfterMs":60,"windowMs":1000},"""
+        + """{"name":"per-hour","algorithm":"fixed_window","limit":100,"effectiveLimit":"""
+        + """200,"used":3,"remaining":197,"resetAfterMs":2417000,"windowMs":3600000}]}""";
 
     /// <summary>A key of a policy with an adaptive limit, one that has learned and one with no reports yet.</summary>
     public const string AdaptiveKeyView = """
@@ -30,17 +34,22 @@ public sealed class FakeAdminServer : IAsyncLifetime
           {"name":"per-day","algorithm":"quota","limit":9000,"effectiveLimit":9000,"used":3,"remaining":8997,"resetAfterMs":0,"windowMs":0,"adaptive":null}]}
         """;
 
-    public const string Overrides = """
-        {"overrides":[{"policy":"layered","key":"user:42","limits":[{"name":"per-second","limit":50},{"name":"per-hour","multiplier":2.0}],"expiresAt":"2026-12-02T00:00:00Z"},{"policy":"two-per-hour","key":"acme","limits":[{"limit":500}],"expiresAt":null}]}
-        """;
+    public const string Overrides =
+        """{"overrides":[{"policy":"layered","key":"user:42","limits":["""
+        + """{"name":"per-second","limit":50},{"name":"per-hour","multiplier":2.0}],"expiresAt":"2026-12-02T00:00:00Z"},"""
+        + """{"policy":"two-per-hour","key":"acme","limits":[{"limit":500}],"expiresAt":null}]}""";
 
-    public const string Top = """
-        {"policies":[{"policy":"demo","allowed":120,"denied":30,"blockRate":0.2},{"policy":"login","allowed":40,"denied":60,"blockRate":0.6},{"policy":"api-paid","allowed":900,"denied":0,"blockRate":0.0}],"keys":[{"policy":"login","key":"ip:203.0.113.7","denied":58},{"policy":"demo","key":"user:42","denied":30},{"policy":"login","key":"ip:198.51.100.4","denied":2}],"windowSeconds":60}
-        """;
+    public const string Top =
+        """{"policies":[{"policy":"demo","allowed":120,"denied":30,"blockRate":0.2},"""
+        + """{"policy":"login","allowed":40,"denied":60,"blockRate":0.6},"""
+        + """{"policy":"api-paid","allowed":900,"denied":0,"blockRate":0.0}],"keys":[{"policy":"login","key":"ip:203.0.113.7","denied":58},"""
+        + """{"policy":"demo","key":"user:42","denied":30},{"policy":"login","key":"ip:198.51.100.4","denied":2}],"windowSeconds":60}""";
 
-    public const string ReloadRefused = """
-        {"type":"about:blank","title":"Policy file is invalid","status":400,"errors":["policies.yaml (line 4, column 5): policies[0]: 'limts' is not a field of a policy (fields: name, shadowMode, failureMode, scope, limits); did you mean 'limits'?","policies.yaml (line 9, column 22): policies[1] 'b': limits[0].window: must be a duration such as 250ms, 1s, 1m, 1h, 1d or 1w (at most 3660d); got '5 minutes'."]}
-        """;
+    public const string ReloadRefused =
+        """{"type":"about:blank","title":"Policy file is invalid","status":400,"errors":["policies.yaml (line 4, column 5): """
+        + """policies[0]: 'limts' is not a field of a policy (fields: name, shadowMode, failureMode, scope, limits); """
+        + """did you mean 'limits'?","policies.yaml (line 9, column 22): policies[1] 'b': limits[0].window: """
+        + """must be a duration such as 250ms, 1s, 1m, 1h, 1d or 1w (at most 3660d); got '5 minutes'."]}""";
 
     private WebApplication _app = null!;
     private string _contentRoot = "";
@@ -70,7 +79,8 @@ public sealed class FakeAdminServer : IAsyncLifetime
             var write = !HttpMethods.IsGet(context.Request.Method);
             if (header != $"Bearer {ReadWriteToken}" && header != $"Bearer {ReadOnlyToken}")
             {
-                await Problem(context, HttpStatusCode.Unauthorized, "Unauthorized", "Authorization", "Authorization: a valid 'Bearer <token>' header is required.");
+                await Problem(context, HttpStatusCode.Unauthorized, "Unauthorized", "Authorization",
+                    "Authorization: a valid 'Bearer <token>' header is required.");
                 return;
             }
 

@@ -57,7 +57,9 @@ public sealed class GrainLimiterMiddlewareTests(SiloFixture fixture)
         Assert.Equal("3600", Header(response, "X-RateLimit-Reset"));
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(
-            """{"type":"https://www.rfc-editor.org/rfc/rfc6585#section-4","title":"Too Many Requests","status":429,"detail":"Limit 'three-per-hour' of policy 'three-per-hour' is exhausted for this client; retry after 1200 s.","instance":"/hello","policy":"three-per-hour","limit":"three-per-hour","retryAfter":1200}""",
+            """{"type":"https://www.rfc-editor.org/rfc/rfc6585#section-4","title":"Too Many Requests","status":429,"detail":"Limit """
+            + """'three-per-hour' of policy 'three-per-hour' is exhausted for this client; retry after """
+            + """1200 s.","instance":"/hello","policy":"three-per-hour","limit":"three-per-hour","retryAfter":1200}""",
             await response.Content.ReadAsStringAsync());
     }
 

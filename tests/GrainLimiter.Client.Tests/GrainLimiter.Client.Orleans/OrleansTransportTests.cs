@@ -87,7 +87,8 @@ public sealed class OrleansTransportTests(OrleansSiloFixture fixture)
 
         // A burst of 100 000, refilled at 100 000 per hour while the test ran; the client gave its unused units back as it stopped.
         var refilled = (long)Math.Ceiling(100_000 * clock.Elapsed.TotalHours);
-        var left = (await fixture.Silo.Get<global::GrainLimiter.Silo.Checks.ICheckPipeline>().GetAsync("api-enterprise", key, CancellationToken.None)).Decision.Remaining;
+        var left = (await fixture.Silo.Get<global::GrainLimiter.Silo.Checks.ICheckPipeline>()
+            .GetAsync("api-enterprise", key, CancellationToken.None)).Decision.Remaining;
         Assert.InRange(admitted + left, 100_000, 100_000 + refilled);
     }
 
@@ -254,7 +255,8 @@ public sealed class OrleansTransportTests(OrleansSiloFixture fixture)
     {
         var settings = new Dictionary<string, string?> { ["GrainLimiter:Client:Transport"] = "orleans" };
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(async () => await TestGateway.StartAsync(null, services => services.AddGrainLimiterClient(), _ => { }, settings));
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+            await TestGateway.StartAsync(null, services => services.AddGrainLimiterClient(), _ => { }, settings));
 
         Assert.Contains("GrainLimiter:Client:Orleans: give Redis", error.Message, StringComparison.Ordinal);
     }

@@ -75,7 +75,8 @@ public sealed class OrleansTransportTlsTests : IAsyncLifetime
     {
         using var client = Client(new OrleansTlsOptions());
 
-        await Eventually.TrueAsync(() => Task.FromResult(Logged("Authentication failed")), TimeSpan.FromSeconds(30), "the gateway failed a plain-text handshake");
+        await Eventually.TrueAsync(() => Task.FromResult(Logged("Authentication failed")), TimeSpan.FromSeconds(30),
+            "the gateway failed a plain-text handshake");
         await AssertAnsweredByFailureModeAsync(client);
     }
 
@@ -87,7 +88,8 @@ public sealed class OrleansTransportTlsTests : IAsyncLifetime
         var error = Assert.Throws<ArgumentException>(() =>
             Client(new OrleansTlsOptions { Enabled = true, CertificateFile = certificate, KeyFile = key, CaFile = _authority.CertificateFile }));
 
-        Assert.Contains("GrainLimiter:Client:Orleans:Tls:CertificateFile: 'CN=mixed-up' would be refused by peers trusting GrainLimiter:Client:Orleans:Tls:CaFile",
+        Assert.Contains(
+            "GrainLimiter:Client:Orleans:Tls:CertificateFile: 'CN=mixed-up' would be refused by peers trusting GrainLimiter:Client:Orleans:Tls:CaFile",
             error.Message, StringComparison.Ordinal);
     }
 
@@ -96,7 +98,8 @@ public sealed class OrleansTransportTlsTests : IAsyncLifetime
         new OrleansTransportOptions { ClusterId = _clusterId, Gateways = [_gateway], Tls = tls });
 
     private bool Logged(params string[] parts) => _silo.Get<FakeLogCollector>().GetSnapshot()
-        .Any(record => parts.All(part => record.Message.Contains(part, StringComparison.Ordinal) || (record.Exception?.ToString().Contains(part, StringComparison.Ordinal) ?? false)));
+        .Any(record => parts.All(part => record.Message.Contains(part, StringComparison.Ordinal)
+            || (record.Exception?.ToString().Contains(part, StringComparison.Ordinal) ?? false)));
 
     private static async Task AssertAnsweredByFailureModeAsync(GrainLimiterClient client)
     {

@@ -39,7 +39,8 @@ public sealed class FirstRequestMeasurement(SiloFixture fixture, ITestOutputHelp
             lines.Add($"  gateway {i + 1}: first request {took.TotalMilliseconds:0.0} ms, decided by {decidedBy}");
         }
 
-        var report = $"first request of a fresh sample gateway process (default 20 ms deadline, silo warm, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}):\n"
+        var report = $"first request of a fresh sample gateway process (default 20 ms deadline, silo warm, "
+            + $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}):\n"
             + string.Join('\n', lines);
         output.WriteLine(report);
         Console.WriteLine(report);

@@ -47,7 +47,8 @@ public sealed class GatewayOverheadMeasurement(SiloFixture fixture, ITestOutputH
             $"gateway, {plainTimes.Count} sequential requests each, loopback, silo in-process:\n" +
             $"  no limiter   p50 {Percentile(plainTimes, 0.50):0.000} ms  p99 {Percentile(plainTimes, 0.99):0.000} ms\n" +
             $"  GrainLimiter p50 {Percentile(limitedTimes, 0.50):0.000} ms  p99 {Percentile(limitedTimes, 0.99):0.000} ms\n" +
-            $"  overhead     p50 {Percentile(limitedTimes, 0.50) - Percentile(plainTimes, 0.50):0.000} ms  p99 {Percentile(limitedTimes, 0.99) - Percentile(plainTimes, 0.99):0.000} ms\n" +
+            $"  overhead     p50 {Percentile(limitedTimes, 0.50) - Percentile(plainTimes, 0.50):0.000} ms  " +
+            $"p99 {Percentile(limitedTimes, 0.99) - Percentile(plainTimes, 0.99):0.000} ms\n" +
             $"  answers from the failure mode (deadline missed): {limited.Services.GetRequiredService<GrainLimiterClient>().FailOpenCount}";
         output.WriteLine(report);
         Console.WriteLine(report);

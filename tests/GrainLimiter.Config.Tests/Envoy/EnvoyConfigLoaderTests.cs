@@ -81,7 +81,8 @@ public sealed class EnvoyConfigLoaderTests
         Assert.Contains("descriptors[3].rate_limit.replaces[0].name: 'd' is this limit's own name", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[4]: duplicate descriptor 'bad.a'", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[5].key: is required", error.Message, StringComparison.Ordinal);
-        Assert.Contains("(line 14, column 5): descriptors[6]: 'colour' is not a field of a descriptor (fields: key, value, rate_limit, descriptors, shadow_mode, quota_mode, detailed_metric, value_to_metric, share_threshold, metadata).", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(line 14, column 5): descriptors[6]: 'colour' is not a field of a descriptor (fields: key, value, rate_limit, descriptors, "
+            + "shadow_mode, quota_mode, detailed_metric, value_to_metric, share_threshold, metadata).", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[6].rate_limit.algorithm: 'leaky_bucket' is not supported", error.Message, StringComparison.Ordinal);
         Assert.Contains("descriptors[7].shadow_mode: 'maybe' is not true or false", error.Message, StringComparison.Ordinal);
     }
@@ -139,7 +140,8 @@ public sealed class EnvoyConfigLoaderTests
     [Fact]
     public void Scope_global_is_an_extension_key_refused_for_algorithms_that_cannot_count_across_regions()
     {
-        var config = EnvoyConfigLoader.Parse([("g.yaml", "domain: g\ndescriptors:\n  - key: plan\n    rate_limit: { unit: hour, requests_per_unit: 1000, scope: global }\n")]);
+        var config = EnvoyConfigLoader.Parse(
+            [("g.yaml", "domain: g\ndescriptors:\n  - key: plan\n    rate_limit: { unit: hour, requests_per_unit: 1000, scope: global }\n")]);
         Assert.Equal(LimitScope.Global, Assert.Single(config.Limits).Policy!.Scope);
 
         var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Parse([("bad.yaml", """
@@ -178,7 +180,8 @@ public sealed class EnvoyConfigLoaderTests
         var directory = Directory.CreateTempSubdirectory("grainlimiter-envoy-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(directory, "a.yaml"), "domain: a\ndescriptors:\n  - key: k\n    rate_limit: { unit: minute, requests_per_unit: 1 }\n");
+            File.WriteAllText(Path.Combine(directory, "a.yaml"),
+                "domain: a\ndescriptors:\n  - key: k\n    rate_limit: { unit: minute, requests_per_unit: 1 }\n");
             File.WriteAllText(Path.Combine(directory, "b.yml"), "domain: b\n");
             File.WriteAllText(Path.Combine(directory, "notes.txt"), "not yaml: [");
 

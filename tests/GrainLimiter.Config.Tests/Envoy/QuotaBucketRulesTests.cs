@@ -28,13 +28,16 @@ public sealed class QuotaBucketRulesTests
         Assert.Empty(file.Policies);
         var buckets = file.QuotaBuckets;
 
-        Assert.Equal("per-tenant", buckets.Find("envoy", new Dictionary<string, string> { ["name"] = "api", ["tenant"] = "t-acme", ["route"] = "x" })?.Spec.Name);
+        Assert.Equal("per-tenant",
+            buckets.Find("envoy", new Dictionary<string, string> { ["name"] = "api", ["tenant"] = "t-acme", ["route"] = "x" })?.Spec.Name);
         Assert.Equal("any-api", buckets.Find("other", new Dictionary<string, string> { ["name"] = "api", ["tenant"] = "t-acme" })?.Spec.Name);
         Assert.Equal("any-api", buckets.Find("envoy", new Dictionary<string, string> { ["name"] = "api-v2" })?.Spec.Name);
         Assert.Null(buckets.Find("envoy", new Dictionary<string, string> { ["tenant"] = "t-acme" }));
 
         var spec = buckets.Rules[1].Spec;
-        Assert.Equal(new QuotaBucketSpec("any-api", 0, TimeSpan.FromSeconds(90), QuotaStrategy.TokenBucket, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1)), spec);
+        Assert.Equal(
+            new QuotaBucketSpec("any-api", 0, TimeSpan.FromSeconds(90), QuotaStrategy.TokenBucket, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1)),
+            spec);
         Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(5), QuotaStrategy.RequestsPerTimeUnit),
             (buckets.Rules[0].Spec.AssignmentTtl, buckets.Rules[0].Spec.AbandonAfter, buckets.Rules[0].Spec.Strategy));
     }
@@ -68,12 +71,15 @@ public sealed class QuotaBucketRulesTests
                 window: 1s
             """, "p.yaml"));
 
-        Assert.Contains("p.yaml (line 8, column 12): quotaBuckets[0] 'a'.limit: must be a whole number from 0 (deny all)", error.Message, StringComparison.Ordinal);
-        Assert.Contains("quotaBuckets[0] 'a'.strategy: must be requests_per_time_unit or token_bucket; got 'token_bukket'; did you mean 'token_bucket'?", error.Message, StringComparison.Ordinal);
+        Assert.Contains("p.yaml (line 8, column 12): quotaBuckets[0] 'a'.limit: must be a whole number from 0 (deny all)",
+            error.Message, StringComparison.Ordinal);
+        Assert.Contains("quotaBuckets[0] 'a'.strategy: must be requests_per_time_unit or token_bucket; got 'token_bukket'; did you mean 'token_bucket'?",
+            error.Message, StringComparison.Ordinal);
         Assert.Contains("quotaBuckets[1] 'b'.match: is required", error.Message, StringComparison.Ordinal);
         Assert.Contains("quotaBuckets[1] 'b'.assignmentTtl: must be a duration of at least 1s", error.Message, StringComparison.Ordinal);
         Assert.Contains("quotaBuckets[1] 'b': 'colour' is not a field of a quota bucket", error.Message, StringComparison.Ordinal);
-        Assert.Contains("quotaBuckets[2] 'c'.window: must be one time unit (1s, 1m, 1h, 1d or 1w) for requests_per_time_unit", error.Message, StringComparison.Ordinal);
+        Assert.Contains("quotaBuckets[2] 'c'.window: must be one time unit (1s, 1m, 1h, 1d or 1w) for requests_per_time_unit",
+            error.Message, StringComparison.Ordinal);
         Assert.Contains("quotaBuckets[3] 'c'.match: every entry is a bucket id key and a value", error.Message, StringComparison.Ordinal);
     }
 }

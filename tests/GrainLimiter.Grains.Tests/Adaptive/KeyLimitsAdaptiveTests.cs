@@ -86,7 +86,10 @@ public sealed class KeyLimitsAdaptiveTests
     [Fact]
     public void Aimd_adds_after_healthy_intervals_and_multiplies_down_after_an_unhealthy_one()
     {
-        var key = Key(Spec(AdaptiveRule.Aimd) with { Adaptive = new AdaptiveSpec { Min = 10, Max = 100, Rule = AdaptiveRule.Aimd, By = AdaptiveSignal.SuccessRate, Increase = 5, Decrease = 0.5 } });
+        var key = Key(Spec(AdaptiveRule.Aimd) with
+        {
+            Adaptive = new AdaptiveSpec { Min = 10, Max = 100, Rule = AdaptiveRule.Aimd, By = AdaptiveSignal.SuccessRate, Increase = 5, Decrease = 0.5 }
+        });
 
         // The first report starts the interval; each later one closes it.
         Report(key, 10, 0, times: 3);

@@ -282,11 +282,13 @@ public abstract class AlgorithmContractTests
     {
         var retryAt = now + denied.RetryAfter.Ticks;
         var atRetry = Clone(in state);
-        Assert.True(Algorithm.Check(ref atRetry, retryAt, cost).Allowed, $"cost {cost} denied at {now} was still denied at its retry-after {denied.RetryAfter.Ticks}");
+        Assert.True(Algorithm.Check(ref atRetry, retryAt, cost).Allowed,
+            $"cost {cost} denied at {now} was still denied at its retry-after {denied.RetryAfter.Ticks}");
         if (RetryAfterIsExact)
         {
             var tickBefore = Clone(in state);
-            Assert.False(Algorithm.Check(ref tickBefore, retryAt - 1, cost).Allowed, $"cost {cost} denied at {now} was admitted a tick before its retry-after {denied.RetryAfter.Ticks}");
+            Assert.False(Algorithm.Check(ref tickBefore, retryAt - 1, cost).Allowed,
+                $"cost {cost} denied at {now} was admitted a tick before its retry-after {denied.RetryAfter.Ticks}");
         }
     }
 
@@ -322,7 +324,11 @@ public abstract class AlgorithmContractTests
             var gap = roll < 0.3 ? 0 : roll < 0.98 ? random.NextInt64(0, 2 * meanGap) : random.NextInt64(0, 3 * TimeScale);
             now += gap;
             roll = random.NextDouble();
-            var cost = roll < 0.7 ? 1 : roll < 0.85 ? random.NextInt64(0, 4) : roll < 0.97 ? random.NextInt64(1, Capacity + 1) : roll < 0.99 ? Capacity + 1 : long.MaxValue;
+            var cost = roll < 0.7 ? 1
+                : roll < 0.85 ? random.NextInt64(0, 4)
+                : roll < 0.97 ? random.NextInt64(1, Capacity + 1)
+                : roll < 0.99 ? Capacity + 1
+                : long.MaxValue;
 
             var decision = Algorithm.Check(ref state, now, cost);
             AssertSane(decision);

@@ -23,7 +23,8 @@ public sealed class GcraTests : AlgorithmContractTests
     public void DecidesExactlyAsTheTokenBucket(int seed, long limit, long burst, long windowTicks)
     {
         var gcra = new Gcra(new LimitSpec { Algorithm = LimitAlgorithmKind.Gcra, Limit = limit, Burst = burst, Window = TimeSpan.FromTicks(windowTicks) });
-        var bucket = new TokenBucket(new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = limit, Burst = burst, Window = TimeSpan.FromTicks(windowTicks) });
+        var bucket = new TokenBucket(
+            new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = limit, Burst = burst, Window = TimeSpan.FromTicks(windowTicks) });
         var gcraState = new LimitState();
         var bucketState = new LimitState();
         var random = new Random(seed);
@@ -33,7 +34,10 @@ public sealed class GcraTests : AlgorithmContractTests
         for (var step = 0; step < 5000; step++)
         {
             var roll = random.NextDouble();
-            now += roll < 0.3 ? 0 : roll < 0.95 ? random.NextInt64(0, 2 * meanGap) : roll < 0.98 ? random.NextInt64(0, 3 * windowTicks) : -random.NextInt64(0, 2 * meanGap);
+            now += roll < 0.3 ? 0
+                : roll < 0.95 ? random.NextInt64(0, 2 * meanGap)
+                : roll < 0.98 ? random.NextInt64(0, 3 * windowTicks)
+                : -random.NextInt64(0, 2 * meanGap);
             var cost = random.NextDouble() < 0.8 ? random.NextInt64(0, 3) : random.NextInt64(0, burst + 2);
 
             var expected = bucket.Check(ref bucketState, now, cost);

@@ -5,7 +5,8 @@ namespace GrainLimiter.Grains.Tests.Algorithms;
 
 public sealed class QuotaTests : AlgorithmContractTests
 {
-    private static readonly LimitSpec DailySpec = new() { Algorithm = LimitAlgorithmKind.Quota, Limit = 10, Period = QuotaPeriod.Day, TimeZone = TimeZoneInfo.Utc };
+    private static readonly LimitSpec DailySpec =
+        new() { Algorithm = LimitAlgorithmKind.Quota, Limit = 10, Period = QuotaPeriod.Day, TimeZone = TimeZoneInfo.Utc };
     private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
 
     protected override LimitSpec Spec => DailySpec;

@@ -45,7 +45,8 @@ public sealed class RegionCounterContractTests
             var counter = Merged(reports);
             foreach (var region in Regions)
             {
-                var windows = reports.Where(r => r.Region == region && r.Count > 0).Select(r => r.Window).Distinct().OrderDescending().Take(RegionCounter.WindowsPerRegion);
+                var windows = reports.Where(r => r.Region == region && r.Count > 0)
+                    .Select(r => r.Window).Distinct().OrderDescending().Take(RegionCounter.WindowsPerRegion);
                 foreach (var window in windows)
                 {
                     Assert.Equal(reports.Where(r => r.Region == region && r.Window == window).Max(r => r.Count), counter.Count(region, window));

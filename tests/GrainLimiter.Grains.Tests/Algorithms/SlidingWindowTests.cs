@@ -27,7 +27,8 @@ public sealed class SlidingWindowTests : AlgorithmContractTests
             index = k;
             var previous = totals.GetValueOrDefault(k - 1);
             var elapsed = admission.Time - DateTime.UnixEpoch.Ticks - (k * window);
-            Assert.True(((Int128)previous * (window - elapsed)) + ((Int128)current * window) <= (Int128)Spec.Limit * window, $"estimate above the limit at {admission.Time}");
+            Assert.True(((Int128)previous * (window - elapsed)) + ((Int128)current * window) <= (Int128)Spec.Limit * window,
+                $"estimate above the limit at {admission.Time}");
         }
     }
 

@@ -5,7 +5,8 @@ namespace GrainLimiter.Grains.Tests.Algorithms;
 
 public sealed class TokenBucketTests : AlgorithmContractTests
 {
-    private static readonly LimitSpec BucketSpec = new() { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 7, Burst = 12, Window = TimeSpan.FromTicks(10_000_019) };
+    private static readonly LimitSpec BucketSpec =
+        new() { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = 7, Burst = 12, Window = TimeSpan.FromTicks(10_000_019) };
 
     protected override LimitSpec Spec => BucketSpec;
 

@@ -26,23 +26,31 @@ public sealed class LeaseInterleavingTests
 
     [Fact]
     public void FixedWindowNeverAdmitsBeyondItsLimitAndAccountsForEveryUnit() =>
-        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps, new LimitSpec { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = h.Limit, Window = TimeSpan.FromSeconds(1) }, exactAccounts: true));
+        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps,
+            new LimitSpec { Algorithm = LimitAlgorithmKind.FixedWindow, Limit = h.Limit, Window = TimeSpan.FromSeconds(1) }, exactAccounts: true));
 
     [Fact]
     public void QuotaNeverAdmitsBeyondItsLimitAndAccountsForEveryUnit() =>
-        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps, new LimitSpec { Algorithm = LimitAlgorithmKind.Quota, Limit = h.Limit, Period = QuotaPeriod.Day }, exactAccounts: true, advanceUnit: TimeSpan.FromMinutes(10)));
+        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps,
+            new LimitSpec { Algorithm = LimitAlgorithmKind.Quota, Limit = h.Limit, Period = QuotaPeriod.Day },
+            exactAccounts: true, advanceUnit: TimeSpan.FromMinutes(10)));
 
     [Fact]
     public void SlidingWindowNeverAdmitsBeyondItsLimitInAnyWindow() =>
-        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps, new LimitSpec { Algorithm = LimitAlgorithmKind.SlidingWindow, Limit = h.Limit, Window = TimeSpan.FromSeconds(1) }, exactAccounts: false));
+        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps,
+            new LimitSpec { Algorithm = LimitAlgorithmKind.SlidingWindow, Limit = h.Limit, Window = TimeSpan.FromSeconds(1) }, exactAccounts: false));
 
     [Fact]
     public void TokenBucketNeverAdmitsBeyondBurstPlusRefill() =>
-        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps, new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = h.Limit, Window = TimeSpan.FromSeconds(1), Burst = h.Limit }, exactAccounts: false, bucket: true));
+        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps,
+            new LimitSpec { Algorithm = LimitAlgorithmKind.TokenBucket, Limit = h.Limit, Window = TimeSpan.FromSeconds(1), Burst = h.Limit },
+            exactAccounts: false, bucket: true));
 
     [Fact]
     public void GcraNeverAdmitsBeyondBurstPlusRefill() =>
-        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps, new LimitSpec { Algorithm = LimitAlgorithmKind.Gcra, Limit = h.Limit, Window = TimeSpan.FromSeconds(1), Burst = h.Limit }, exactAccounts: false, bucket: true));
+        History.Sample(h => Run(h.Limit, h.MinAsks, h.Steps,
+            new LimitSpec { Algorithm = LimitAlgorithmKind.Gcra, Limit = h.Limit, Window = TimeSpan.FromSeconds(1), Burst = h.Limit },
+            exactAccounts: false, bucket: true));
 
     /// <summary>A lease as the test sees it: where it was charged and what became of its units.</summary>
     private sealed class Issued(HeldLease held, long window)
@@ -114,7 +122,8 @@ public sealed class LeaseInterleavingTests
                     {
                         Assert.True(decision.Allowed, "a lease is granted only with an admitted call");
                         Assert.True(now + grant.Ttl.Ticks <= limits.LeaseWindowEnd(now), "a lease ends by the end of its window");
-                        var lease = new Issued(new HeldLease(grant.Id, grant.Units, now + grant.Ttl.Ticks, new GrainDecision(offer.Decision, "p"), now), WindowOf(now));
+                        var lease = new Issued(
+                            new HeldLease(grant.Id, grant.Units, now + grant.Ttl.Ticks, new GrainDecision(offer.Decision, "p"), now), WindowOf(now));
                         held[holder] = lease;
                         issued.Add(lease);
                     }
@@ -143,7 +152,8 @@ public sealed class LeaseInterleavingTests
                         var index = int.Parse(entry.Id[1..]);
                         if (held[index] is { } revoked)
                         {
-                            revoked.Credited += leases.Revoked(limits, entry, new LeaseReturn(revoked.Held.Id, revoked.Held.Close()), now, credit: true).Credited;
+                            revoked.Credited += leases.Revoked(
+                                limits, entry, new LeaseReturn(revoked.Held.Id, revoked.Held.Close()), now, credit: true).Credited;
                             held[index] = null;
                         }
                     }

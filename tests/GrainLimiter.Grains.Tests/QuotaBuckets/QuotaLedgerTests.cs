@@ -8,7 +8,8 @@ namespace GrainLimiter.Grains.Tests.QuotaBuckets;
 public sealed class QuotaLedgerTests
 {
     private static readonly long T0 = new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-    private static readonly QuotaBucketSpec Spec = new("api", 100, TimeSpan.FromSeconds(1), QuotaStrategy.RequestsPerTimeUnit, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
+    private static readonly QuotaBucketSpec Spec = new("api", 100, TimeSpan.FromSeconds(1), QuotaStrategy.RequestsPerTimeUnit,
+        TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
 
     /// <summary>One step of a random history: which stream, its report (or a refresh, or leaving), how much time passes.</summary>
     private static readonly Gen<(int Stream, int Kind, ulong Requests, int AdvanceMs)> Step =

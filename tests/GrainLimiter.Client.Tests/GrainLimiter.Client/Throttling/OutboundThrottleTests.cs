@@ -102,14 +102,16 @@ public sealed class OutboundThrottleTests
         using var client = NewClient(silo);
         var key = "image:" + Guid.NewGuid().ToString("N");
         // The throttle's clock never moves: a throttle that waited before giving up would never return.
-        var throttle = new OutboundThrottle(client, new OutboundThrottleOptions { Keys = { [key] = "image-api" }, MaxWait = TimeSpan.FromSeconds(3) }, new FakeTimeProvider());
+        var throttle = new OutboundThrottle(
+            client, new OutboundThrottleOptions { Keys = { [key] = "image-api" }, MaxWait = TimeSpan.FromSeconds(3) }, new FakeTimeProvider());
         var first = TimeProvider.System.GetTimestamp();
         await throttle.WaitAsync(key);
         await client.ReserveAsync("image-api", key);
 
         // The next slot is 4 s after the first (less the real time since, on the silo's clock), beyond the 3 s maximum:
         // no point waiting 3 s to fail.
-        var error = await Assert.ThrowsAsync<ThrottleWaitTimeoutException>(async () => await throttle.WaitAsync(key).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var error = await Assert.ThrowsAsync<ThrottleWaitTimeoutException>(async () =>
+            await throttle.WaitAsync(key).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         var since = TimeProvider.System.GetElapsedTime(first);
 
         Assert.Equal(key, error.Key);
@@ -170,7 +172,8 @@ public sealed class OutboundThrottleTests
         var workers = Enumerable.Range(0, Workers).Select(_ => Task.Run(async () =>
         {
             using var client = NewClient(silo);
-            var throttle = new OutboundThrottle(client, new OutboundThrottleOptions { Keys = { [Key] = "image-api" }, MaxWait = TimeSpan.FromMinutes(10) }, clock);
+            var throttle = new OutboundThrottle(
+                client, new OutboundThrottleOptions { Keys = { [Key] = "image-api" }, MaxWait = TimeSpan.FromMinutes(10) }, clock);
             while (jobs.TryDequeue(out _))
             {
                 await throttle.WaitAsync(Key);
@@ -216,7 +219,8 @@ public sealed class OutboundThrottleTests
     {
         for (var i = 0; i + 30 < sortedStarts.Count; i++)
         {
-            Assert.True(sortedStarts[i + 30] - sortedStarts[i] >= Window, $"31 starts within {sortedStarts[i + 30] - sortedStarts[i]} from {sortedStarts[i]:T}");
+            Assert.True(sortedStarts[i + 30] - sortedStarts[i] >= Window,
+                $"31 starts within {sortedStarts[i + 30] - sortedStarts[i]} from {sortedStarts[i]:T}");
         }
     }
 }

@@ -50,7 +50,8 @@ public sealed class SiloWithoutBatchCallsTests : IAsyncLifetime
             var response = new CheckResponse { Allowed = true };
             foreach (var hit in request.Checks)
             {
-                response.Decisions.Add(new Decision { Policy = hit.Policy, Key = hit.Key, Allowed = true, Limit = 10, Remaining = 9, LimitName = "answered by Check" });
+                response.Decisions.Add(
+                    new Decision { Policy = hit.Policy, Key = hit.Key, Allowed = true, Limit = 10, Remaining = 9, LimitName = "answered by Check" });
             }
 
             return Task.FromResult(response);

@@ -100,7 +100,8 @@ public sealed class TlsTransportTests(TlsSilosFixture silos) : IClassFixture<Tls
             Tls = new ClientTlsOptions { CertificateFile = silos.ClientFiles.Certificate, KeyFile = silos.CaFile },
         };
 
-        Assert.Contains(options.Validate(), static p => p.StartsWith("GrainLimiter:Client:Tls:CaFile: cannot read '/no/such/ca.crt'", StringComparison.Ordinal));
+        Assert.Contains(options.Validate(),
+            static p => p.StartsWith("GrainLimiter:Client:Tls:CaFile: cannot read '/no/such/ca.crt'", StringComparison.Ordinal));
         Assert.Contains(certificate.Validate(), static p => p.StartsWith("GrainLimiter:Client:Tls:CertificateFile: cannot use", StringComparison.Ordinal));
     }
 }
