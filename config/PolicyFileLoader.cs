@@ -115,21 +115,24 @@ public static partial class PolicyFileLoader
             {
                 null or "open" => FailureMode.Open,
                 "closed" => FailureMode.Closed,
-                _ => Fail(model.At("failureMode"), $"{path}: failureMode: must be 'open' or 'closed', not '{model.FailureMode}'{Suggestion.EndWithDidYouMean(model.FailureMode, ["open", "closed"])}", FailureMode.Open),
+                _ => Fail(model.At("failureMode"), $"{path}: failureMode: must be 'open' or 'closed', "
+                    + $"not '{model.FailureMode}'{Suggestion.EndWithDidYouMean(model.FailureMode, ["open", "closed"])}", FailureMode.Open),
             };
 
             var scope = model.Scope switch
             {
                 null or "region" => LimitScope.Region,
                 "global" => LimitScope.Global,
-                _ => Fail(model.At("scope"), $"{path}: scope: must be 'region' or 'global', not '{model.Scope}'{Suggestion.EndWithDidYouMean(model.Scope, ["region", "global"])}", LimitScope.Region),
+                _ => Fail(model.At("scope"), $"{path}: scope: must be 'region' or 'global', "
+                    + $"not '{model.Scope}'{Suggestion.EndWithDidYouMean(model.Scope, ["region", "global"])}", LimitScope.Region),
             };
 
             var leases = model.Leases switch
             {
                 null or "auto" => LeaseMode.Auto,
                 "off" => LeaseMode.Off,
-                _ => Fail(model.At("leases"), $"{path}: leases: must be 'auto' or 'off', not '{model.Leases}'{Suggestion.EndWithDidYouMean(model.Leases, ["auto", "off"])}", LeaseMode.Auto),
+                _ => Fail(model.At("leases"), $"{path}: leases: must be 'auto' or 'off', "
+                    + $"not '{model.Leases}'{Suggestion.EndWithDidYouMean(model.Leases, ["auto", "off"])}", LeaseMode.Auto),
             };
 
             if (model.Limits is not { Count: > 0 })
@@ -176,7 +179,10 @@ public static partial class PolicyFileLoader
 
             return errors.Count > errorCount || limits.Contains(null)
                 ? null
-                : new PolicyDefinition { Name = model.Name!, Limits = limits!, ShadowMode = shadowMode, FailureMode = failureMode, Scope = scope, Leases = leases };
+                : new PolicyDefinition
+                {
+                    Name = model.Name!, Limits = limits!, ShadowMode = shadowMode, FailureMode = failureMode, Scope = scope, Leases = leases
+                };
         }
 
         private LimitSpec? Limit(LimitModel model, string path)
@@ -184,7 +190,8 @@ public static partial class PolicyFileLoader
             var errorCount = errors.Count;
             if (model.Algorithm is null || !Algorithms.TryGetValue(model.Algorithm, out var algorithm))
             {
-                Error(model.At("algorithm"), $"{path}.algorithm: must be one of {string.Join(", ", Algorithms.Keys)}; got '{model.Algorithm}'{Suggestion.EndWithDidYouMean(model.Algorithm, Algorithms.Keys)}");
+                Error(model.At("algorithm"), $"{path}.algorithm: must be one of {string.Join(", ", Algorithms.Keys)}; "
+                    + $"got '{model.Algorithm}'{Suggestion.EndWithDidYouMean(model.Algorithm, Algorithms.Keys)}");
                 return null;
             }
 
@@ -199,7 +206,8 @@ public static partial class PolicyFileLoader
             var window = usesWindow ? Duration(model.Window, model.At("window"), $"{path}.window") : TimeSpan.Zero;
             if (!usesWindow && model.Window is not null)
             {
-                Error(model.At("window"), $"{path}.window: does not apply to {model.Algorithm}{(algorithm == LimitAlgorithmKind.Quota ? " (use period)" : "")}.");
+                Error(model.At("window"),
+                    $"{path}.window: does not apply to {model.Algorithm}{(algorithm == LimitAlgorithmKind.Quota ? " (use period)" : "")}.");
             }
 
             long? burst = null;
@@ -219,7 +227,8 @@ public static partial class PolicyFileLoader
             if (algorithm is LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra && limit is >= 1 && window > TimeSpan.Zero
                 && LimitBounds.RefillTooLong(burst ?? limit.Value, limit.Value, window))
             {
-                Error(model.At(model.Burst is null ? "limit" : "burst"), $"{path}.burst: refilling {burst ?? limit} at {limit} per {model.Window} would take over 1000 years; lower burst or window.");
+                Error(model.At(model.Burst is null ? "limit" : "burst"),
+                    $"{path}.burst: refilling {burst ?? limit} at {limit} per {model.Window} would take over 1000 years; lower burst or window.");
             }
 
             var period = QuotaPeriod.Day;
@@ -231,7 +240,8 @@ public static partial class PolicyFileLoader
                     null or "day" => QuotaPeriod.Day,
                     "week" => QuotaPeriod.Week,
                     "month" => QuotaPeriod.Month,
-                    _ => Fail(model.At("period"), $"{path}.period: must be day, week or month; got '{model.Period}'{Suggestion.EndWithDidYouMean(model.Period, ["day", "week", "month"])}", QuotaPeriod.Day),
+                    _ => Fail(model.At("period"), $"{path}.period: must be day, week or month; "
+                        + $"got '{model.Period}'{Suggestion.EndWithDidYouMean(model.Period, ["day", "week", "month"])}", QuotaPeriod.Day),
                 };
                 if (model.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(model.TimeZone, out timeZone!))
                 {

@@ -36,7 +36,12 @@ public sealed class OrleansTlsCredentials
         if (!options.Enabled)
         {
             // Files without Enabled would leave the connections in plain text although someone meant TLS.
-            var given = new[] { (nameof(options.CertificateFile), options.CertificateFile), (nameof(options.KeyFile), options.KeyFile), (nameof(options.CaFile), options.CaFile) }
+            var given = new[]
+                {
+                    (nameof(options.CertificateFile), options.CertificateFile),
+                    (nameof(options.KeyFile), options.KeyFile),
+                    (nameof(options.CaFile), options.CaFile)
+                }
                 .Where(static s => !string.IsNullOrWhiteSpace(s.Item2)).Select(s => setting(s.Item1)).ToList();
             if (given.Count > 0)
             {

@@ -21,9 +21,12 @@ public static partial class OrleansTlsHostingExtensions
         ArgumentNullException.ThrowIfNull(credentials);
         return silo.Configure<SiloConnectionOptions>(connections =>
         {
-            connections.ConfigureSiloInboundConnection(inbound => inbound.UseServerTls(Options(credentials, OrleansTlsCredentials.ClientAuthentication, inbound)));
-            connections.ConfigureGatewayInboundConnection(inbound => inbound.UseServerTls(Options(credentials, OrleansTlsCredentials.ClientAuthentication, inbound)));
-            connections.ConfigureSiloOutboundConnection(outbound => outbound.UseClientTls(Options(credentials, OrleansTlsCredentials.ServerAuthentication, outbound)));
+            connections.ConfigureSiloInboundConnection(inbound =>
+                inbound.UseServerTls(Options(credentials, OrleansTlsCredentials.ClientAuthentication, inbound)));
+            connections.ConfigureGatewayInboundConnection(inbound =>
+                inbound.UseServerTls(Options(credentials, OrleansTlsCredentials.ClientAuthentication, inbound)));
+            connections.ConfigureSiloOutboundConnection(outbound =>
+                outbound.UseClientTls(Options(credentials, OrleansTlsCredentials.ServerAuthentication, outbound)));
         });
     }
 
@@ -37,7 +40,8 @@ public static partial class OrleansTlsHostingExtensions
     // The peer must show a certificate (RemoteCertificateMode) and so must this side (ClientCertificateMode).
     private static TlsOptions Options(OrleansTlsCredentials credentials, string peerUsage, IConnectionBuilder connection)
     {
-        var logger = (connection.ApplicationServices.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(typeof(OrleansTlsHostingExtensions).FullName!);
+        var logger = (connection.ApplicationServices.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance)
+            .CreateLogger(typeof(OrleansTlsHostingExtensions).FullName!);
         return new TlsOptions
         {
             LocalCertificate = credentials.Certificate,

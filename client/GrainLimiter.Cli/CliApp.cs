@@ -26,7 +26,8 @@ public static class CliApp
     }
 
     /// <summary>Runs one command line; every failure is one line on stderr and an exit code, never a stack trace.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, CancellationToken cancel = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment,
+        CancellationToken cancel = default)
     {
         var parse = Build(stdout, stderr, environment).Parse(args);
         if (parse.Errors.Count > 0)
@@ -42,7 +43,9 @@ public static class CliApp
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancel);
+            return await parse.InvokeAsync(
+                new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

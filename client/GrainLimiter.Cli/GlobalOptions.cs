@@ -71,7 +71,9 @@ public sealed class GlobalOptions
         {
             Out = new AnsiConsoleOutput(stdout),
             Ansi = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            ColorSystem = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected
+                ? ColorSystemSupport.Detect
+                : ColorSystemSupport.NoColors,
             Interactive = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? InteractionSupport.Detect : InteractionSupport.No,
         });
         if (!ReferenceEquals(stdout, System.Console.Out) || System.Console.IsOutputRedirected)

@@ -103,7 +103,9 @@ public static class Render
     public static string OverrideLimits(JsonElement over) => string.Join(", ", Items(over, "limits").Select(static l =>
     {
         var name = Text(l, "name");
-        var value = Number(l, "limit") is { } limit ? $"={limit}" : Fraction(l, "multiplier") is { } m ? $"×{m.ToString("0.###", CultureInfo.InvariantCulture)}" : "";
+        var value = Number(l, "limit") is { } limit
+            ? $"={limit}"
+            : Fraction(l, "multiplier") is { } m ? $"×{m.ToString("0.###", CultureInfo.InvariantCulture)}" : "";
         return (name.Length == 0 ? "(the limit)" : name) + value;
     }));
 

@@ -96,11 +96,14 @@ public sealed class SiloHttpClient : IDisposable
             HttpStatusCode.Unauthorized when admin && _token is null => new CliException(ExitCodes.Auth,
                 "the admin API needs a token: pass --token or set GRAINLIMITER_TOKEN (the silo's GrainLimiter:AdminToken).", json),
             HttpStatusCode.Unauthorized => new CliException(ExitCodes.Auth, $"{status}: the silo refused the token (--token / GRAINLIMITER_TOKEN).", json),
-            HttpStatusCode.Forbidden => new CliException(ExitCodes.Auth, $"{status}: this token may only read; a write needs the read-write token (GrainLimiter:AdminToken).", json),
+            HttpStatusCode.Forbidden => new CliException(ExitCodes.Auth,
+                $"{status}: this token may only read; a write needs the read-write token (GrainLimiter:AdminToken).", json),
             HttpStatusCode.NotFound when detail is null => new CliException(ExitCodes.NotFound,
-                $"{status}: {method} {path} does not exist on {BaseAddress}" + (admin ? " (admin endpoints exist only when the silo has GrainLimiter:AdminToken set)." : "."), json),
+                $"{status}: {method} {path} does not exist on {BaseAddress}"
+                + (admin ? " (admin endpoints exist only when the silo has GrainLimiter:AdminToken set)." : "."), json),
             HttpStatusCode.NotFound => new CliException(ExitCodes.NotFound, $"{status}: {said}", json),
-            >= HttpStatusCode.InternalServerError => new CliException(ExitCodes.Unreachable, $"the silo failed: {status}{(said.Length > 0 ? ": " + said : "")}", json),
+            >= HttpStatusCode.InternalServerError => new CliException(ExitCodes.Unreachable,
+                $"the silo failed: {status}{(said.Length > 0 ? ": " + said : "")}", json),
             _ => new CliException(ExitCodes.Usage, $"{status}{(said.Length > 0 ? ": " + said : "")}", json),
         };
     }

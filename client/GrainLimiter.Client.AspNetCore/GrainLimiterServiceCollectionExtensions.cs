@@ -37,7 +37,8 @@ public static class GrainLimiterServiceCollectionExtensions
         {
             var client = provider.GetRequiredService<IOptions<GrainLimiterClientOptions>>().Value;
             return client.Transport == ClusterTransport.Orleans
-                ? GrainLimiterOrleansClient.Create(client, provider.GetRequiredService<IOptions<OrleansTransportOptions>>().Value, provider.GetService<ILoggerFactory>())
+                ? GrainLimiterOrleansClient.Create(client, provider.GetRequiredService<IOptions<OrleansTransportOptions>>().Value,
+                    provider.GetService<ILoggerFactory>())
                 : new GrainLimiterClient(client, provider.GetService<ILoggerFactory>(), provider.GetService<TimeProvider>());
         });
         services.AddHostedService<ClientWarmUp>();

@@ -60,7 +60,8 @@ internal sealed partial class ClientLeases : IDisposable
         }
 
         var result = new CheckResult(request, answer.Decision, answer.LimitName, answer.Reason, answer.Limits);
-        outcome = new ClusterCheckOutcome(answer.Decision.Allowed, [DecisionMapping.ToDecision(result, _windows.GetValueOrDefault((check.Policy, answer.LimitName ?? "")))]);
+        outcome = new ClusterCheckOutcome(answer.Decision.Allowed,
+            [DecisionMapping.ToDecision(result, _windows.GetValueOrDefault((check.Policy, answer.LimitName ?? "")))]);
         return true;
     }
 
@@ -87,7 +88,8 @@ internal sealed partial class ClientLeases : IDisposable
             _unleasableUntil[check.Policy] = Environment.TickCount64 + (long)UnleasableFor.TotalMilliseconds;
         }
 
-        _holder.EndAsk(ask, new LeasedDecision(new GrainDecision(result.Decision, result.LimitName, result.Reason, Limits: result.Limits), answer.Lease, answer.CacheDenialFor));
+        _holder.EndAsk(ask, new LeasedDecision(new GrainDecision(result.Decision, result.LimitName, result.Reason, Limits: result.Limits), answer.Lease,
+            answer.CacheDenialFor));
         return outcome;
     }
 

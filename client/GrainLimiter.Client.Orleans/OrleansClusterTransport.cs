@@ -48,7 +48,8 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is { Count: > 0 } problems)
         {
-            throw new ArgumentException("GrainLimiter Orleans client options are invalid:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", problems), nameof(options));
+            throw new ArgumentException("GrainLimiter Orleans client options are invalid:" + Environment.NewLine + "  "
+                + string.Join(Environment.NewLine + "  ", problems), nameof(options));
         }
 
         _options = options;
@@ -331,10 +332,12 @@ internal sealed partial class OrleansClusterTransport : IClusterTransport
         [LoggerMessage(2, LogLevel.Warning, "Could not join the Orleans cluster (attempt {Attempt}); decisions follow the failure modes meanwhile. Retrying.")]
         public static partial void ConnectFailed(ILogger logger, int attempt, Exception exception);
 
-        [LoggerMessage(4, LogLevel.Warning, "No gateway of the Orleans cluster answered ({Failures} failed attempt(s)); decisions follow the failure modes meanwhile. Retrying every second.")]
+        [LoggerMessage(4, LogLevel.Warning, "No gateway of the Orleans cluster answered ({Failures} failed attempt(s)); " +
+            "decisions follow the failure modes meanwhile. Retrying every second.")]
         public static partial void StillConnecting(ILogger logger, int failures, Exception exception);
 
-        [LoggerMessage(3, LogLevel.Warning, "The GrainLimiter Orleans client did not warm up within {TimeoutMs} ms; the first decisions may follow the failure modes.")]
+        [LoggerMessage(3, LogLevel.Warning, "The GrainLimiter Orleans client did not warm up within {TimeoutMs} ms; " +
+            "the first decisions may follow the failure modes.")]
         public static partial void WarmUpFailed(ILogger logger, double timeoutMs, Exception exception);
     }
 }

@@ -56,7 +56,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.Validate() is { Count: > 0 } problems)
         {
-            throw new ArgumentException("GrainLimiter client options are invalid:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", problems), nameof(options));
+            throw new ArgumentException("GrainLimiter client options are invalid:" + Environment.NewLine + "  "
+                + string.Join(Environment.NewLine + "  ", problems), nameof(options));
         }
 
         _options = options;
@@ -103,7 +104,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
     /// <summary>Charges <paramref name="cost"/> to one key (0 peeks).</summary>
     public async ValueTask<ClusterDecision> CheckAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default)
     {
-        var (outcome, outage) = await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), new[] { new LimitCheck(policy, key, cost) }, cancellationToken)
+        var (outcome, outage) = await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct),
+                new[] { new LimitCheck(policy, key, cost) }, cancellationToken)
             .ConfigureAwait(false);
         return outage is null ? outcome.Decisions[0] : Fallback(policy, key, outage);
     }
@@ -112,7 +114,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
     public async ValueTask<ClusterCheckOutcome> CheckAsync(IReadOnlyList<LimitCheck> checks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checks);
-        var (outcome, outage) = await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), checks.ToArray(), cancellationToken).ConfigureAwait(false);
+        var (outcome, outage) = await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), checks.ToArray(), cancellationToken)
+            .ConfigureAwait(false);
         if (outage is null)
         {
             return outcome;
@@ -131,15 +134,18 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
 
     /// <summary>Reserves a slot of a leaky-bucket policy: when allowed, wait <see cref="ClusterDecision.Wait"/> before proceeding.</summary>
     public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost = 1, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, call, ct) => transport.ReserveAsync(call.Policy, call.Key, call.Cost, ct), (Policy: policy, Key: key, Cost: cost), policy, key, cancellationToken);
+        DecideAsync(static (transport, call, ct) => transport.ReserveAsync(call.Policy, call.Key, call.Cost, ct), (Policy: policy, Key: key, Cost: cost),
+            policy, key, cancellationToken);
 
     /// <summary>Takes a lease of a concurrency policy; pass <see cref="ClusterDecision.LeaseId"/> to <see cref="ReleaseAsync"/>.</summary>
     public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, call, ct) => transport.AcquireAsync(call.Policy, call.Key, ct), (Policy: policy, Key: key), policy, key, cancellationToken);
+        DecideAsync(static (transport, call, ct) => transport.AcquireAsync(call.Policy, call.Key, ct), (Policy: policy, Key: key), policy, key,
+            cancellationToken);
 
     /// <summary>Gives back a lease from <see cref="AcquireAsync"/>.</summary>
     public ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, call, ct) => transport.ReleaseAsync(call.Policy, call.Key, call.LeaseId, ct), (Policy: policy, Key: key, LeaseId: leaseId), policy, key,
+        DecideAsync(static (transport, call, ct) => transport.ReleaseAsync(call.Policy, call.Key, call.LeaseId, ct),
+            (Policy: policy, Key: key, LeaseId: leaseId), policy, key,
             cancellationToken);
 
     /// <summary>Current usage of a key without charging it.</summary>
@@ -149,7 +155,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
     /// <summary>Denies every request of a key for <paramref name="pauseFor"/>, on every silo and for every caller
     /// (an upstream answered 429). Never shortens a pause in force.</summary>
     public ValueTask<ClusterDecision> PauseAsync(string policy, string key, TimeSpan pauseFor, CancellationToken cancellationToken = default) =>
-        DecideAsync(static (transport, call, ct) => transport.PauseAsync(call.Policy, call.Key, call.PauseFor, ct), (Policy: policy, Key: key, PauseFor: pauseFor), policy, key,
+        DecideAsync(static (transport, call, ct) => transport.PauseAsync(call.Policy, call.Key, call.PauseFor, ct),
+            (Policy: policy, Key: key, PauseFor: pauseFor), policy, key,
             cancellationToken);
 
     /// <summary>Queues how an admitted request fared, for the adaptive limit of its key (a decision with
@@ -203,7 +210,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
             try
             {
                 // An empty check is refused (INVALID_ARGUMENT) and charges nothing.
-                await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), Array.Empty<LimitCheck>(), cancellationToken).ConfigureAwait(false);
+                await CallAsync(static (transport, checks, ct) => transport.CheckAsync(checks, ct), Array.Empty<LimitCheck>(), cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.InvalidArgument)
             {
@@ -235,7 +243,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
         DecisionMapping.ToOutcome(CheckResponse.Parser.ParseFrom(response.ToByteArray()));
     }
 
-    private async ValueTask<ClusterDecision> DecideAsync<TCall>(Func<IClusterTransport, TCall, CancellationToken, ValueTask<ClusterDecision>> call, TCall arguments,
+    private async ValueTask<ClusterDecision> DecideAsync<TCall>(Func<IClusterTransport, TCall, CancellationToken, ValueTask<ClusterDecision>> call,
+        TCall arguments,
         string policy, string key, CancellationToken cancellationToken)
     {
         var (decision, outage) = await CallAsync(call, arguments, cancellationToken).ConfigureAwait(false);
@@ -243,7 +252,8 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>One call through the pipeline; an outage comes back as the exception, never thrown (the caller applies the failure mode).</summary>
-    private async ValueTask<(TResponse? Response, Exception? Outage)> CallAsync<TRequest, TResponse>(Func<IClusterTransport, TRequest, CancellationToken, ValueTask<TResponse>> call,
+    private async ValueTask<(TResponse? Response, Exception? Outage)> CallAsync<TRequest, TResponse>(
+        Func<IClusterTransport, TRequest, CancellationToken, ValueTask<TResponse>> call,
         TRequest request, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -273,15 +283,18 @@ public sealed class GrainLimiterClient : IDisposable, IAsyncDisposable
     {
         if (_options.ThrowWhenUnavailable)
         {
-            throw new ClusterUnavailableException($"No GrainLimiter silo answered within {_options.Deadline.TotalMilliseconds} ms ({outage?.GetType().Name}: {outage?.Message}).",
+            throw new ClusterUnavailableException(
+                $"No GrainLimiter silo answered within {_options.Deadline.TotalMilliseconds} ms ({outage?.GetType().Name}: {outage?.Message}).",
                 outage ?? new TimeoutException());
         }
 
         var mode = _options.FailureModeOf(policy);
         _metrics.Fallback(mode);
         return mode == FailureMode.Open
-            ? new ClusterDecision(policy, key, true, 0, 0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, 0, false, policy, ClusterDecision.ClusterUnavailableReason)
-            : new ClusterDecision(policy, key, false, 0, 0, _options.FailClosedRetryAfter, _options.FailClosedRetryAfter, TimeSpan.Zero, TimeSpan.Zero, 0, false, policy,
+            ? new ClusterDecision(policy, key, true, 0, 0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, 0, false, policy,
+                ClusterDecision.ClusterUnavailableReason)
+            : new ClusterDecision(policy, key, false, 0, 0, _options.FailClosedRetryAfter, _options.FailClosedRetryAfter,
+                TimeSpan.Zero, TimeSpan.Zero, 0, false, policy,
                 ClusterDecision.ClusterUnavailableReason);
     }
 

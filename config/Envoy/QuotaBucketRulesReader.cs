@@ -16,7 +16,8 @@ internal static class QuotaBucketRulesReader
         ["token_bucket"] = QuotaStrategy.TokenBucket,
     };
 
-    private static readonly TimeSpan[] TimeUnits = [TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
+    private static readonly TimeSpan[] TimeUnits =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
 
     public static QuotaBucketRules Read(YamlNode? node, string file, List<string> errors)
     {
@@ -59,7 +60,8 @@ internal static class QuotaBucketRulesReader
         }
 
         var before = errors.Count;
-        void Error(string field, string problem) => errors.Add(YamlNodes.Problem(file, (YamlNodes.Child(map, field) ?? map).Start, $"{path}.{field}: {problem}"));
+        void Error(string field, string problem) =>
+            errors.Add(YamlNodes.Problem(file, (YamlNodes.Child(map, field) ?? map).Start, $"{path}.{field}: {problem}"));
         string? Scalar(string field)
         {
             var value = YamlNodes.Child(map, field);
@@ -113,7 +115,8 @@ internal static class QuotaBucketRulesReader
         var strategyText = Scalar("strategy") ?? "requests_per_time_unit";
         if (!Strategies.TryGetValue(strategyText, out var strategy))
         {
-            Error("strategy", $"must be requests_per_time_unit or token_bucket; got '{strategyText}'{Suggestion.EndWithDidYouMean(strategyText, Strategies.Keys)}");
+            Error("strategy",
+                $"must be requests_per_time_unit or token_bucket; got '{strategyText}'{Suggestion.EndWithDidYouMean(strategyText, Strategies.Keys)}");
         }
 
         var window = Duration("window", TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
@@ -123,7 +126,8 @@ internal static class QuotaBucketRulesReader
         }
         else if (strategy == QuotaStrategy.RequestsPerTimeUnit && window > TimeSpan.Zero && !TimeUnits.Contains(window))
         {
-            Error("window", $"must be one time unit (1s, 1m, 1h, 1d or 1w) for requests_per_time_unit, as Envoy's RateLimitUnit has; got '{Scalar("window")}' (token_bucket takes any window).");
+            Error("window", "must be one time unit (1s, 1m, 1h, 1d or 1w) for requests_per_time_unit, as Envoy's RateLimitUnit has; "
+                + $"got '{Scalar("window")}' (token_bucket takes any window).");
         }
 
         var ttl = Duration("assignmentTtl", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1));
@@ -140,7 +144,8 @@ internal static class QuotaBucketRulesReader
                     }
                     else
                     {
-                        errors.Add(YamlNodes.Problem(file, key.Start, $"{path}.match: every entry is a bucket id key and a value (or a pattern with '*'), both non-empty."));
+                        errors.Add(YamlNodes.Problem(file, key.Start,
+                            $"{path}.match: every entry is a bucket id key and a value (or a pattern with '*'), both non-empty."));
                     }
                 }
 

@@ -8,7 +8,8 @@ namespace GrainLimiter.Grains;
 [GenerateSerializer, Immutable, Alias("GrainLimiter.GlobalCounts")]
 public sealed record GlobalCounts([property: Id(0)] long Epoch, [property: Id(1)] WindowCount[] Counts);
 
-/// <summary>The hits <see cref="Region"/> counted for limit <see cref="Limit"/> (index in the policy) in the window starting at <see cref="Window"/> (UTC ticks).</summary>
+/// <summary>The hits <see cref="Region"/> counted for limit <see cref="Limit"/> (index in the policy) in the window starting at
+/// <see cref="Window"/> (UTC ticks).</summary>
 [GenerateSerializer, Immutable, Alias("GrainLimiter.WindowCount")]
 public readonly record struct WindowCount(
     [property: Id(0)] int Limit,

@@ -20,7 +20,9 @@ public static class LimitGrainKey
     /// <summary>Splits a grain key made by <see cref="Encode"/> back into its policy and key.</summary>
     /// <exception cref="FormatException">The text is not such a grain key.</exception>
     public static (string Policy, string Key) Decode(string grainKey) =>
-        TryDecode(grainKey, out var policy, out var key) ? (policy, key) : throw new FormatException($"'{grainKey}' is not a limit grain key ('<policy length>:<policy><key>').");
+        TryDecode(grainKey, out var policy, out var key)
+            ? (policy, key)
+            : throw new FormatException($"'{grainKey}' is not a limit grain key ('<policy length>:<policy><key>').");
 
     /// <summary>Splits a grain key made by <see cref="Encode"/>; false when <paramref name="grainKey"/> is not one.</summary>
     public static bool TryDecode(string? grainKey, out string policy, out string key)

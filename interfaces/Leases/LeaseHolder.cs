@@ -297,7 +297,8 @@ public sealed partial class LeaseHolder : ILeaseHolder
 
         // A key asked once in a while is counted in the filter only: holds are for keys asked again within a period.
         if (!track || Volatile.Read(ref _heldKeys) >= MaxHeldKeys
-            || !_askedBefore.AskedAgain(HashCode.Combine(request.Policy.GetHashCode(StringComparison.Ordinal), request.Key.GetHashCode(StringComparison.Ordinal)), now))
+            || !_askedBefore.AskedAgain(
+                HashCode.Combine(request.Policy.GetHashCode(StringComparison.Ordinal), request.Key.GetHashCode(StringComparison.Ordinal)), now))
         {
             return null;
         }

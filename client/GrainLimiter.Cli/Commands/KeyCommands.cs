@@ -18,7 +18,8 @@ public static class KeyCommands
         {
             var body = new JsonObject
             {
-                ["checks"] = new JsonArray(new JsonObject { ["policy"] = parse.GetValue(policy), ["key"] = parse.GetValue(key), ["cost"] = parse.GetValue(cost) }),
+                ["checks"] = new JsonArray(
+                    new JsonObject { ["policy"] = parse.GetValue(policy), ["key"] = parse.GetValue(key), ["cost"] = parse.GetValue(cost) }),
             };
             var response = await cli.Silo.SendAsync(HttpMethod.Post, "v1/check", body, admin: false, cancel);
             if (response.Status is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))
@@ -44,7 +45,8 @@ public static class KeyCommands
     {
         var policy = Verb.Policy();
         var key = Verb.Key();
-        return verb.Make("get", "Show a key: every limit's usage, its pause and override (GET /admin/v1/keys; without a token, GET /v1/limits).", async (parse, cli, cancel) =>
+        return verb.Make("get", "Show a key: every limit's usage, its pause and override (GET /admin/v1/keys; without a token, GET /v1/limits).",
+            async (parse, cli, cancel) =>
         {
             var path = SiloHttpClient.KeyPath(parse.GetValue(policy)!, parse.GetValue(key)!);
             if (cli.Silo.HasToken)
@@ -109,7 +111,8 @@ public static class KeyCommands
                 result.AddError($"--for: '{result.Tokens[0].Value}' is longer than a pause may be (at most 1d).");
             }
         });
-        return verb.Make("pause", "Deny every check of a key for a while, e.g. after the upstream answered 429 (POST /admin/v1/pause).", async (parse, cli, cancel) =>
+        return verb.Make("pause", "Deny every check of a key for a while, e.g. after the upstream answered 429 (POST /admin/v1/pause).",
+            async (parse, cli, cancel) =>
         {
             var text = parse.GetResult(duration)!.Tokens[0].Value;
             var response = await cli.Silo.AdminAsync(HttpMethod.Post, "admin/v1/pause",

@@ -27,7 +27,8 @@ public static class OverrideCommands
             Description = "NAME=VALUE: the limit's new value (NAME may be left out when the policy has one limit). Repeat for several limits.",
             HelpName = "NAME=VALUE",
             AllowMultipleArgumentsPerToken = false,
-            CustomParser = result => Pairs<long>(result, "--limit", static text => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null,
+            CustomParser = result => Pairs<long>(result, "--limit",
+                static text => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null,
                 "a whole number of at least 0"),
         };
         var multipliers = new Option<List<(string? Name, double Value)>>("--multiplier")

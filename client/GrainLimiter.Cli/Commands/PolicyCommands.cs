@@ -84,10 +84,12 @@ public static class PolicyCommands
     }
 
     private static Command Reload(Verb verb, TextWriter stderr) =>
-        verb.Make("reload", "Reload the policy file on every silo (POST /admin/v1/policies/reload); an invalid file is refused with every problem named.", async (parse, cli, cancel) =>
+        verb.Make("reload", "Reload the policy file on every silo (POST /admin/v1/policies/reload); an invalid file is refused with every problem named.",
+            async (parse, cli, cancel) =>
         {
             var response = await cli.Silo.SendAsync(HttpMethod.Post, "admin/v1/policies/reload", new JsonObject(), admin: true, cancel);
-            if (response.Status == HttpStatusCode.BadRequest && SiloHttpClient.Problem(response.Body).Title is { } title && response.Json.TryGetProperty("errors", out _))
+            if (response.Status == HttpStatusCode.BadRequest && SiloHttpClient.Problem(response.Body).Title is { } title
+                && response.Json.TryGetProperty("errors", out _))
             {
                 if (cli.Json)
                 {
@@ -109,7 +111,8 @@ public static class PolicyCommands
             }
 
             await KeyCommands.Write(cli, response, json => cli.Console.MarkupLine(
-                $"reloaded: version {Render.Text(json, "version")}, policies: {Markup.Escape(string.Join(", ", Render.Items(json, "policies").Select(static p => p.GetString())))}"));
+                $"reloaded: version {Render.Text(json, "version")}, "
+                + $"policies: {Markup.Escape(string.Join(", ", Render.Items(json, "policies").Select(static p => p.GetString())))}"));
             return ExitCodes.Ok;
         });
 }

@@ -7,7 +7,8 @@ namespace GrainLimiter.Client.AspNetCore.RateLimiting;
 /// <summary>Named GrainLimiter policies for <c>[EnableRateLimiting]</c> / <c>RequireRateLimiting</c>.</summary>
 public static class RateLimiterOptionsExtensions
 {
-    /// <summary>Adds policy <paramref name="name"/>: requests are limited by the cluster under <paramref name="clusterPolicy"/>, keyed by <paramref name="key"/>.</summary>
+    /// <summary>Adds policy <paramref name="name"/>: requests are limited by the cluster under <paramref name="clusterPolicy"/>,
+    /// keyed by <paramref name="key"/>.</summary>
     public static RateLimiterOptions AddGrainLimiterPolicy(this RateLimiterOptions options, string name, string clusterPolicy, RequestKeySelector key)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterPolicy);
@@ -15,7 +16,8 @@ public static class RateLimiterOptionsExtensions
     }
 
     /// <summary>Adds policy <paramref name="name"/> whose cluster policy is chosen per request (e.g. by API key tier).</summary>
-    public static RateLimiterOptions AddGrainLimiterPolicy(this RateLimiterOptions options, string name, Func<HttpContext, string?> clusterPolicy, RequestKeySelector key)
+    public static RateLimiterOptions AddGrainLimiterPolicy(this RateLimiterOptions options, string name, Func<HttpContext, string?> clusterPolicy,
+        RequestKeySelector key)
     {
         ArgumentNullException.ThrowIfNull(options);
         return options.AddPolicy(name, new GrainLimiterEndpointPolicy(clusterPolicy, key));

@@ -68,7 +68,8 @@ public static class RateLimitResponse
     }
 
     /// <summary>Answers 429 with the headers and a problem+json body saying which limit and when to retry.</summary>
-    public static async ValueTask WriteRejectionAsync(HttpContext context, ClusterCheckOutcome outcome, bool legacyHeaders = true, CancellationToken cancellationToken = default)
+    public static async ValueTask WriteRejectionAsync(HttpContext context, ClusterCheckOutcome outcome, bool legacyHeaders = true,
+        CancellationToken cancellationToken = default)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status429TooManyRequests;

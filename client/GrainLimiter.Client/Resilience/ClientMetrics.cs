@@ -25,9 +25,11 @@ internal sealed class ClientMetrics : IDisposable
 
     public ClientMetrics()
     {
-        _fallbacks = _meter.CreateCounter<long>("grainlimiter_client_fallbacks_total", description: "Decisions answered by the failure mode because the cluster could not answer.");
+        _fallbacks = _meter.CreateCounter<long>("grainlimiter_client_fallbacks_total",
+            description: "Decisions answered by the failure mode because the cluster could not answer.");
         _circuitOpenings = _meter.CreateCounter<long>("grainlimiter_client_circuit_opened_total", description: "Times the circuit to the cluster opened.");
-        _batchChecks = _meter.CreateHistogram<int>("grainlimiter_client_batch_checks", description: "Checks per call to the cluster: concurrent checks travel together.",
+        _batchChecks = _meter.CreateHistogram<int>("grainlimiter_client_batch_checks",
+            description: "Checks per call to the cluster: concurrent checks travel together.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000] });
         _localDecisions = _meter.CreateCounter<long>("grainlimiter_client_local_decisions_total",
             description: "Checks decided in this process from a lease or a cached denial its key's grain granted (by: lease, cached_denial).");

@@ -37,7 +37,9 @@ public sealed class OutboundThrottle
 
         if (options.MaxWait <= TimeSpan.Zero || options.BackoffInitial <= TimeSpan.Zero || options.BackoffMax < options.BackoffInitial)
         {
-            throw new ArgumentException($"{OutboundThrottleOptions.Section}: MaxWait and BackoffInitial must be positive and BackoffMax at least BackoffInitial.", nameof(options));
+            throw new ArgumentException(
+                $"{OutboundThrottleOptions.Section}: MaxWait and BackoffInitial must be positive and BackoffMax at least BackoffInitial.",
+                nameof(options));
         }
 
         _client = client;
@@ -49,7 +51,8 @@ public sealed class OutboundThrottle
     /// <summary>Returns when the caller may send <paramref name="cost"/> units to the upstream behind <paramref name="key"/>.</summary>
     /// <exception cref="ThrottleWaitTimeoutException">The wait would exceed <see cref="OutboundThrottleOptions.MaxWait"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cost exceeds what the policy can ever admit.</exception>
-    public async ValueTask WaitAsync(string key, long cost = 1, ThrottlePriority priority = ThrottlePriority.Standard, CancellationToken cancellationToken = default)
+    public async ValueTask WaitAsync(string key, long cost = 1, ThrottlePriority priority = ThrottlePriority.Standard,
+        CancellationToken cancellationToken = default)
     {
         var throttled = KeyOf(key);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cost);
@@ -74,7 +77,8 @@ public sealed class OutboundThrottle
                     {
                         // The slot is ours; holding the turn until it starts keeps one reservation per key outstanding.
                         await DelayWithinMaxWaitAsync(throttled, decision.Wait, started, cancellationToken).ConfigureAwait(false);
-                        if (decision.Wait == TimeSpan.Zero || await PausedMeanwhileAsync(throttled, cancellationToken).ConfigureAwait(false) is not { } pausedFor)
+                        if (decision.Wait == TimeSpan.Zero
+                            || await PausedMeanwhileAsync(throttled, cancellationToken).ConfigureAwait(false) is not { } pausedFor)
                         {
                             return;
                         }
@@ -255,6 +259,8 @@ public sealed class OutboundThrottle
         ArgumentNullException.ThrowIfNull(key);
         return _keys.TryGetValue(key, out var throttled)
             ? throttled
-            : throw new ArgumentException($"'{key}' is not a throttled key; configure it in {OutboundThrottleOptions.Section}:Keys (known: {string.Join(", ", _keys.Keys)}).", nameof(key));
+            : throw new ArgumentException(
+                $"'{key}' is not a throttled key; configure it in {OutboundThrottleOptions.Section}:Keys (known: {string.Join(", ", _keys.Keys)}).",
+                nameof(key));
     }
 }

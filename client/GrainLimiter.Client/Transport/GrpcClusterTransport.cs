@@ -22,18 +22,22 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
         var requestId = options.RequestIds && checks.Length > 0 ? Guid.NewGuid().ToString("N") : null;
         return FailoverAsync(static (silo, state, call) => silo.Checks is { } batcher
             ? new ValueTask<ClusterCheckOutcome>(batcher.CheckAsync(state.Checks, call.CancellationToken, state.RequestId).WaitAsync(call.CancellationToken))
-            : state.Transport.OneCheckAsync(silo, state.Checks, state.RequestId, call), (Transport: this, Checks: checks, RequestId: requestId), cancellationToken,
+            : state.Transport.OneCheckAsync(silo, state.Checks, state.RequestId, call),
+            (Transport: this, Checks: checks, RequestId: requestId), cancellationToken,
             attemptTimeout: requestId is null ? null : options.AttemptTimeout);
     }
 
     public ValueTask<ClusterDecision> ReserveAsync(string policy, string key, long cost, CancellationToken cancellationToken) =>
-        DecideAsync(static (silo, request, call) => silo.Limiter.ReserveAsync(request, call), new ReserveRequest { Policy = policy, Key = key, Cost = cost }, cancellationToken);
+        DecideAsync(static (silo, request, call) => silo.Limiter.ReserveAsync(request, call),
+            new ReserveRequest { Policy = policy, Key = key, Cost = cost }, cancellationToken);
 
     public ValueTask<ClusterDecision> AcquireAsync(string policy, string key, CancellationToken cancellationToken) =>
-        DecideAsync(static (silo, request, call) => silo.Limiter.AcquireAsync(request, call), new AcquireRequest { Policy = policy, Key = key }, cancellationToken);
+        DecideAsync(static (silo, request, call) => silo.Limiter.AcquireAsync(request, call),
+            new AcquireRequest { Policy = policy, Key = key }, cancellationToken);
 
     public ValueTask<ClusterDecision> ReleaseAsync(string policy, string key, long leaseId, CancellationToken cancellationToken) =>
-        DecideAsync(static (silo, request, call) => silo.Limiter.ReleaseAsync(request, call), new ReleaseRequest { Policy = policy, Key = key, LeaseId = leaseId }, cancellationToken);
+        DecideAsync(static (silo, request, call) => silo.Limiter.ReleaseAsync(request, call),
+            new ReleaseRequest { Policy = policy, Key = key, LeaseId = leaseId }, cancellationToken);
 
     public ValueTask<ClusterDecision> GetAsync(string policy, string key, CancellationToken cancellationToken) =>
         DecideAsync(static (silo, request, call) => silo.Limiter.GetAsync(request, call), new GetRequest { Policy = policy, Key = key }, cancellationToken);
@@ -98,10 +102,12 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
         }
     }
 
-    private async ValueTask<ClusterDecision> DecideAsync<TRequest>(Func<SiloChannel, TRequest, CallOptions, AsyncUnaryCall<DecisionResponse>> call, TRequest request,
+    private async ValueTask<ClusterDecision> DecideAsync<TRequest>(Func<SiloChannel, TRequest, CallOptions, AsyncUnaryCall<DecisionResponse>> call,
+        TRequest request,
         CancellationToken cancellationToken)
     {
-        var response = await FailoverAsync(static async (silo, state, options) => await state.Call(silo, state.Request, options).ResponseAsync.ConfigureAwait(false),
+        var response = await FailoverAsync(
+            static async (silo, state, options) => await state.Call(silo, state.Request, options).ResponseAsync.ConfigureAwait(false),
             (Call: call, Request: request), cancellationToken).ConfigureAwait(false);
         return DecisionMapping.ToDecision(response.Decision);
     }
@@ -123,7 +129,9 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
         var first = _silos.Preferred;
         for (var attempt = 0; ; attempt++)
         {
-            using var slow = attemptTimeout is not null && attempt + 1 < _silos.Count ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+            using var slow = attemptTimeout is not null && attempt + 1 < _silos.Count
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+                : null;
             slow?.CancelAfter(attemptTimeout!.Value);
             try
             {
@@ -143,7 +151,8 @@ internal sealed class GrpcClusterTransport(GrainLimiterClientOptions options, Cl
     // A failure of this silo (not of the request): another silo may answer. A timeout also demotes the silo that was slow.
     private static bool IsSiloFailure(Exception e) =>
         e is HttpRequestException or IOException or OperationCanceledException or TimeoutException
-        || (e is RpcException status && status.StatusCode is StatusCode.Unavailable or StatusCode.Unimplemented or StatusCode.Unknown or StatusCode.DeadlineExceeded);
+        || (e is RpcException status
+            && status.StatusCode is StatusCode.Unavailable or StatusCode.Unimplemented or StatusCode.Unknown or StatusCode.DeadlineExceeded);
 
     public bool IsOutage(Exception exception) => exception switch
     {

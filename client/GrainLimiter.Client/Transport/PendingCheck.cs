@@ -28,7 +28,8 @@ internal sealed class PendingCheck(LimitCheck[] checks, string? requestId, Cance
         }
         else
         {
-            Fail(DecisionMapping.ToException(answer.Error ?? new CheckError { Code = (int)StatusCode.Internal, Message = "The silo's answer had no outcome." }));
+            Fail(DecisionMapping.ToException(
+                answer.Error ?? new CheckError { Code = (int)StatusCode.Internal, Message = "The silo's answer had no outcome." }));
         }
     }
 

@@ -55,7 +55,8 @@ internal sealed class SiloCheckSender(Limiter.LimiterClient limiter, TimeSpan de
     {
         try
         {
-            var response = await limiter.CheckAsync(DecisionMapping.ToProto(pending.Checks, pending.RequestId), new CallOptions(deadline: DateTime.UtcNow + deadline)).ResponseAsync.ConfigureAwait(false);
+            var response = await limiter.CheckAsync(DecisionMapping.ToProto(pending.Checks, pending.RequestId),
+                new CallOptions(deadline: DateTime.UtcNow + deadline)).ResponseAsync.ConfigureAwait(false);
             pending.Complete(DecisionMapping.ToOutcome(response));
         }
         catch (Exception e)
