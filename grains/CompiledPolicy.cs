@@ -51,7 +51,8 @@ public sealed class CompiledPolicy
     {
         LimitAlgorithmKind.SlidingWindow => Times(limit.Window, 2),
         // Refilling a whole bucket from empty: capacity / limit windows.
-        LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra => Times(limit.Window, Math.Max(1, Math.Ceiling((double)limit.Capacity / Math.Max(1, limit.Limit)))),
+        LimitAlgorithmKind.TokenBucket or LimitAlgorithmKind.Gcra =>
+            Times(limit.Window, Math.Max(1, Math.Ceiling((double)limit.Capacity / Math.Max(1, limit.Limit)))),
         LimitAlgorithmKind.LeakyBucket => limit.Window + limit.MaxWait,
         LimitAlgorithmKind.Concurrency => limit.LeaseTtl,
         // A calendar period, plus a day for the time zone's offset.

@@ -343,7 +343,8 @@ public sealed partial class LimitGrain(LimitGrainServices services) : Grain, ILi
         DeactivateOnIdle();
         var decision = Policy.FailureDecision(allowed: false);
         return shadow && Policy.Definition.ShadowMode
-            ? ValueTask.FromResult(new GrainDecision(decision with { Allowed = true, RetryAfter = TimeSpan.Zero }, Policy.LimitNames[0], DecisionReasons.ShadowMode))
+            ? ValueTask.FromResult(new GrainDecision(decision with { Allowed = true, RetryAfter = TimeSpan.Zero }, Policy.LimitNames[0],
+                DecisionReasons.ShadowMode))
             : ValueTask.FromResult(new GrainDecision(decision, Policy.LimitNames[0], DecisionReasons.StoreUnavailable));
     }
 

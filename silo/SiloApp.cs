@@ -38,13 +38,15 @@ public static class SiloApp
         var tls = Validated(builder.Configuration, FrontTlsOptions.Section, new FrontTlsOptionsValidator(builder.Configuration, TimeProvider.System));
         if (cluster.IsMultiSilo && string.IsNullOrWhiteSpace(silo.Redis))
         {
-            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), ["GrainLimiter__Redis: is required when GrainLimiter__Cluster__Membership is 'redis'."]);
+            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions),
+                ["GrainLimiter__Redis: is required when GrainLimiter__Cluster__Membership is 'redis'."]);
         }
 
         if (cluster.IsMultiSilo && silo.ShutdownTimeout <= LeavingSiloPause.For(cluster.ResponseTimeout))
         {
             throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), [$"GrainLimiter__ShutdownTimeout: must exceed the " +
-                $"{LeavingSiloPause.For(cluster.ResponseTimeout):c} a leaving silo spends refusing calls after writing its grains (GrainLimiter__Cluster__ResponseTimeout " +
+                $"{LeavingSiloPause.For(cluster.ResponseTimeout):c} a leaving silo spends refusing calls after writing its grains " +
+                $"(GrainLimiter__Cluster__ResponseTimeout " +
                 $"+ 1 s, at most 5 s); got {silo.ShutdownTimeout:c}."]);
         }
 
@@ -103,8 +105,10 @@ public static class SiloApp
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System); // TryAdd: tests may run the silo on their own clock.
         // The policy file as loaded at start: its policies and its quota buckets (a reload replaces both where they are used).
-        services.AddSingleton(static provider => PolicyFileLoader.ReadFile(PolicyReloader.PolicyFile(provider.GetRequiredService<IOptions<SiloOptions>>().Value)));
-        services.AddSingleton(static provider => new PolicyRegistry(provider.GetRequiredService<PolicyFile>().Policies, provider.GetService<IRunTimePolicies>()));
+        services.AddSingleton(static provider =>
+            PolicyFileLoader.ReadFile(PolicyReloader.PolicyFile(provider.GetRequiredService<IOptions<SiloOptions>>().Value)));
+        services.AddSingleton(static provider =>
+            new PolicyRegistry(provider.GetRequiredService<PolicyFile>().Policies, provider.GetService<IRunTimePolicies>()));
         services.AddSingleton<PolicyReloader>();
         services.AddHostedService<PolicyFileWatcher>();
         services.AddHostedService<PolicyReloadFollower>();
@@ -119,7 +123,8 @@ public static class SiloApp
         services.AddSingleton<RefusedCalls>();
         services.AddSingleton(static p => p.GetRequiredService<IOptions<SiloClusterOptions>>().Value is { IsMultiSilo: true } cluster
             ? new StallFence(p.GetRequiredService<IClusterMembershipService>(), p.GetRequiredService<ILocalSiloDetails>(),
-                cluster.ProbeTimeout * cluster.NumMissedProbesLimit, cluster.ResponseTimeout, p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>())
+                cluster.ProbeTimeout * cluster.NumMissedProbesLimit, cluster.ResponseTimeout, p.GetRequiredService<TimeProvider>(),
+                p.GetRequiredService<ILogger<StallFence>>())
             : new StallFence(p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>()));
         services.AddHostedService(static p => p.GetRequiredService<StallFence>());
         services.AddSingleton<IIncomingGrainCallFilter, StallFenceFilter>();

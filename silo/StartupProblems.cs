@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 
 namespace GrainLimiter.Silo;
 
-/// <summary>Start-up failures a person fixes (a policy file, an Envoy file, a setting, Redis' credentials), told in their terms, without a stack trace.</summary>
+/// <summary>Start-up failures a person fixes (a policy file, an Envoy file, a setting, Redis' credentials), told in their terms,
+/// without a stack trace.</summary>
 /// <remarks>Any other exception is a bug and still crashes with its stack trace.</remarks>
 public static partial class StartupProblems
 {
@@ -17,7 +18,8 @@ public static partial class StartupProblems
     public static string? Describe(Exception exception) => exception switch
     {
         PolicyFileException or EnvoyConfigException => exception.Message,
-        OptionsValidationException options => "Settings are invalid:" + Environment.NewLine + string.Join(Environment.NewLine, options.Failures.Select(static f => "  " + f)),
+        OptionsValidationException options =>
+            "Settings are invalid:" + Environment.NewLine + string.Join(Environment.NewLine, options.Failures.Select(static f => "  " + f)),
         // Configuration binding: "Failed to convert configuration value 'abc' at 'GrainLimiter:MaxCost' to type 'System.Int64'."
         InvalidOperationException when BinderFailure().Match(exception.Message) is { Success: true } match =>
             $"Settings are invalid:{Environment.NewLine}  {match.Groups["path"].Value.Replace(":", "__", StringComparison.Ordinal)}: " +

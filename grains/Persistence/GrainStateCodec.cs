@@ -145,9 +145,11 @@ public static class GrainStateCodec
             var timed = ReadDouble(data, ref position);
             var latency = ReadDouble(data, ref position);
             var decayedAt = ReadVarint(data, ref position);
-            var interval = new OutcomeTally(ReadInt(data, ref position), ReadInt(data, ref position), ReadInt(data, ref position), ReadVarint(data, ref position));
+            var interval = new OutcomeTally(ReadInt(data, ref position), ReadInt(data, ref position), ReadInt(data, ref position),
+                ReadVarint(data, ref position));
             var revisedAt = ReadVarint(data, ref position);
-            grain.RestoreAdaptive((int)Math.Clamp(index, -1, int.MaxValue), new AdaptiveMemory(limit, weight, successes, timed, latency, decayedAt, interval, revisedAt));
+            grain.RestoreAdaptive((int)Math.Clamp(index, -1, int.MaxValue),
+                new AdaptiveMemory(limit, weight, successes, timed, latency, decayedAt, interval, revisedAt));
         }
     }
 

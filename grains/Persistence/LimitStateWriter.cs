@@ -191,7 +191,8 @@ public sealed partial class LimitStateWriter(
     // The key may be personal data (a user, an IP): logs name neither it nor the grain.
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Writing limit states failed ({Total} failed writes so far); they stay pending and are written again at the next flush.")]
+        [LoggerMessage(1, LogLevel.Warning, "Writing limit states failed ({Total} failed writes so far); they stay pending and are written " +
+            "again at the next flush.")]
         public static partial void WriteFailed(ILogger logger, long total, Exception exception);
     }
 }

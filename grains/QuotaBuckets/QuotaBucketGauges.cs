@@ -15,7 +15,8 @@ public sealed class QuotaBucketGauges
 
     /// <summary>The sums per entry name over the buckets of this silo.</summary>
     public IEnumerable<Snapshot> ByName() => _buckets.Values.GroupBy(static b => b.Name, StringComparer.Ordinal)
-        .Select(static g => new Snapshot(g.Key, g.Sum(static b => b.Limit), g.Sum(static b => b.Demand), g.Sum(static b => b.Reserved), g.Sum(static b => b.Streams)));
+        .Select(static g => new Snapshot(g.Key, g.Sum(static b => b.Limit), g.Sum(static b => b.Demand), g.Sum(static b => b.Reserved),
+            g.Sum(static b => b.Streams)));
 
     internal void Set(string bucket, Snapshot snapshot) => _buckets[bucket] = snapshot;
 

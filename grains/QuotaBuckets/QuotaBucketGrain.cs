@@ -115,7 +115,8 @@ public sealed partial class QuotaBucketGrain(
         if (_ledger.Spec is { } spec)
         {
             var view = _ledger.View(now);
-            gauges.Set(this.GetPrimaryKeyString(), new QuotaBucketGauges.Snapshot(spec.Name, spec.Limit, view.Streams.Sum(static s => s.Demand), view.Reserved, view.Streams.Length));
+            gauges.Set(this.GetPrimaryKeyString(),
+                new QuotaBucketGauges.Snapshot(spec.Name, spec.Limit, view.Streams.Sum(static s => s.Demand), view.Reserved, view.Streams.Length));
         }
 
         if (_ledger.IsIdle(now))

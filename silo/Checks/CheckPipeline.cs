@@ -114,7 +114,8 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
         try
         {
             var grain = grains.Get(check.Policy, check.Key);
-            answer = await refused.AwaitAsync(grain.AcquireLeasedAsync(check.Cost, ask), (grain, check.Cost, ask), static r => r.grain.AcquireLeasedAsync(r.Cost, r.ask))
+            answer = await refused.AwaitAsync(grain.AcquireLeasedAsync(check.Cost, ask), (grain, check.Cost, ask),
+                    static r => r.grain.AcquireLeasedAsync(r.Cost, r.ask))
                 .ConfigureAwait(false);
         }
         catch (Exception e)
@@ -393,7 +394,8 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
         try
         {
             var grain = grains.Get(request.Policy, request.Key);
-            await refused.AwaitAsync(RefundAsync(grain, request.Cost, leaseId), (grain, request.Cost, leaseId), static r => RefundAsync(r.grain, r.Cost, r.leaseId))
+            await refused.AwaitAsync(RefundAsync(grain, request.Cost, leaseId), (grain, request.Cost, leaseId),
+                    static r => RefundAsync(r.grain, r.Cost, r.leaseId))
                 .ConfigureAwait(false);
         }
         catch (Exception e)
@@ -432,7 +434,9 @@ public sealed partial class CheckPipeline(GrainReferenceCache grains, PolicyRegi
     }
 
     private CompiledPolicy Policy(string name) =>
-        policies.TryGet(name, out var policy) ? policy : throw new ArgumentException($"Policy '{name}' is not configured; validate checks before deciding.", nameof(name));
+        policies.TryGet(name, out var policy)
+            ? policy
+            : throw new ArgumentException($"Policy '{name}' is not configured; validate checks before deciding.", nameof(name));
 
     private static partial class Log
     {

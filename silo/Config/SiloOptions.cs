@@ -8,10 +8,12 @@ public sealed class SiloOptions
     /// <summary>Policy file (YAML). Empty: the demo file shipped beside the silo.</summary>
     public string? PoliciesFile { get; set; }
 
-    /// <summary>Watch the policy file and the Envoy descriptor files, reloading them when they change (<c>POST /admin/v1/policies/reload</c> works either way).</summary>
+    /// <summary>Watch the policy file and the Envoy descriptor files, reloading them when they change
+    /// (<c>POST /admin/v1/policies/reload</c> works either way).</summary>
     public bool WatchPolicies { get; set; } = true;
 
-    /// <summary>How long the watched files must stay unchanged before they are reloaded; also how often a silo looks for a reload announced by another.</summary>
+    /// <summary>How long the watched files must stay unchanged before they are reloaded; also how often a silo looks for a reload
+    /// announced by another.</summary>
     public TimeSpan PolicyReloadDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Read-write bearer token for <c>/admin</c>. With neither admin token set, admin endpoints do not exist (404).</summary>
@@ -23,7 +25,8 @@ public sealed class SiloOptions
     /// <summary><c>memory</c> (one silo, state lost on restart) or <c>redis</c>.</summary>
     public string Storage { get; set; } = "memory";
 
-    /// <summary>Redis (storage, Redis membership): a StackExchange.Redis connection string, <c>host:port,user=...,password=...,ssl=true,sslCaFile=...</c>.</summary>
+    /// <summary>Redis (storage, Redis membership): a StackExchange.Redis connection string,
+    /// <c>host:port,user=...,password=...,ssl=true,sslCaFile=...</c>.</summary>
     public string? Redis { get; set; }
 
     /// <summary>First part of every Redis key, so several deployments can share one Redis.</summary>

@@ -19,10 +19,12 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             }
         }
 
-        Require(options.Storage is "memory" or "redis", nameof(options.Storage), $"must be 'memory' or 'redis', not '{options.Storage}'{Suggestion.EndWithDidYouMean(options.Storage, ["memory", "redis"])}");
+        Require(options.Storage is "memory" or "redis", nameof(options.Storage),
+            $"must be 'memory' or 'redis', not '{options.Storage}'{Suggestion.EndWithDidYouMean(options.Storage, ["memory", "redis"])}");
         if (options.Storage == "redis")
         {
-            Require(!string.IsNullOrWhiteSpace(options.Redis), nameof(options.Redis), "is required when GrainLimiter__Storage is 'redis' (e.g. 'redis:6379,password=...').");
+            Require(!string.IsNullOrWhiteSpace(options.Redis), nameof(options.Redis),
+                "is required when GrainLimiter__Storage is 'redis' (e.g. 'redis:6379,password=...').");
         }
 
         // Redis membership reads it too, whatever the storage.
@@ -38,7 +40,8 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             }
         }
 
-        Require(!string.IsNullOrWhiteSpace(options.RedisKeyPrefix) && options.RedisKeyPrefix.Length <= 64, nameof(options.RedisKeyPrefix), "must be 1 to 64 characters.");
+        Require(!string.IsNullOrWhiteSpace(options.RedisKeyPrefix) && options.RedisKeyPrefix.Length <= 64,
+            nameof(options.RedisKeyPrefix), "must be 1 to 64 characters.");
         Require(!string.IsNullOrWhiteSpace(options.Region) && options.Region.Length <= 64, nameof(options.Region), "must be 1 to 64 characters.");
         Require(options.MaxActiveGrains >= 1, nameof(options.MaxActiveGrains), "must be at least 1.");
         Require(options.IdleTimeout >= TimeSpan.FromSeconds(1), nameof(options.IdleTimeout), "must be at least 00:00:01.");
@@ -58,7 +61,8 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         Require(options.MaxQueuedChecks is >= 0 and <= 1_000_000, nameof(options.MaxQueuedChecks), "must be between 0 and 1000000.");
         Require(options.CheckTimeout >= TimeSpan.FromMilliseconds(10) && options.CheckTimeout <= TimeSpan.FromMinutes(5),
             nameof(options.CheckTimeout), "must be between 10 ms and 5 minutes.");
-        Require(options.DeadlineMargin >= TimeSpan.Zero && options.DeadlineMargin <= TimeSpan.FromMinutes(1), nameof(options.DeadlineMargin), "must be between 0 and 1 minute.");
+        Require(options.DeadlineMargin >= TimeSpan.Zero && options.DeadlineMargin <= TimeSpan.FromMinutes(1),
+            nameof(options.DeadlineMargin), "must be between 0 and 1 minute.");
         Require(options.OverloadAnswer is OverloadAnswers.Refuse or OverloadAnswers.FailureMode, nameof(options.OverloadAnswer),
             $"must be '{OverloadAnswers.Refuse}' or '{OverloadAnswers.FailureMode}', not '{options.OverloadAnswer}'"
             + Suggestion.EndWithDidYouMean(options.OverloadAnswer, [OverloadAnswers.Refuse, OverloadAnswers.FailureMode]));
@@ -70,8 +74,10 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             nameof(options.RequestIdWindow), "must be between 100 ms and 10 minutes.");
         Require(options.MaxRequestIdsPerKey is >= 1 and <= 100_000, nameof(options.MaxRequestIdsPerKey), "must be between 1 and 100000.");
         Require(options.AdminToken is null || options.AdminToken.Length >= 16, nameof(options.AdminToken), "must be at least 16 characters when set.");
-        Require(options.AdminReadToken is null || options.AdminReadToken.Length >= 16, nameof(options.AdminReadToken), "must be at least 16 characters when set.");
-        Require(options.AdminReadToken is null || options.AdminReadToken != options.AdminToken, nameof(options.AdminReadToken), "must differ from GrainLimiter__AdminToken.");
+        Require(options.AdminReadToken is null || options.AdminReadToken.Length >= 16,
+            nameof(options.AdminReadToken), "must be at least 16 characters when set.");
+        Require(options.AdminReadToken is null || options.AdminReadToken != options.AdminToken,
+            nameof(options.AdminReadToken), "must differ from GrainLimiter__AdminToken.");
         Require(options.PoliciesFile is null || options.PoliciesFile.Length == 0 || File.Exists(options.PoliciesFile),
             nameof(options.PoliciesFile), $"file '{options.PoliciesFile}' does not exist.");
 

@@ -77,7 +77,8 @@ internal sealed class LimiterFront(ICheckPipeline limits, CheckAdmission admissi
         ValidateKey(policy, key);
         if (!policies.TryGet(policy, out var compiled) || !compiled.Definition.Limits.Any(static l => l.Algorithm == LimitAlgorithmKind.Concurrency))
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"policy '{policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"policy '{policy}' has no concurrency limit; Acquire takes leases of concurrency policies."));
         }
 
         return (await AdmitAsync(front, [new CheckRequest(policy, key, 1)], null, deadline, cancellationToken).ConfigureAwait(false)).Results[0];

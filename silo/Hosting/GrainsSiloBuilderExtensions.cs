@@ -9,7 +9,8 @@ using Orleans.Configuration;
 
 namespace GrainLimiter.Silo.Hosting;
 
-/// <summary>The limit grains (and the RLQS bucket grains' gauges): their shared services, the silo's state writer and its interval, idle collection and the activation bound.</summary>
+/// <summary>The limit grains (and the RLQS bucket grains' gauges): their shared services, the silo's state writer and its interval,
+/// idle collection and the activation bound.</summary>
 public static class GrainsSiloBuilderExtensions
 {
     public static ISiloBuilder AddLimitGrains(this ISiloBuilder silo, SiloOptions options)
@@ -34,7 +35,8 @@ public static class GrainsSiloBuilderExtensions
         {
             collection.CollectionAge = options.IdleTimeout;
             // Collection runs every quantum: an idle grain goes after between IdleTimeout and IdleTimeout + quantum.
-            collection.CollectionQuantum = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, Math.Max(TimeSpan.FromSeconds(1).Ticks, options.IdleTimeout.Ticks / 2)));
+            collection.CollectionQuantum = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks,
+                Math.Max(TimeSpan.FromSeconds(1).Ticks, options.IdleTimeout.Ticks / 2)));
             // A key flood must not take the process down: deactivate the oldest grains when memory runs short.
             collection.EnableActivationSheddingOnMemoryPressure = true;
         });

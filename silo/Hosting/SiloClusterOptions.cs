@@ -15,7 +15,8 @@ public sealed class SiloClusterOptions
     /// <summary><c>none</c> (one silo, localhost clustering) or <c>redis</c> (Orleans Redis clustering on <c>GrainLimiter:Redis</c>).</summary>
     public string Membership { get; set; } = None;
 
-    /// <summary>The grain directory of a <c>redis</c> cluster: <c>distributed</c> (Orleans' strongly consistent one) or <c>local</c> (Orleans' default).</summary>
+    /// <summary>The grain directory of a <c>redis</c> cluster: <c>distributed</c> (Orleans' strongly consistent one) or
+    /// <c>local</c> (Orleans' default).</summary>
     /// <remarks>Every silo of a cluster must use the same one: change it with a new <see cref="ClusterId"/> or all silos stopped.</remarks>
     public string Directory { get; set; } = DistributedDirectory;
 

@@ -42,25 +42,30 @@ public sealed class SiloClusterOptionsValidator : IValidateOptions<SiloClusterOp
         Require(options.SiloPort != options.GatewayPort, nameof(options.GatewayPort), "must differ from GrainLimiter__Cluster__SiloPort.");
         if (options.Membership == SiloClusterOptions.Redis)
         {
-            Require(IPAddress.TryParse(options.AdvertisedIp, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any), nameof(options.AdvertisedIp),
+            Require(IPAddress.TryParse(options.AdvertisedIp, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any),
+                nameof(options.AdvertisedIp),
                 $"must be this silo's IP address as other silos reach it (Kubernetes: the pod IP) when membership is 'redis', not '{options.AdvertisedIp}'.");
         }
         else
         {
-            Require(options.AdvertisedIp is null || IPAddress.TryParse(options.AdvertisedIp, out _), nameof(options.AdvertisedIp), $"'{options.AdvertisedIp}' is not an IP address.");
+            Require(options.AdvertisedIp is null || IPAddress.TryParse(options.AdvertisedIp, out _), nameof(options.AdvertisedIp),
+                $"'{options.AdvertisedIp}' is not an IP address.");
         }
 
         // Kubernetes leaves $(VAR) as written when VAR is not defined earlier in the container's env.
         Require(options.SiloName is null || options.SiloName.Length is > 0 and <= 253 && !options.SiloName.Contains("$(", StringComparison.Ordinal),
-            nameof(options.SiloName), $"must be 1 to 253 characters, not '{options.SiloName}' (with $(POD_NAME), define POD_NAME before it in the container's env).");
+            nameof(options.SiloName),
+            $"must be 1 to 253 characters, not '{options.SiloName}' (with $(POD_NAME), define POD_NAME before it in the container's env).");
         if (options.KubernetesHosting)
         {
             Require(options.Membership == SiloClusterOptions.Redis, nameof(options.KubernetesHosting),
                 "needs GrainLimiter__Cluster__Membership 'redis': Kubernetes hosting adds to the cluster's membership, it does not replace it.");
             var missing = PodVariables.Where(v => string.IsNullOrEmpty(_environment(v))).ToList();
             Require(missing.Count == 0, nameof(options.KubernetesHosting),
-                $"is true but {string.Join(", ", missing)} not set: run the silo in a pod with POD_NAME, POD_NAMESPACE and POD_IP from the downward API (k8s/components/kubernetes-hosting), or leave it off.");
-            foreach (var (variable, setting, value) in new[] { ("ORLEANS_CLUSTER_ID", nameof(options.ClusterId), options.ClusterId), ("ORLEANS_SERVICE_ID", nameof(options.ServiceId), options.ServiceId) })
+                $"is true but {string.Join(", ", missing)} not set: run the silo in a pod with POD_NAME, POD_NAMESPACE and POD_IP " +
+                $"from the downward API (k8s/components/kubernetes-hosting), or leave it off.");
+            foreach (var (variable, setting, value) in new[] { ("ORLEANS_CLUSTER_ID", nameof(options.ClusterId), options.ClusterId),
+                ("ORLEANS_SERVICE_ID", nameof(options.ServiceId), options.ServiceId) })
             {
                 var fromPod = _environment(variable);
                 Require(string.IsNullOrEmpty(fromPod) || fromPod == value, nameof(options.KubernetesHosting),

@@ -35,7 +35,8 @@ public static class StorageSiloBuilderExtensions
             redis.CreateMultiplexer = static o => RedisConfiguration.ConnectAsync(o.ConfigurationOptions!);
             redis.GetStorageKey = (_, grainId) => prefix.Append("admin:" + grainId.ToString());
         }));
-        return silo.AddRedisGrainStorage(LimitGrainOptions.StorageName, builder => builder.Configure<PolicyRegistry, IOptions<SiloOptions>>((redis, policies, silo) =>
+        return silo.AddRedisGrainStorage(LimitGrainOptions.StorageName,
+            builder => builder.Configure<PolicyRegistry, IOptions<SiloOptions>>((redis, policies, silo) =>
         {
             redis.ConfigurationOptions = configuration;
             redis.CreateMultiplexer = static o => RedisConfiguration.ConnectAsync(o.ConfigurationOptions!);

@@ -23,7 +23,8 @@ public sealed class SiloMetrics
         _alerts = meter.CreateCounter<long>(MetricNames.Alerts, description: "Decisions whose usage reached the limit's alertAt, by policy and limit.");
         _checkDuration = meter.CreateHistogram<double>(MetricNames.CheckDuration, unit: "s", description: "Time to decide one check request.");
         _badRequests = meter.CreateCounter<long>(MetricNames.BadRequests, description: "Requests refused as the caller's fault, by front and reason.");
-        _frontDecisions = meter.CreateCounter<long>(MetricNames.FrontDecisions, description: "Calls decided at this silo's front from a lease or a cached denial, without an Orleans call.");
+        _frontDecisions = meter.CreateCounter<long>(MetricNames.FrontDecisions,
+            description: "Calls decided at this silo's front from a lease or a cached denial, without an Orleans call.");
         _reportedOutcomes = meter.CreateCounter<long>(MetricNames.ReportedOutcomes,
             description: "Outcomes callers reported that an adaptive limit counted, by policy and result (success, failure).");
         _shed = meter.CreateCounter<long>(MetricNames.Shed, description: "Check requests answered as overloaded instead of decided, by front and reason.");
@@ -64,7 +65,8 @@ public sealed class SiloMetrics
             count++;
             if (result.Decision.AlertReached)
             {
-                _alerts.Add(1, new KeyValuePair<string, object?>("policy", result.Request.Policy), new KeyValuePair<string, object?>("limit", result.LimitName));
+                _alerts.Add(1, new KeyValuePair<string, object?>("policy", result.Request.Policy),
+                    new KeyValuePair<string, object?>("limit", result.LimitName));
             }
         }
 
@@ -97,7 +99,8 @@ public sealed class SiloMetrics
 
     /// <summary>Publishes the check requests being decided now, as <paramref name="inFlight"/> counts them.</summary>
     public void ObserveChecksInFlight(Func<long> inFlight) =>
-        _meter.CreateObservableGauge(MetricNames.ChecksInFlight, inFlight, description: "Check requests being decided on this silo now, shed ones whose grain calls go on included.");
+        _meter.CreateObservableGauge(MetricNames.ChecksInFlight, inFlight,
+            description: "Check requests being decided on this silo now, shed ones whose grain calls go on included.");
 
     /// <summary>Counts one check request shed at <paramref name="front"/> (labels from <see cref="Checks.Overload.ShedReasons"/>).</summary>
     public void RecordShed(string front, string reason) =>

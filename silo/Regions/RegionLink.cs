@@ -18,7 +18,8 @@ public sealed class RegionLink : IRegionLink
         Region = silo.Value.Region;
         // Bad settings stop start-up (RegionSyncOptionsValidator); until then they must not throw here.
         _peers = options.Value.Peers
-            .Select(p => new Peer(p?.Name ?? "", Uri.TryCreate(p?.Url, UriKind.Absolute, out var url) ? url : new Uri("http://invalid.invalid"), new PeerQueue(Math.Max(1, options.Value.QueueCapacity))))
+            .Select(p => new Peer(p?.Name ?? "", Uri.TryCreate(p?.Url, UriKind.Absolute, out var url) ? url : new Uri("http://invalid.invalid"),
+                new PeerQueue(Math.Max(1, options.Value.QueueCapacity))))
             .ToArray();
         Regions = [Region, .. _peers.Select(static p => p.Name)];
     }

@@ -21,7 +21,8 @@ public sealed class RegionSyncMetrics
             description: "Key counts dropped because a peer region's queue was full.");
         meter.CreateObservableGauge(MetricNames.RegionPeerUp, () => link.Peers.Select(static p => new Measurement<int>(p.Up ? 1 : 0, Tag(p.Name))),
             description: "1 while a peer region answers its pushes.");
-        meter.CreateObservableGauge(MetricNames.RegionSyncLag, () => link.Peers.Select(static p => new Measurement<double>(Lag(p.Queue.OldestUnacknowledged()), Tag(p.Name))),
+        meter.CreateObservableGauge(MetricNames.RegionSyncLag,
+            () => link.Peers.Select(static p => new Measurement<double>(Lag(p.Queue.OldestUnacknowledged()), Tag(p.Name))),
             unit: "s", description: "Age of the oldest counts a peer region has not acknowledged.");
     }
 

@@ -60,11 +60,13 @@ public sealed class RegionSyncOptionsValidator(IOptions<SiloOptions> silo) : IVa
             }
         }
 
-        Require(options.SyncInterval >= TimeSpan.FromMilliseconds(1) && options.SyncInterval <= TimeSpan.FromMinutes(1), "SyncInterval", "must be between 1 ms and 1 minute.");
+        Require(options.SyncInterval >= TimeSpan.FromMilliseconds(1) && options.SyncInterval <= TimeSpan.FromMinutes(1),
+            "SyncInterval", "must be between 1 ms and 1 minute.");
         Require(options.BatchSize is >= 1 and <= 100_000, "BatchSize", "must be between 1 and 100000.");
         Require(options.QueueCapacity is >= 1 and <= 10_000_000, "QueueCapacity", "must be between 1 and 10000000.");
         Require(options.MaxMessageBytes is >= 1024 and <= 64 * 1024 * 1024, "MaxMessageBytes", "must be between 1 KiB and 64 MiB.");
-        Require(options.PushTimeout >= TimeSpan.FromMilliseconds(10) && options.PushTimeout <= TimeSpan.FromMinutes(1), "PushTimeout", "must be between 10 ms and 1 minute.");
+        Require(options.PushTimeout >= TimeSpan.FromMilliseconds(10) && options.PushTimeout <= TimeSpan.FromMinutes(1),
+            "PushTimeout", "must be between 10 ms and 1 minute.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

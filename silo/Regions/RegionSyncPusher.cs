@@ -134,7 +134,8 @@ internal sealed partial class RegionSyncPusher(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Peer region {Peer} does not answer region sync ({Status}); its keys wait and global limits admit a fair share meanwhile.")]
+        [LoggerMessage(1, LogLevel.Warning, "Peer region {Peer} does not answer region sync ({Status}); its keys wait and global limits " +
+            "admit a fair share meanwhile.")]
         public static partial void PeerDown(ILogger logger, string peer, string status, Exception exception);
 
         [LoggerMessage(2, LogLevel.Information, "Peer region {Peer} answers region sync again.")]

@@ -38,7 +38,8 @@ internal sealed class RegionSyncService(
         Authenticate(context);
         if (request.Keys.Count > options.Value.BatchSize)
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"keys: has {request.Keys.Count} keys; at most {options.Value.BatchSize} are accepted in one push."));
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"keys: has {request.Keys.Count} keys; at most {options.Value.BatchSize} are accepted in one push."));
         }
 
         if (!_regions.ContainsKey(request.Region) || request.Region == link.Region)
@@ -87,7 +88,8 @@ internal sealed class RegionSyncService(
 
         if (item.Counts.Count > MaxCountsPerLimit * policy.Algorithms.Count)
         {
-            throw Invalid(path + ".counts", $"has {item.Counts.Count} counts; a key of '{item.Policy}' has at most {MaxCountsPerLimit * policy.Algorithms.Count}.");
+            throw Invalid(path + ".counts",
+                $"has {item.Counts.Count} counts; a key of '{item.Policy}' has at most {MaxCountsPerLimit * policy.Algorithms.Count}.");
         }
 
         var counts = new WindowCount[item.Counts.Count];

@@ -59,7 +59,8 @@ public sealed class InProcessGrainStorage : IGrainStorage
     {
         var state = Limits(grainState);
         if (state.ETag is not null
-            && (!_entries.TryGetValue(grainId, out var current) || current.ETag != state.ETag || !_entries.TryRemove(new KeyValuePair<GrainId, Entry>(grainId, current))))
+            && (!_entries.TryGetValue(grainId, out var current) || current.ETag != state.ETag
+                || !_entries.TryRemove(new KeyValuePair<GrainId, Entry>(grainId, current))))
         {
             throw Conflict(grainId, state.ETag);
         }

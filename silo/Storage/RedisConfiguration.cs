@@ -5,7 +5,8 @@ using StackExchange.Redis;
 
 namespace GrainLimiter.Silo.Storage;
 
-/// <summary>Reads <c>GrainLimiter:Redis</c>: a StackExchange.Redis connection string plus <c>sslCaFile</c>, <c>passwordFile</c> and <c>reconnectMaxDelay</c>.</summary>
+/// <summary>Reads <c>GrainLimiter:Redis</c>: a StackExchange.Redis connection string plus <c>sslCaFile</c>, <c>passwordFile</c>
+/// and <c>reconnectMaxDelay</c>.</summary>
 /// <remarks>
 /// StackExchange.Redis understands <c>host:port</c>, <c>user</c>, <c>password</c>, <c>ssl</c>, <c>sslHost</c>,
 /// <c>defaultDatabase</c>, <c>connectTimeout</c>, <c>syncTimeout</c>... and rejects unknown options. The options it

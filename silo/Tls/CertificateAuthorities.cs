@@ -7,7 +7,8 @@ namespace GrainLimiter.Silo.Tls;
 public static class CertificateAuthorities
 {
     /// <summary>The certificates of a PEM file.</summary>
-    /// <exception cref="TlsSettingException">The file is missing, unreadable or holds no certificate; the message starts with <paramref name="setting"/>.</exception>
+    /// <exception cref="TlsSettingException">The file is missing, unreadable or holds no certificate; the message starts with
+    /// <paramref name="setting"/>.</exception>
     public static X509Certificate2Collection Load(string path, string setting)
     {
         if (!File.Exists(path))

@@ -71,7 +71,8 @@ public sealed partial class FrontCertificate : IDisposable
             }
 
             Volatile.Write(ref _current, loaded);
-            Log.Reloaded(_logger, loaded.TargetCertificate.Subject, loaded.TargetCertificate.Thumbprint, loaded.TargetCertificate.NotAfter.ToUniversalTime(), previous.Thumbprint);
+            Log.Reloaded(_logger, loaded.TargetCertificate.Subject, loaded.TargetCertificate.Thumbprint,
+                loaded.TargetCertificate.NotAfter.ToUniversalTime(), previous.Thumbprint);
         }
         catch (TlsSettingException e)
         {
@@ -94,7 +95,8 @@ public sealed partial class FrontCertificate : IDisposable
         [LoggerMessage(1, LogLevel.Information, "The fronts serve the certificate {Subject} ({Thumbprint}), valid until {NotAfter:u}.")]
         public static partial void Loaded(ILogger logger, string subject, string thumbprint, DateTime notAfter);
 
-        [LoggerMessage(2, LogLevel.Information, "The certificate files changed: new connections get {Subject} ({Thumbprint}), valid until {NotAfter:u}, instead of {Previous}.")]
+        [LoggerMessage(2, LogLevel.Information, "The certificate files changed: new connections get {Subject} ({Thumbprint}), " +
+            "valid until {NotAfter:u}, instead of {Previous}.")]
         public static partial void Reloaded(ILogger logger, string subject, string thumbprint, DateTime notAfter, string previous);
 
         [LoggerMessage(3, LogLevel.Warning, "The certificate files changed but cannot be used ({Problem}); the fronts keep serving {Thumbprint}.")]

@@ -16,7 +16,9 @@ public static class FrontTlsExtensions
             return builder;
         }
 
-        var clientAuthorities = string.IsNullOrEmpty(tls.ClientCaFile) ? null : CertificateAuthorities.Load(tls.ClientCaFile, "GrainLimiter__Tls__ClientCaFile");
+        var clientAuthorities = string.IsNullOrEmpty(tls.ClientCaFile)
+            ? null
+            : CertificateAuthorities.Load(tls.ClientCaFile, "GrainLimiter__Tls__ClientCaFile");
         builder.Services.AddSingleton<FrontCertificate>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<FrontCertificate>((kestrel, certificate) => kestrel.ConfigureHttpsDefaults(https =>
         {

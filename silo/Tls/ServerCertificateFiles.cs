@@ -153,7 +153,8 @@ public static class ServerCertificateFiles
         var usages = leaf.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(static e => e.EnhancedKeyUsages.Cast<Oid>()).ToArray();
         if (usages.Length > 0 && !usages.Any(static u => u.Value == ServerAuthentication))
         {
-            throw new TlsSettingException($"{Prefix}CertificateFile: the certificate in '{file}' ({leaf.Subject}) is not for server authentication (extended key usage).");
+            throw new TlsSettingException($"{Prefix}CertificateFile: the certificate in '{file}' ({leaf.Subject}) is not for server " +
+                $"authentication (extended key usage).");
         }
     }
 

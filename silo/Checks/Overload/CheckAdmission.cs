@@ -48,7 +48,8 @@ public sealed class CheckAdmission : IDisposable
     /// <summary>Check requests holding a place now (deciding, or shed while their grain calls go on).</summary>
     public long InFlight => _maxInFlight - (_places.GetStatistics()?.CurrentAvailablePermits ?? _maxInFlight);
 
-    /// <summary>Decides <paramref name="checks"/> (validated) as <see cref="ICheckPipeline.CheckAsync(IReadOnlyList{CheckRequest}, string?, CancellationToken)"/> does, within the caller's
+    /// <summary>Decides <paramref name="checks"/> (validated) as
+    /// <see cref="ICheckPipeline.CheckAsync(IReadOnlyList{CheckRequest}, string?, CancellationToken)"/> does, within the caller's
     /// <paramref name="deadline"/> (UTC; <see cref="DateTime.MaxValue"/> for none) and <see cref="SiloOptions.CheckTimeout"/>; a check carrying
     /// <paramref name="requestId"/> (null: none) is not charged again when the id is repeated.</summary>
     /// <param name="front">Who asks, for <c>grainlimiter_shed_total</c> (a <see cref="Fronts.BadRequests.Front"/> value or <c>orleans</c>).</param>

@@ -5,7 +5,8 @@ namespace GrainLimiter.Silo.Checks.Overload;
 
 /// <summary>A check the silo shed, with <see cref="OverloadAnswers.Refuse"/> configured: each front answers it in its own terms.</summary>
 public sealed class SiloOverloadedException(string reason, TimeSpan retryAfter)
-    : Exception($"overloaded ({reason}): this silo cannot decide the check in time; retry after {DecisionTimes.Milliseconds(retryAfter)} ms or apply your failure mode.")
+    : Exception($"overloaded ({reason}): this silo cannot decide the check in time; " +
+        $"retry after {DecisionTimes.Milliseconds(retryAfter)} ms or apply your failure mode.")
 {
     /// <summary>The gRPC trailer that tells a client's retry policy when to try again (gRPC A6).</summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";

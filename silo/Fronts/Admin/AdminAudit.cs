@@ -38,6 +38,7 @@ public static partial class AdminAudit
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Admin {Method} {Path}: policy {Policy}, key {Key}, access {Access}, answered {Status}, from {Client}.")]
-        public static partial void Call(ILogger logger, string method, string path, string? policy, string? key, AdminAccess access, int status, string? client);
+        public static partial void Call(ILogger logger, string method, string path, string? policy, string? key,
+            AdminAccess access, int status, string? client);
     }
 }

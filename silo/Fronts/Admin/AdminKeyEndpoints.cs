@@ -17,7 +17,8 @@ internal static class AdminKeyEndpoints
         return admin;
     }
 
-    private static async Task GetAsync(HttpContext context, string policy, string key, GrainReferenceCache grains, CheckValidator validator, PolicyRegistry policies)
+    private static async Task GetAsync(HttpContext context, string policy, string key, GrainReferenceCache grains, CheckValidator validator,
+        PolicyRegistry policies)
     {
         if (!await AdminRequests.ValidKeyAsync(context, validator, policies, policy, key))
         {

@@ -106,7 +106,9 @@ internal static class OverrideValidation
     }
 
     private static string Names(CompiledPolicy policy) =>
-        policy.LimitNames.Count == 1 ? $"one limit, '{policy.LimitNames[0]}'" : "the limits " + string.Join(", ", policy.LimitNames.Select(static n => $"'{n}'"));
+        policy.LimitNames.Count == 1
+            ? $"one limit, '{policy.LimitNames[0]}'"
+            : "the limits " + string.Join(", ", policy.LimitNames.Select(static n => $"'{n}'"));
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }

@@ -10,7 +10,8 @@ namespace GrainLimiter.Silo.Fronts.Envoy;
 /// descriptors whose key's grain could not decide, answered by their policy's failure mode, with the reason.</summary>
 internal static class EnvoyDynamicMetadata
 {
-    public static Struct Build(RateLimitRequest request, RateLimitResponse response, IReadOnlyList<EnvoyLimit?> limits, int decider, IReadOnlyList<string?>? failureModes = null)
+    public static Struct Build(RateLimitRequest request, RateLimitResponse response, IReadOnlyList<EnvoyLimit?> limits, int decider,
+        IReadOnlyList<string?>? failureModes = null)
     {
         var fields = new Struct();
         fields.Fields["domain"] = Value.ForString(request.Domain);
@@ -50,7 +51,8 @@ internal static class EnvoyDynamicMetadata
 
         if (failureModes is not null)
         {
-            fields.Fields["failureMode"] = Value.ForList([.. failureModes.Select(static (reason, index) => (reason, index)).Where(static f => f.reason is not null)
+            fields.Fields["failureMode"] = Value.ForList([.. failureModes.Select(static (reason, index) => (reason, index))
+                .Where(static f => f.reason is not null)
                 .Select(f => Value.ForStruct(FailureMode(f.index, limits[f.index]!, f.reason!)))]);
         }
 

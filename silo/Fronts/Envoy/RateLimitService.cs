@@ -208,7 +208,8 @@ internal sealed class RateLimitService
             var keyBytes = Encoding.UTF8.GetByteCount(key);
             if (keyBytes > _silo.MaxKeyBytes)
             {
-                throw Invalid(field + ".entries", $"make a {keyBytes}-byte key (domain and every key and value); at most {_silo.MaxKeyBytes} bytes are allowed.");
+                throw Invalid(field + ".entries",
+                    $"make a {keyBytes}-byte key (domain and every key and value); at most {_silo.MaxKeyBytes} bytes are allowed.");
             }
 
             plan[i] = (match, key, (long)hits);

@@ -41,7 +41,9 @@ internal static class GrpcBadRequestCounting
         var reason = context.Features.Get<IServerCallContextFeature>()?.ServerCallContext is { } call
             ? call.Status.StatusCode == StatusCode.OK ? null : ReasonOf(call.Status, context)
             // Refused before a call began: not gRPC at all (415 for the content type, 426 for HTTP/1.x).
-            : context.Response.StatusCode is StatusCodes.Status415UnsupportedMediaType or StatusCodes.Status426UpgradeRequired ? BadRequests.Reason.NotGrpc : null;
+            : context.Response.StatusCode is StatusCodes.Status415UnsupportedMediaType or StatusCodes.Status426UpgradeRequired
+                ? BadRequests.Reason.NotGrpc
+                : null;
         if (reason is not null)
         {
             context.RequestServices.GetRequiredService<SiloMetrics>().RecordBadRequest(front, reason);

@@ -29,7 +29,8 @@ internal sealed partial class GrpcCallHandlerLogging(ILoggerFactory inner, GrpcR
         var host = services.LastOrDefault(static d => d.ServiceType == typeof(ILoggerFactory))
             ?? throw new InvalidOperationException("Logging is not registered: call AddLogging before AddGrpcFronts.");
         services.AddSingleton<GrpcReadErrors>();
-        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider => new GrpcCallHandlerLogging(Create(host, provider), provider.GetRequiredService<GrpcReadErrors>())));
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider =>
+            new GrpcCallHandlerLogging(Create(host, provider), provider.GetRequiredService<GrpcReadErrors>())));
     }
 
     private static ILoggerFactory Create(ServiceDescriptor host, IServiceProvider provider) => (ILoggerFactory)(host.ImplementationInstance

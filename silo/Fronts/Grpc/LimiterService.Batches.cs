@@ -111,7 +111,11 @@ internal sealed partial class LimiterService
     {
         try
         {
-            return new BatchedAnswer { Id = check.Id, Response = await CheckAsync(check.Check ?? new CheckRequest(), deadline, cancellationToken).ConfigureAwait(false) };
+            return new BatchedAnswer
+            {
+                Id = check.Id,
+                Response = await CheckAsync(check.Check ?? new CheckRequest(), deadline, cancellationToken).ConfigureAwait(false)
+            };
         }
         catch (RpcException e)
         {

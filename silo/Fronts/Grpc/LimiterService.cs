@@ -9,7 +9,8 @@ namespace GrainLimiter.Silo.Fronts.Grpc;
 
 /// <summary><c>grainlimiter.v1.Limiter</c> served by Grpc.AspNetCore: the protobuf form of <see cref="LimiterFront"/>, with the semantics of
 /// the HTTP front.</summary>
-/// <remarks>Bound to the generated <see cref="Limiter"/> methods by <see cref="StrictServiceMethodProvider{TService}"/>; bad input is INVALID_ARGUMENT naming the field.
+/// <remarks>Bound to the generated <see cref="Limiter"/> methods by <see cref="StrictServiceMethodProvider{TService}"/>; bad input is
+/// INVALID_ARGUMENT naming the field.
 /// The attribute names the generated service for server reflection (its descriptor). CheckBatch and CheckStream are in <c>LimiterService.Batches.cs</c>,
 /// Report in <c>LimiterService.Reports.cs</c>.</remarks>
 [BindServiceMethod(typeof(Limiter), nameof(Limiter.BindService))]
@@ -22,7 +23,8 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
     public Task<CheckResponse> Check(CheckRequest request, ServerCallContext context) => CheckAsync(request, context.Deadline, context.CancellationToken);
 
     public async Task<DecisionResponse> Reserve(ReserveRequest request, ServerCallContext context) =>
-        Answer(await front.ReserveAsync(Front, request.Policy, request.Key, request.HasCost ? request.Cost : 1, context.Deadline, context.CancellationToken).ConfigureAwait(false));
+        Answer(await front.ReserveAsync(Front, request.Policy, request.Key, request.HasCost ? request.Cost : 1, context.Deadline,
+            context.CancellationToken).ConfigureAwait(false));
 
     public async Task<DecisionResponse> Acquire(AcquireRequest request, ServerCallContext context) =>
         Answer(await front.AcquireAsync(Front, request.Policy, request.Key, context.Deadline, context.CancellationToken).ConfigureAwait(false));
@@ -34,7 +36,8 @@ internal sealed partial class LimiterService(LimiterFront front, Microsoft.Exten
         Answer(await front.GetAsync(request.Policy, request.Key, context.CancellationToken).ConfigureAwait(false));
 
     public async Task<DecisionResponse> Pause(PauseRequest request, ServerCallContext context) =>
-        Answer(await front.PauseAsync(request.Policy, request.Key, request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero, context.CancellationToken).ConfigureAwait(false));
+        Answer(await front.PauseAsync(request.Policy, request.Key, request.PauseFor?.ToTimeSpan() ?? TimeSpan.Zero,
+            context.CancellationToken).ConfigureAwait(false));
 
     private async Task<CheckResponse> CheckAsync(CheckRequest request, DateTime deadline, CancellationToken cancellationToken)
     {

@@ -11,7 +11,8 @@ internal static class StrictServiceMethodProvider
     public const string UnparsableRequest = "request is not a valid ";
 }
 
-/// <summary>Serves the unary and bidirectional streaming methods of a Grpc.Tools-generated service (its <c>BindService</c>) from <typeparamref name="TService"/>'s
+/// <summary>Serves the unary and bidirectional streaming methods of a Grpc.Tools-generated service
+/// (its <c>BindService</c>) from <typeparamref name="TService"/>'s
 /// methods of the same names, answering a request that is not valid protobuf with INVALID_ARGUMENT.</summary>
 /// <remarks>
 /// Grpc.AspNetCore's own binding answers a parse failure with UNKNOWN ("Exception was thrown by handler"), and its interceptors
@@ -28,15 +29,18 @@ internal sealed class StrictServiceMethodProvider<TService>(Action<ServiceBinder
     private sealed class Binder(ServiceMethodProviderContext<TService> context) : ServiceBinderBase
     {
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
-            context.AddUnaryMethod(Strict(method), [], Implementation<UnaryServerMethod<TService, TRequest, TResponse>>(method, typeof(TRequest), typeof(ServerCallContext)));
+            context.AddUnaryMethod(Strict(method), [],
+                Implementation<UnaryServerMethod<TService, TRequest, TResponse>>(method, typeof(TRequest), typeof(ServerCallContext)));
 
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
             context.AddDuplexStreamingMethod(Strict(method), [],
-                Implementation<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)));
+                Implementation<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(IAsyncStreamReader<TRequest>),
+                    typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)));
 
         private static TDelegate Implementation<TDelegate>(IMethod method, params Type[] parameters) where TDelegate : Delegate =>
             typeof(TService).GetMethod(method.Name, parameters)?.CreateDelegate<TDelegate>()
-                ?? throw new InvalidOperationException($"{typeof(TService).Name} has no method {method.Name}({string.Join(", ", parameters.Select(static p => p.Name))}) for {method.FullName}.");
+                ?? throw new InvalidOperationException($"{typeof(TService).Name} has no method " +
+                    $"{method.Name}({string.Join(", ", parameters.Select(static p => p.Name))}) for {method.FullName}.");
 
         private static Method<TRequest, TResponse> Strict<TRequest, TResponse>(Method<TRequest, TResponse> method) =>
             new(method.Type, method.ServiceName, method.Name, Strict(method.RequestMarshaller), method.ResponseMarshaller);
@@ -51,7 +55,8 @@ internal sealed class StrictServiceMethodProvider<TService>(Action<ServiceBinder
                 }
                 catch (InvalidProtocolBufferException e)
                 {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"{StrictServiceMethodProvider.UnparsableRequest}{typeof(TRequest).Name} protobuf message: {e.Message}"));
+                    throw new RpcException(new Status(StatusCode.InvalidArgument,
+                        $"{StrictServiceMethodProvider.UnparsableRequest}{typeof(TRequest).Name} protobuf message: {e.Message}"));
                 }
             });
     }

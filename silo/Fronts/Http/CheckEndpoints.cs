@@ -18,7 +18,8 @@ internal static class CheckEndpoints
         endpoints.MapPost("/v1/release", ReleaseAsync);
     }
 
-    private static async Task CheckAsync(HttpContext context, CheckAdmission admission, CheckValidator validator, PolicyRegistry policies, IOptions<SiloOptions> options)
+    private static async Task CheckAsync(HttpContext context, CheckAdmission admission, CheckValidator validator, PolicyRegistry policies,
+        IOptions<SiloOptions> options)
     {
         var (requestId, badKey) = IdempotencyKey.Read(context.Request, validator);
         if (badKey is { } keyError)

@@ -72,7 +72,8 @@ internal static class RateLimitHeaders
     private static bool Tighter(in LimitDecision candidate, in LimitDecision current) =>
         candidate.Allowed != current.Allowed ? !candidate.Allowed : candidate.Remaining < current.Remaining;
 
-    private static void Append(StringBuilder policyHeader, StringBuilder stateHeader, HashSet<string> seen, CompiledPolicy policy, string name, in LimitDecision decision)
+    private static void Append(StringBuilder policyHeader, StringBuilder stateHeader, HashSet<string> seen, CompiledPolicy policy, string name,
+        in LimitDecision decision)
     {
         if (!seen.Add(name))
         {

@@ -26,7 +26,8 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
         var answers = new FrontDecisions[checks.Length];
         if (checks.Length > front.MaxChecksPerBatch)
         {
-            Array.Fill(answers, Error(StatusCode.InvalidArgument, $"checks has {checks.Length} checks; at most {front.MaxChecksPerBatch} are allowed in one batch."));
+            Array.Fill(answers, Error(StatusCode.InvalidArgument,
+                $"checks has {checks.Length} checks; at most {front.MaxChecksPerBatch} are allowed in one batch."));
             return answers;
         }
 
@@ -70,15 +71,19 @@ internal sealed class LimiterFrontGrain(LimiterFront front) : Grain, ILimiterFro
         }
     }
 
-    public ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost) => One(() => front.ReserveAsync(Front, policy, key, cost, DateTime.MaxValue, CancellationToken.None));
+    public ValueTask<FrontDecisions> ReserveAsync(string policy, string key, long cost) =>
+        One(() => front.ReserveAsync(Front, policy, key, cost, DateTime.MaxValue, CancellationToken.None));
 
-    public ValueTask<FrontDecisions> AcquireAsync(string policy, string key) => One(() => front.AcquireAsync(Front, policy, key, DateTime.MaxValue, CancellationToken.None));
+    public ValueTask<FrontDecisions> AcquireAsync(string policy, string key) =>
+        One(() => front.AcquireAsync(Front, policy, key, DateTime.MaxValue, CancellationToken.None));
 
-    public ValueTask<FrontDecisions> ReleaseAsync(string policy, string key, long leaseId) => One(() => front.ReleaseAsync(policy, key, leaseId, CancellationToken.None));
+    public ValueTask<FrontDecisions> ReleaseAsync(string policy, string key, long leaseId) =>
+        One(() => front.ReleaseAsync(policy, key, leaseId, CancellationToken.None));
 
     public ValueTask<FrontDecisions> GetAsync(string policy, string key) => One(() => front.GetAsync(policy, key, CancellationToken.None));
 
-    public ValueTask<FrontDecisions> PauseAsync(string policy, string key, TimeSpan pauseFor) => One(() => front.PauseAsync(policy, key, pauseFor, CancellationToken.None));
+    public ValueTask<FrontDecisions> PauseAsync(string policy, string key, TimeSpan pauseFor) =>
+        One(() => front.PauseAsync(policy, key, pauseFor, CancellationToken.None));
 
     private async ValueTask<FrontDecisions> CheckAsync(CheckRequest[] checks)
     {

@@ -7,7 +7,8 @@ namespace GrainLimiter.Silo.Policies.Reload;
 /// <c>GrainLimiter:PolicyReloadDelay</c> (an editor or a ConfigMap update writes in several steps).</summary>
 /// <remarks>Watches the directories, not the files: a Kubernetes ConfigMap is updated by swapping a symlink in its directory.
 /// Off with <c>GrainLimiter:WatchPolicies=false</c>.</remarks>
-public sealed partial class PolicyFileWatcher(PolicyReloader reloader, IOptions<SiloOptions> options, ILogger<PolicyFileWatcher> logger) : IHostedService, IDisposable
+public sealed partial class PolicyFileWatcher(PolicyReloader reloader, IOptions<SiloOptions> options, ILogger<PolicyFileWatcher> logger)
+    : IHostedService, IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly HashSet<string> _files = new(StringComparer.Ordinal);
@@ -21,7 +22,8 @@ public sealed partial class PolicyFileWatcher(PolicyReloader reloader, IOptions<
             return Task.CompletedTask;
         }
 
-        _debounce = new Timer(static state => _ = ((PolicyReloader)state!).ReloadAndAnnounceAsync("file change", always: false), reloader, Timeout.Infinite, Timeout.Infinite);
+        _debounce = new Timer(static state => _ = ((PolicyReloader)state!).ReloadAndAnnounceAsync("file change", always: false), reloader,
+            Timeout.Infinite, Timeout.Infinite);
         foreach (var path in reloader.Watched.Select(Path.GetFullPath))
         {
             if (Directory.Exists(path))

@@ -111,13 +111,16 @@ public sealed partial class PolicyReloader(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Policies reloaded ({Trigger}): version {Version}, {FilePolicies} from the policy file, {SourcePolicies} from descriptor files.")]
+        [LoggerMessage(1, LogLevel.Information, "Policies reloaded ({Trigger}): version {Version}, {FilePolicies} from the policy file, " +
+            "{SourcePolicies} from descriptor files.")]
         public static partial void Reloaded(ILogger logger, string trigger, long version, int filePolicies, int sourcePolicies);
 
-        [LoggerMessage(2, LogLevel.Error, "Policy reload ({Trigger}) refused, the policies in force stay: {Count} problem(s):{NewLine}{Problems}", SkipEnabledCheck = true)]
+        [LoggerMessage(2, LogLevel.Error, "Policy reload ({Trigger}) refused, the policies in force stay: {Count} problem(s):{NewLine}{Problems}",
+            SkipEnabledCheck = true)]
         private static partial void Refused(ILogger logger, string trigger, int count, string newLine, string problems);
 
-        public static void Refused(ILogger logger, string trigger, int count, string problems) => Refused(logger, trigger, count, Environment.NewLine, problems);
+        public static void Refused(ILogger logger, string trigger, int count, string problems) =>
+            Refused(logger, trigger, count, Environment.NewLine, problems);
 
         [LoggerMessage(3, LogLevel.Warning, "Could not announce the policy reload to the other silos; they reload when their own files change.")]
         public static partial void AnnounceFailed(ILogger logger, Exception exception);

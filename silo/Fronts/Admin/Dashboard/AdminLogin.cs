@@ -23,7 +23,8 @@ internal static class AdminLogin
     {
         if (!context.Request.HasFormContentType)
         {
-            return Results.Problem(title: "Invalid request", detail: "body: the login expects the form of GET /admin/login.", statusCode: StatusCodes.Status400BadRequest,
+            return Results.Problem(title: "Invalid request", detail: "body: the login expects the form of GET /admin/login.",
+                statusCode: StatusCodes.Status400BadRequest,
                 extensions: new Dictionary<string, object?> { ["field"] = "body" });
         }
 
@@ -51,7 +52,8 @@ internal static class AdminLogin
     {
         if (!context.Request.Headers.ContainsKey(AdminCookie.RequestHeader))
         {
-            return Results.Problem(title: "Invalid request", detail: $"{AdminCookie.RequestHeader}: the logout needs this header.", statusCode: StatusCodes.Status400BadRequest,
+            return Results.Problem(title: "Invalid request", detail: $"{AdminCookie.RequestHeader}: the logout needs this header.",
+                statusCode: StatusCodes.Status400BadRequest,
                 extensions: new Dictionary<string, object?> { ["field"] = AdminCookie.RequestHeader });
         }
 

@@ -15,10 +15,12 @@ internal static class DashboardPages
     public const string AssetsPath = "/admin/assets";
 
     // Ours: scripts, styles and calls from this origin only, no inline code, no framing.
-    private const string PagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    private const string PagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     // Orleans' bundle sets inline styles and loads fonts/images from its own path; it still runs no foreign script.
-    private const string OrleansPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
+    private const string OrleansPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+        "font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
 
     public static ISiloBuilder AddAdminDashboard(this ISiloBuilder silo, SiloOptions options)
     {
@@ -59,7 +61,8 @@ internal static class DashboardPages
         }
 
         endpoints.MapAdminLogin();
-        endpoints.MapGet(AssetsPath + "/{name}", static (HttpContext context, string name, DashboardAssets assets) => assets.Serve(context, name)).AllowAnonymous();
+        endpoints.MapGet(AssetsPath + "/{name}", static (HttpContext context, string name, DashboardAssets assets) => assets.Serve(context, name))
+            .AllowAnonymous();
         endpoints.MapGet(PagePath, static (HttpContext context, DashboardAssets assets) =>
                 assets.Page(context, "page.html", ("access", context.Access().ToString())))
             .RequireAuthorization(AdminAuthentication.ReadPolicy);
@@ -85,7 +88,8 @@ internal static class DashboardPages
         }
 
         var html = new StreamReader(stream).ReadToEnd();
-        const string link = """<link rel="stylesheet" href="../assets/orleans-link.css"><a id="grainlimiter-link" href="../page">GrainLimiter page &rarr;</a>""";
+        const string link = """<link rel="stylesheet" href="../assets/orleans-link.css">""" +
+            """<a id="grainlimiter-link" href="../page">GrainLimiter page &rarr;</a>""";
         return html.Contains("</body>", StringComparison.Ordinal) ? html.Replace("</body>", link + "</body>", StringComparison.Ordinal) : null;
     }
 }

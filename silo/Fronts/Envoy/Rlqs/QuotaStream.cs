@@ -45,7 +45,8 @@ internal sealed class QuotaStream(string id, IGrainFactory grains, QuotaBucketDi
             if (_buckets.Count + added > options.MaxBucketsPerStream)
             {
                 throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"{field}: this stream already reports {_buckets.Count} buckets; at most {options.MaxBucketsPerStream} (GrainLimiter:Envoy:Rlqs:MaxBucketsPerStream)."));
+                    $"{field}: this stream already reports {_buckets.Count} buckets; at most {options.MaxBucketsPerStream} " +
+                    $"(GrainLimiter:Envoy:Rlqs:MaxBucketsPerStream)."));
             }
         }
 
@@ -75,7 +76,8 @@ internal sealed class QuotaStream(string id, IGrainFactory grains, QuotaBucketDi
 
             bucket.ToldAllowAll = false;
             metrics.Reported(rule.Spec.Name, usage.NumRequestsAllowed, usage.NumRequestsDenied);
-            pending.Add((bucket, CallAsync(bucket, rule.Spec, new QuotaUsage(usage.NumRequestsAllowed, usage.NumRequestsDenied, usage.TimeElapsed.ToTimeSpan()))));
+            pending.Add((bucket, CallAsync(bucket, rule.Spec,
+                new QuotaUsage(usage.NumRequestsAllowed, usage.NumRequestsDenied, usage.TimeElapsed.ToTimeSpan()))));
         }
 
         await AnswerAsync(pending, response).ConfigureAwait(false);

@@ -10,7 +10,8 @@ namespace GrainLimiter.Silo.Fronts.Envoy.Rlqs;
 /// <remarks>A stream is one loop: it waits for the next report or a tick (for refreshes and the idle bound), so one task
 /// touches its state and writes its responses.</remarks>
 [BindServiceMethod(typeof(RateLimitQuotaService), nameof(RateLimitQuotaService.BindService))]
-internal sealed class QuotaStreamService(IGrainFactory grains, QuotaBucketDirectory directory, RlqsMetrics metrics, IOptions<RlqsOptions> options, TimeProvider time)
+internal sealed class QuotaStreamService(IGrainFactory grains, QuotaBucketDirectory directory, RlqsMetrics metrics, IOptions<RlqsOptions> options,
+    TimeProvider time)
 {
     public static string ServiceName => RateLimitQuotaService.Descriptor.FullName;
 
@@ -18,7 +19,8 @@ internal sealed class QuotaStreamService(IGrainFactory grains, QuotaBucketDirect
     private readonly RlqsOptions _options = options.Value;
     private int _streams;
 
-    public async Task StreamRateLimitQuotas(IAsyncStreamReader<RateLimitQuotaUsageReports> reports, IServerStreamWriter<RateLimitQuotaResponse> responses, ServerCallContext context)
+    public async Task StreamRateLimitQuotas(IAsyncStreamReader<RateLimitQuotaUsageReports> reports, IServerStreamWriter<RateLimitQuotaResponse> responses,
+        ServerCallContext context)
     {
         if (Interlocked.Increment(ref _streams) > _options.MaxStreamsPerSilo)
         {

@@ -14,13 +14,18 @@ internal sealed class RlqsMetrics
     public RlqsMetrics(IMeterFactory meters, QuotaBucketGauges buckets)
     {
         var meter = meters.Create(MetricNames.Meter);
-        _reported = meter.CreateCounter<long>(MetricNames.RlqsReportedRequests, description: "Requests Envoys reported for RLQS buckets, by bucket entry and result.");
+        _reported = meter.CreateCounter<long>(MetricNames.RlqsReportedRequests,
+            description: "Requests Envoys reported for RLQS buckets, by bucket entry and result.");
         meter.CreateObservableGauge(MetricNames.RlqsStreams, () => Interlocked.Read(ref _streams), description: "RLQS streams open on this silo.");
-        meter.CreateObservableGauge(MetricNames.RlqsBucketLimit, () => Per(buckets, static b => b.Limit), description: "Limit of the RLQS buckets of an entry active on this silo.");
-        meter.CreateObservableGauge(MetricNames.RlqsBucketDemand, () => Per(buckets, static b => b.Demand), description: "Demand per window the streams of these buckets report.");
-        meter.CreateObservableGauge(MetricNames.RlqsBucketAssigned, () => Per(buckets, static b => b.Reserved), description: "Assignments in force of these buckets.");
+        meter.CreateObservableGauge(MetricNames.RlqsBucketLimit, () => Per(buckets, static b => b.Limit),
+            description: "Limit of the RLQS buckets of an entry active on this silo.");
+        meter.CreateObservableGauge(MetricNames.RlqsBucketDemand, () => Per(buckets, static b => b.Demand),
+            description: "Demand per window the streams of these buckets report.");
+        meter.CreateObservableGauge(MetricNames.RlqsBucketAssigned, () => Per(buckets, static b => b.Reserved),
+            description: "Assignments in force of these buckets.");
         meter.CreateObservableGauge(MetricNames.RlqsBucketStreams, () => Per(buckets, static b => b.Streams), description: "Streams reporting these buckets.");
-        meter.CreateObservableCounter(MetricNames.RlqsAbandoned, () => buckets.Abandoned, description: "Streams told to abandon a bucket they reported no request for.");
+        meter.CreateObservableCounter(MetricNames.RlqsAbandoned, () => buckets.Abandoned,
+            description: "Streams told to abandon a bucket they reported no request for.");
     }
 
     public void StreamOpened() => Interlocked.Increment(ref _streams);
