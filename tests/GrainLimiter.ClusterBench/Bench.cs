@@ -121,7 +121,9 @@ internal static class Bench
         var lastUnreachable = TimeSpan.Zero;
         var sweeps = 0;
         // Sweep every key until a whole sweep after the last unreachable answer is clean (bounded: 60 s).
-        while (killed.Elapsed < TimeSpan.FromSeconds(60) && (sweeps == 0 || !unreachableSince.IsEmpty && recoveredAt.Count < unreachableSince.Count || killed.Elapsed - lastUnreachable < TimeSpan.FromSeconds(1)))
+        while (killed.Elapsed < TimeSpan.FromSeconds(60)
+            && (sweeps == 0 || !unreachableSince.IsEmpty && recoveredAt.Count < unreachableSince.Count
+                || killed.Elapsed - lastUnreachable < TimeSpan.FromSeconds(1)))
         {
             sweeps++;
             await Parallel.ForEachAsync(Enumerable.Range(0, Keys), new ParallelOptions { MaxDegreeOfParallelism = Callers }, async (i, ct) =>
@@ -142,11 +144,13 @@ internal static class Bench
         }
 
         Console.WriteLine();
-        Console.WriteLine($"SIGKILL of 1 of 3 silos, 1 000 keys swept through silo 1 ({answers:N0} answers, {sweeps} sweeps, every answer 200 or a failure-mode 429):");
+        Console.WriteLine($"SIGKILL of 1 of 3 silos, 1 000 keys swept through silo 1 ({answers:N0} answers, {sweeps} sweeps, "
+            + $"every answer 200 or a failure-mode 429):");
         Console.WriteLine($"  keys that answered {OwnerUnreachable} meanwhile: {unreachableSince.Count} (about 1/3 expected)");
         if (!recoveredAt.IsEmpty)
         {
-            Console.WriteLine($"  first of them answered from a live silo after {recoveredAt.Values.Min().TotalMilliseconds:F0} ms, the last after {recoveredAt.Values.Max().TotalMilliseconds:F0} ms");
+            Console.WriteLine($"  first of them answered from a live silo after {recoveredAt.Values.Min().TotalMilliseconds:F0} ms, "
+                + $"the last after {recoveredAt.Values.Max().TotalMilliseconds:F0} ms");
         }
     }
 

@@ -12,7 +12,8 @@ internal sealed class BenchSilo : IAsyncDisposable
     private BenchSilo(Process process, int httpPort)
     {
         _process = process;
-        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 })
+            { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
         Name = $"silo on http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}";
     }
 

@@ -11,7 +11,8 @@ public class FloodRunTests
     [Fact]
     public async Task TenThousandNewKeysStayWithinTheActivationBoundAndTheSteadyKeysStayExact()
     {
-        var settings = FloodSettings.Parse(["--keys", "10k", "--max-active-grains", "500", "--concurrency", "2", "--steady-limit", "20", "--steady-rate", "200"]);
+        var settings = FloodSettings.Parse(
+            ["--keys", "10k", "--max-active-grains", "500", "--concurrency", "2", "--steady-limit", "20", "--steady-rate", "200"]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
 
         var report = await FloodRun.RunAsync(settings, timeout.Token);
@@ -22,7 +23,8 @@ public class FloodRunTests
         Assert.Equal(10_000, report.Flood.Decided);
         Assert.Equal(0, report.Flood.ServerErrorCalls);
         // Transient activations overlap a little while they leave (ActivationBoundTests), never by the flood's size.
-        Assert.True(report.PeakActiveGrains <= 2 * settings.MaxActiveGrains, $"peak {report.PeakActiveGrains} active grains for a bound of {settings.MaxActiveGrains}");
+        Assert.True(report.PeakActiveGrains <= 2 * settings.MaxActiveGrains,
+            $"peak {report.PeakActiveGrains} active grains for a bound of {settings.MaxActiveGrains}");
         Assert.True(report.ActiveGrainsAfter <= settings.MaxActiveGrains, $"{report.ActiveGrainsAfter} active grains after the flood");
         Assert.True(report.Steady.Errors == 0, $"{report.Steady.Errors} steady errors, first: {report.Steady.FirstError}");
         Assert.Equal(0, report.Steady.ServerErrors);

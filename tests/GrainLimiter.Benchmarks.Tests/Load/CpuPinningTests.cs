@@ -46,7 +46,8 @@ public class CpuPinningTests
         var output = Directory.CreateTempSubdirectory("grainlimiter-load-pin-").FullName;
         await using var load = ChildProcess.Start("load --pin", "dotnet",
         [
-            typeof(LoadCommand).Assembly.Location, "load", "--pin", "--quick", "--only", "Redis + Lua, fixed window,System.Threading", "--no-scale", "--no-paced",
+            typeof(LoadCommand).Assembly.Location, "load", "--pin", "--quick", "--only", "Redis + Lua, fixed window,System.Threading",
+            "--no-scale", "--no-paced",
             "--keys", "1000", "--silo-warmup", "0", "--warmup", "0.1", "--duration", "0.3", "--concurrency", "8", "--output", output,
         ]);
         Assert.True(await load.WaitForExitAsync(TimeSpan.FromSeconds(150), CancellationToken.None) == 0, load.Output);

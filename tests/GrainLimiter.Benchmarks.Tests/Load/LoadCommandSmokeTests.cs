@@ -45,7 +45,8 @@ public class LoadCommandSmokeTests
         // Every GrainLimiter silo row again with leases off, and an attack row per unbatched contender whose denials are decisions.
         Assert.Contains(report.Phases, p => p.Contender == "GrainLimiter gRPC Check, batch 100" + PhaseResult.LeasesOffSuffix);
         Assert.Contains(report.LeasesOnVsOff, p => p.Contender == "GrainLimiter HTTP /v1/check" && p.ThroughputOnVsOff > 0);
-        Assert.DoesNotContain(report.Phases, p => p.Contender.StartsWith("GrainLimiter Envoy", StringComparison.Ordinal) && p.Contender.EndsWith(PhaseResult.LeasesOffSuffix, StringComparison.Ordinal));
+        Assert.DoesNotContain(report.Phases, p => p.Contender.StartsWith("GrainLimiter Envoy", StringComparison.Ordinal)
+            && p.Contender.EndsWith(PhaseResult.LeasesOffSuffix, StringComparison.Ordinal));
         var attacks = report.Phases.Where(p => p.Distribution.StartsWith("attack", StringComparison.Ordinal)).ToList();
         Assert.Contains(attacks, p => p.Contender == "GrainLimiter gRPC Check, batch 1");
         Assert.Contains(attacks, p => p.Contender == "GrainLimiter Envoy ShouldRateLimit");

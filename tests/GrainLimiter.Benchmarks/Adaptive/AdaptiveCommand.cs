@@ -13,12 +13,14 @@ public static class AdaptiveCommand
             $"{AdaptiveSimulation.Capacity}/s, {AdaptiveSimulation.DroppedCapacity}/s from {AdaptiveSimulation.Phase.TotalSeconds} s to " +
             $"{2 * AdaptiveSimulation.Phase.TotalSeconds} s, then {AdaptiveSimulation.Capacity}/s again."));
         output.WriteLine();
-        output.WriteLine("| limiter | goodput (of ideal) | upstream 429s (of calls sent) | limit at the new capacity after the drop | limit at 90 % after the recovery |");
+        output.WriteLine("| limiter | goodput (of ideal) | upstream 429s (of calls sent) | limit at the new capacity after the drop " +
+            "| limit at 90 % after the recovery |");
         output.WriteLine("|---|---|---|---|---|");
         foreach (var run in AdaptiveSimulation.RunAll())
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {run.Limiter} | {run.Goodput:N0} ({run.GoodputShare:P1}) | {run.Rejected:N0} ({run.RejectedShare:P1}) | {Seconds(run.AdaptedAfterDrop)} | {Seconds(run.RecoveredAfterRise)} |"));
+                $"| {run.Limiter} | {run.Goodput:N0} ({run.GoodputShare:P1}) | {run.Rejected:N0} ({run.RejectedShare:P1}) " +
+                $"| {Seconds(run.AdaptedAfterDrop)} | {Seconds(run.RecoveredAfterRise)} |"));
         }
 
         return 0;

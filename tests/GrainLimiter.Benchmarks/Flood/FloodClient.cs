@@ -19,7 +19,8 @@ internal static class FloodClient
     {
         using var channel = GrpcChannel.ForAddress(silo, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan },
+            HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true,
+                PooledConnectionLifetime = Timeout.InfiniteTimeSpan },
         });
         var client = new Limiter.LimiterClient(channel);
         long next = 0, decided = 0, errors = 0, serverErrors = 0;
@@ -44,13 +45,16 @@ internal static class FloodClient
 
                 try
                 {
-                    var reply = await client.CheckAsync(request, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                    var reply = await client.CheckAsync(request, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)
+                        .ResponseAsync.ConfigureAwait(false);
                     var undecided = reply.Decisions.Count(static d => UndecidedAnswerException.IsUndecided(d.Reason));
                     Interlocked.Add(ref decided, reply.Decisions.Count - undecided);
                     if (undecided > 0 || reply.Decisions.Count != request.Checks.Count)
                     {
                         Interlocked.Add(ref errors, request.Checks.Count - (reply.Decisions.Count - undecided));
-                        Interlocked.CompareExchange(ref firstError, $"{undecided} of {request.Checks.Count} undecided, reason '{reply.Decisions.FirstOrDefault(static d => d.Reason.Length > 0)?.Reason}'", null);
+                        Interlocked.CompareExchange(ref firstError,
+                            $"{undecided} of {request.Checks.Count} undecided, "
+                            + $"reason '{reply.Decisions.FirstOrDefault(static d => d.Reason.Length > 0)?.Reason}'", null);
                     }
                 }
                 catch (RpcException e) when (!cancellationToken.IsCancellationRequested)

@@ -45,13 +45,15 @@ internal sealed record FloodReport
 
     /// <summary>What the bound admits, at rest: the silo's resident memory before the flood, plus MaxActiveGrains activations,
     /// plus (in-memory storage, which keeps every key's state in the process) each flood key's stored state.</summary>
-    public long RestingSize => ResidentBefore + (Settings.MaxActiveGrains * BytesPerActivation) + (Settings.Storage == "memory" ? Flood.KeysSent * BytesPerStoredKey : 0);
+    public long RestingSize => ResidentBefore + (Settings.MaxActiveGrains * BytesPerActivation)
+        + (Settings.Storage == "memory" ? Flood.KeysSent * BytesPerStoredKey : 0);
 
     /// <summary>Nothing crashed, nothing answered 5xx, no error, the steady keys exact, the transient activations gone.</summary>
     public bool Passed => !SiloCrashed && Flood.ServerErrorCalls == 0 && Steady.ServerErrors == 0 && Flood.Errors == 0 && Steady.Errors == 0
         && Steady.Exact && ActiveGrainsAfter <= Settings.MaxActiveGrains;
 
-    public string MachineLine => $"{LoadReport.MachineCores()} cores; load average {LoadAverageBefore} at start, {LoadAverageAfter} at end; silo and driver share the cores";
+    public string MachineLine =>
+        $"{LoadReport.MachineCores()} cores; load average {LoadAverageBefore} at start, {LoadAverageAfter} at end; silo and driver share the cores";
 
     private string HeapLimit => Settings.HeapLimitMiB > 0 ? $", GC heap hard limit {Number(Settings.HeapLimitMiB)} MiB" : "";
 
@@ -60,14 +62,17 @@ internal sealed record FloodReport
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"Run {StartedAt:yyyy-MM-dd HH:mm} UTC, {TotalSeconds:0} s in all: `flood {Settings.CommandLine}`.");
         md.AppendLine();
-        md.AppendLine($"Key flood: {Number(Flood.KeysSent)} new keys over gRPC Check (batch {Settings.Batch}, {Settings.Concurrency} in flight) against one silo "
-            + $"({Settings.Storage} storage, MaxActiveGrains {Number(Settings.MaxActiveGrains)}{HeapLimit}), a steady client on {Settings.SteadyKeys} keys (limit {Number(Settings.SteadyLimit)} each) "
+        md.AppendLine($"Key flood: {Number(Flood.KeysSent)} new keys "
+            + $"over gRPC Check (batch {Settings.Batch}, {Settings.Concurrency} in flight) against one silo "
+            + $"({Settings.Storage} storage, MaxActiveGrains {Number(Settings.MaxActiveGrains)}{HeapLimit}), "
+            + $"a steady client on {Settings.SteadyKeys} keys (limit {Number(Settings.SteadyLimit)} each) "
             + $"at {Number(Settings.SteadyCallsPerSecond)} calls/s over HTTP ({MachineLine}):");
         md.AppendLine();
         MeasureTable.AppendTo(md, Rows());
 
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Verdict: {(Passed ? "PASSED" : "FAILED")} (no crash, no 5xx, no error, steady keys exact, active grains back within MaxActiveGrains).");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"- Verdict: {(Passed ? "PASSED" : "FAILED")} (no crash, no 5xx, no error, steady keys exact, active grains back within MaxActiveGrains).");
         var stored = Settings.Storage == "memory" ? $" + flood keys × {BytesPerStoredKey} B of state each left in the in-memory store (it has no expiry)" : "";
         md.AppendLine($"- Resting size = RSS before the flood + MaxActiveGrains × {BytesPerActivation} B per activation{stored}, as `grain-memory` "
             + "measures them at rest. Under a flood the heap also holds the keys in flight, deactivating and being written, and Server GC's "
@@ -90,7 +95,8 @@ internal sealed record FloodReport
         yield return ("silo RSS after", Mib(ResidentAfter));
         yield return ("resting size of what the bound admits (below)", Mib(RestingSize));
         yield return ("peak RSS / resting size", (PeakResident / (double)Math.Max(1, RestingSize)).ToString("0.00", CultureInfo.InvariantCulture));
-        yield return ("active grains before / peak / after", $"{Number(ActiveGrainsBefore)} / {Number(PeakActiveGrains)} / {(ActiveGrainsAfter is { } a ? Number(a) : "no answer")}");
+        yield return ("active grains before / peak / after",
+            $"{Number(ActiveGrainsBefore)} / {Number(PeakActiveGrains)} / {(ActiveGrainsAfter is { } a ? Number(a) : "no answer")}");
         yield return ("silo crashed", SiloCrashed ? "YES" : "no");
         yield return ("steady calls decided", Number(Steady.Decided));
         yield return ("steady p50 / p99", $"{Micro(Steady.P50Us)} / {Micro(Steady.P99Us)} µs");

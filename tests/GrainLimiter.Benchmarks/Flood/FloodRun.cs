@@ -56,7 +56,8 @@ internal static class FloodRun
 
         await using var silo = await SiloProcess.StartAsync(PoliciesYaml(settings), null, environment, cancellationToken).ConfigureAwait(false);
         using var metrics = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var steady = new SteadyClient(silo.HttpAddress, SteadyPolicy, settings.SteadyKeys, settings.SteadyLimit, settings.SteadyCallsPerSecond, SteadyWorkers);
+        using var steady = new SteadyClient(silo.HttpAddress, SteadyPolicy,
+            settings.SteadyKeys, settings.SteadyLimit, settings.SteadyCallsPerSecond, SteadyWorkers);
         using var stopSteady = new CancellationTokenSource();
         var steadyRun = steady.RunAsync(stopSteady.Token);
 
@@ -110,7 +111,8 @@ internal static class FloodRun
 
         // What the silo logged (an undecided check's exception among it), beside the report.
         Directory.CreateDirectory(settings.OutputDirectory);
-        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "flood-silo.log"), silo.Process.Output, CancellationToken.None).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "flood-silo.log"), silo.Process.Output, CancellationToken.None)
+            .ConfigureAwait(false);
         return new FloodReport
         {
             Settings = settings,

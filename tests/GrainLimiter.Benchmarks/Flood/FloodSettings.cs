@@ -78,5 +78,6 @@ internal sealed record FloodSettings
         return settings;
     }
 
-    private static string StorageName(string value) => value is "memory" or "redis" ? value : throw new ArgumentException($"--storage must be memory or redis, not '{value}'.");
+    private static string StorageName(string value) =>
+        value is "memory" or "redis" ? value : throw new ArgumentException($"--storage must be memory or redis, not '{value}'.");
 }

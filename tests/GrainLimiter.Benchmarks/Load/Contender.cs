@@ -62,7 +62,8 @@ internal abstract class Contender : IAsyncDisposable
     protected async Task<PhaseResult> MeasureAsync(LoadSettings settings, KeyDistribution keys, LimitKind limit, CancellationToken cancellationToken)
     {
         var cpuBefore = ServerCpuTime();
-        var (workers, seconds, histogram, admitted, errors, firstError) = await DriveAsync(settings, keys, limit, settings.Duration, cancellationToken).ConfigureAwait(false);
+        var (workers, seconds, histogram, admitted, errors, firstError) = await DriveAsync(settings, keys, limit, settings.Duration, cancellationToken)
+            .ConfigureAwait(false);
         var cpu = ServerCpuTime() - cpuBefore;
         return new PhaseResult
         {
@@ -95,7 +96,8 @@ internal abstract class Contender : IAsyncDisposable
         long denied = 0;
         long errors = 0;
         var workers = InProcess ? Environment.ProcessorCount : settings.Concurrency;
-        await Parallel.ForEachAsync(Enumerable.Range(0, workers), new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(Enumerable.Range(0, workers),
+            new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
             async (_, ct) =>
             {
                 long left;

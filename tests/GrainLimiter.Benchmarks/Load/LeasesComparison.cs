@@ -20,7 +20,8 @@ internal static class LeasesComparison
     public static List<LeasesPair> Pairs(IReadOnlyList<PhaseResult> phases) =>
         [.. phases
             .Where(p => !p.Contender.EndsWith(PhaseResult.LeasesOffSuffix, StringComparison.Ordinal))
-            .Select(on => (On: on, Off: phases.FirstOrDefault(off => off.Contender == on.Contender + PhaseResult.LeasesOffSuffix && off.Distribution == on.Distribution)))
+            .Select(on => (On: on, Off: phases.FirstOrDefault(off => off.Contender == on.Contender + PhaseResult.LeasesOffSuffix
+                && off.Distribution == on.Distribution)))
             .Where(pair => pair.Off is not null)
             .Select(pair => new LeasesPair(pair.On.Contender, pair.On.Distribution, pair.On, pair.Off!))];
 }

@@ -45,7 +45,9 @@ internal sealed record LoadReport
 
     /// <summary>Cores of the machine, whatever this process' own affinity (a pinned process sees one).</summary>
     public static int MachineCores() =>
-        File.Exists("/proc/cpuinfo") ? Math.Max(1, File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal))) : Environment.ProcessorCount;
+        File.Exists("/proc/cpuinfo")
+            ? Math.Max(1, File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal)))
+            : Environment.ProcessorCount;
 
     public static Dictionary<string, string> DescribeMachine(string? redisVersion, string? nodeVersion)
     {
@@ -134,7 +136,8 @@ internal sealed record LoadReport
         return md.ToString();
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+    public string ToJson() => JsonSerializer.Serialize(this,
+        new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 
     private IEnumerable<(string Title, (string Header, bool Right)[] Headers, IEnumerable<string[]> Rows)> Tables()
     {
@@ -142,7 +145,8 @@ internal sealed record LoadReport
             PhaseHeaders, Phases.Select(PhaseCells));
         if (LeasesOnVsOff is { Count: > 0 } pairs)
         {
-            yield return ("Leases on vs off: each GrainLimiter row with leases over the same row under a leases: off policy, same run (above 1 is faster with leases)",
+            yield return ("Leases on vs off: each GrainLimiter row with leases over the same row under a leases: off policy, "
+                + "same run (above 1 is faster with leases)",
                 LeasesHeaders, pairs.Select(LeasesCells));
         }
         if (Paced.Count > 0)
@@ -159,7 +163,8 @@ internal sealed record LoadReport
     private static readonly (string Header, bool Right)[] PhaseHeaders =
     [
         ("contender", false), ("keys", false), ("in flight", true), ("decisions/s", true), ("server CPU µs/decision", true),
-        ("decisions per server-core-s", true), ("× per core", true), ("× decisions/s", true), ("against", false), ("Redis writes/decision", true), ("errors", true),
+        ("decisions per server-core-s", true), ("× per core", true), ("× decisions/s", true), ("against", false),
+        ("Redis writes/decision", true), ("errors", true),
         ("denied", true), ("accuracy", false), ("status", false),
     ];
 
@@ -200,11 +205,13 @@ internal sealed record LoadReport
 
     private static string[] PacedCells(PhaseResult p) =>
     [
-        p.Contender, p.Distribution, InFlight(p), Number(p.PacedCallsPerSecond ?? 0), Number(p.CallsPerSecond), Micro(p.P50Us), Micro(p.P99Us), Micro(p.P999Us), Errors(p),
+        p.Contender, p.Distribution, InFlight(p), Number(p.PacedCallsPerSecond ?? 0), Number(p.CallsPerSecond),
+        Micro(p.P50Us), Micro(p.P99Us), Micro(p.P999Us), Errors(p),
         p.Failed ? "FAILED" : p.BelowPace ? "below its pace" : "kept its pace",
     ];
 
-    private static string InFlight(PhaseResult p) => p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : "");
+    private static string InFlight(PhaseResult p) =>
+        p.Workers.ToString(CultureInfo.InvariantCulture) + (p.DecisionsPerCall > 1 ? $" × {p.DecisionsPerCall}" : "");
 
     private string AccuracyCell(string contender) =>
         Accuracy.FirstOrDefault(a => a.Contender == contender) is not { } a ? "—"
@@ -229,5 +236,8 @@ internal sealed record LoadReport
 
     private static string Number(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Micro(double value) => double.IsNaN(value) ? "—" : value < 10 ? value.ToString("0.00", CultureInfo.InvariantCulture) : value.ToString("N0", CultureInfo.InvariantCulture);
+    private static string Micro(double value) =>
+        double.IsNaN(value) ? "—"
+        : value < 10 ? value.ToString("0.00", CultureInfo.InvariantCulture)
+        : value.ToString("N0", CultureInfo.InvariantCulture);
 }

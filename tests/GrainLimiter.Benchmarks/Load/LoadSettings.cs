@@ -9,7 +9,8 @@ internal sealed record LoadSettings
 
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long every front of the fresh silo is driven at once before the first row (<see cref="Load.SiloWarmUp"/>); zero: rows measure it cold.</summary>
+    /// <summary>How long every front of the fresh silo is driven at once before the first row (<see cref="Load.SiloWarmUp"/>);
+    /// zero: rows measure it cold.</summary>
     public TimeSpan SiloWarmUpTime { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Calls in flight at once, for every contender.</summary>

@@ -33,7 +33,8 @@ internal sealed record ScalePoint
 /// </summary>
 internal static class ScaleCurve
 {
-    public static async Task<List<ScalePoint>> RunAsync(LoadSettings settings, RedisServer? redis, Action<string, double> progress, CancellationToken cancellationToken)
+    public static async Task<List<ScalePoint>> RunAsync(LoadSettings settings, RedisServer? redis, Action<string, double> progress,
+        CancellationToken cancellationToken)
     {
         var points = new List<ScalePoint>();
         var sizes = settings.ScaleKeys.Order().ToArray();
@@ -49,11 +50,13 @@ internal static class ScaleCurve
         var silo = new Dictionary<int, (double Rate, double? Rss)>();
         if (clusterSizes.Length > 0)
         {
-            await using var process = await SiloProcess.StartAsync(settings.Limits, (int)Math.Min(int.MaxValue, clusterSizes[^1] * 1.25 + 1_000_000), cancellationToken)
+            await using var process = await SiloProcess
+                .StartAsync(settings.Limits, (int)Math.Min(int.MaxValue, clusterSizes[^1] * 1.25 + 1_000_000), cancellationToken)
                 .ConfigureAwait(false);
             await using var grpc = new GrpcCheckContender(process.GrpcAddress, 100, settings.Connections);
             // Warm the front (JIT, connections) before the baseline, so the baseline holds what an idle silo holds.
-            await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(1) }, KeyDistribution.Uniform(100), LimitKind.Open, cancellationToken).ConfigureAwait(false);
+            await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(1) },
+                KeyDistribution.Uniform(100), LimitKind.Open, cancellationToken).ConfigureAwait(false);
             var baseline = process.Process.ResidentBytes();
             var loaded = 0;
             foreach (var n in clusterSizes)
@@ -63,7 +66,8 @@ internal static class ScaleCurve
                 await LoadAsync(settings, grpc, keys.Keys, loaded, LimitKind.Open, cancellationToken).ConfigureAwait(false);
                 loaded = n;
                 var rss = process.Process.ResidentBytes();
-                var phase = await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, keys, LimitKind.Open, cancellationToken).ConfigureAwait(false);
+                var phase = await grpc.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration },
+                    keys, LimitKind.Open, cancellationToken).ConfigureAwait(false);
                 // Below 100k keys the growth is lost in the process' own noise (buffers, JIT, GC budget).
                 silo[n] = (phase.DecisionsPerSecond, n >= 100_000 ? (rss - baseline) / (double)n : null);
             }
@@ -115,16 +119,20 @@ internal static class ScaleCurve
         await GrainMemory.ActivateAsync(silo.GrainFactory, SiloProcess.OpenPolicy, "k", n).ConfigureAwait(false);
         var bytes = (GrainMemory.Heap() - before) / (double)n;
         await using var contender = new LocalGrainContender(silo, ownsSilo: false);
-        var phase = await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration }, KeyDistribution.Uniform(n), LimitKind.Open, cancellationToken)
+        var phase = await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.ScaleDuration },
+                KeyDistribution.Uniform(n), LimitKind.Open, cancellationToken)
             .ConfigureAwait(false);
         return (phase.DecisionsPerSecond, bytes);
     }
 
-    /// <summary>Activates <paramref name="keys"/> from index <paramref name="from"/> on, under <paramref name="limit"/>'s policy, through gRPC batches of 100.</summary>
-    public static async Task LoadAsync(LoadSettings settings, GrpcCheckContender grpc, string[] keys, int from, LimitKind limit, CancellationToken cancellationToken)
+    /// <summary>Activates <paramref name="keys"/> from index <paramref name="from"/> on, under <paramref name="limit"/>'s policy,
+    /// through gRPC batches of 100.</summary>
+    public static async Task LoadAsync(LoadSettings settings, GrpcCheckContender grpc, string[] keys, int from, LimitKind limit,
+        CancellationToken cancellationToken)
     {
         var next = from;
-        await Parallel.ForEachAsync(Enumerable.Range(0, settings.Concurrency), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(Enumerable.Range(0, settings.Concurrency),
+            new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
             async (_, ct) =>
             {
                 var batch = new string[100];
@@ -187,6 +195,7 @@ internal static class ScaleCurve
     }
 
     private static async Task<long> UsedMemoryAsync(RedisServer redis, CancellationToken cancellationToken) =>
-        long.Parse(await redis.InfoAsync("memory", "used_memory", cancellationToken).ConfigureAwait(false) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        long.Parse(await redis.InfoAsync("memory", "used_memory", cancellationToken).ConfigureAwait(false) ?? "0",
+            System.Globalization.CultureInfo.InvariantCulture);
 
 }

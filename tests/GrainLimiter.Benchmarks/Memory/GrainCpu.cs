@@ -58,8 +58,11 @@ internal static class GrainCpu
             if (round == "measured")
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{keys:N0} keys, {Callers} callers, {clock.Elapsed.TotalSeconds:F1} s: {decisions / clock.Elapsed.TotalSeconds:N0} decisions/s, {cpuMicros / decisions:F2} CPU µs/decision, {(GC.GetTotalAllocatedBytes() - allocated) / (double)decisions:F0} B allocated/decision, {timeouts} timeouts, "
-                    + $"GC {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]} (gen 0/1/2) pausing {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:N0} ms, "
+                    $"{keys:N0} keys, {Callers} callers, {clock.Elapsed.TotalSeconds:F1} s: {decisions / clock.Elapsed.TotalSeconds:N0} decisions/s, "
+                    + $"{cpuMicros / decisions:F2} CPU µs/decision, {(GC.GetTotalAllocatedBytes() - allocated) / (double)decisions:F0} B allocated/decision, "
+                    + $"{timeouts} timeouts, "
+                    + $"GC {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]} "
+                    + $"(gen 0/1/2) pausing {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:N0} ms, "
                     + $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
             }
         }

@@ -59,14 +59,16 @@ internal static class GrainMemory
 
             var collected = Heap();
             var perActivation = (after - before) / (double)count;
-            Console.WriteLine($"| {policy} | {active:N0} | {perActivation:F0} | {(after - collected) / (double)count:F0} B/key | {(collected - before) / (double)count:F0} B |");
+            Console.WriteLine($"| {policy} | {active:N0} | {perActivation:F0} | {(after - collected) / (double)count:F0} B/key "
+                + $"| {(collected - before) / (double)count:F0} B |");
         }
     }
 
     /// <summary>Activates <paramref name="count"/> keys of <paramref name="policy"/> with one charge each, 256 calls in flight;
     /// grain references are not kept, so they do not count in the heap afterwards.</summary>
     public static Task ActivateAsync(IGrainFactory grains, string policy, string prefix, int count) =>
-        ActivateAsync(count, i => grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy, prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        ActivateAsync(count, i => grains.GetGrain<ILimitGrain>(LimitGrainKey.Encode(policy,
+                prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .AcquireAsync(1).AsTask());
 
     /// <summary>Calls <paramref name="activate"/> for 0 to <paramref name="count"/> - 1, 256 calls in flight. A call may charge

@@ -31,7 +31,8 @@ internal static class RegionsCommand
         var overshootLimits = rates.Select(OvershootLimit).ToArray();
         await File.WriteAllTextAsync(policies, string.Join('\n', [
             "policies:",
-            .. rates.Select((_, i) => $"  - {{ name: global-{i}, scope: global, limits: [ {{ algorithm: fixed_window, limit: {overshootLimits[i]}, window: 1h }} ] }}"),
+            .. rates.Select((_, i) =>
+                $"  - {{ name: global-{i}, scope: global, limits: [ {{ algorithm: fixed_window, limit: {overshootLimits[i]}, window: 1h }} ] }}"),
             "  - { name: open-global, scope: global, limits: [ { algorithm: fixed_window, limit: 1000000000, window: 1h } ] }",
             "  - { name: open-regional, limits: [ { algorithm: fixed_window, limit: 1000000000, window: 1h } ] }",
         ]) + "\n", cancel.Token);
@@ -52,13 +53,15 @@ internal static class RegionsCommand
             Console.WriteLine($"regions: 3 regions on loopback, one silo each (memory storage), sync interval {syncInterval.TotalMilliseconds:0} ms; " +
                 $"{Environment.ProcessorCount} cores, load average {LoadAverage()} (shared machine)");
             Console.WriteLine();
-            Console.WriteLine("| offered rate per region | achieved rate per region | sync interval | limit | bound (regions − 1) × achieved rate × interval | admitted | measured overshoot |");
+            Console.WriteLine("| offered rate per region | achieved rate per region | sync interval | limit " +
+                "| bound (regions − 1) × achieved rate × interval | admitted | measured overshoot |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
             for (var i = 0; i < rates.Length; i++)
             {
                 var (admitted, achieved) = await OvershootAsync(clients, $"global-{i}", rates[i], cancel.Token);
                 var bound = (Names.Length - 1) * achieved * syncInterval.TotalSeconds;
-                Console.WriteLine($"| {rates[i]:0}/s | {achieved:0}/s | {syncInterval.TotalMilliseconds:0} ms | {overshootLimits[i]} | {bound:0} | {admitted} | {admitted - overshootLimits[i]:+0;-0;0} |");
+                Console.WriteLine($"| {rates[i]:0}/s | {achieved:0}/s | {syncInterval.TotalMilliseconds:0} ms | {overshootLimits[i]} | {bound:0} " +
+                    $"| {admitted} | {admitted - overshootLimits[i]:+0;-0;0} |");
             }
 
             Console.WriteLine();
@@ -72,7 +75,8 @@ internal static class RegionsCommand
             Console.WriteLine($"| regional | {regional.Rate:0} | {regional.CpuPerDecision:0.0} |");
             Console.WriteLine($"| global | {global.Rate:0} | {global.CpuPerDecision:0.0} |");
             Console.WriteLine();
-            Console.WriteLine($"global / regional throughput: {global.Rate / regional.Rate:P0}; sync CPU per decision: {global.CpuPerDecision - regional.CpuPerDecision:0.0} µs");
+            Console.WriteLine($"global / regional throughput: {global.Rate / regional.Rate:P0}; " +
+                $"sync CPU per decision: {global.CpuPerDecision - regional.CpuPerDecision:0.0} µs");
             foreach (var channel in channels)
             {
                 channel.Dispose();
@@ -125,7 +129,8 @@ internal static class RegionsCommand
     }
 
     /// <summary>Every region checks one key at <paramref name="rate"/>/s until each has been denied 20 times; answers the total admitted.</summary>
-    private static async Task<(long Admitted, double PerRegionRate)> OvershootAsync(Limiter.LimiterClient[] clients, string policy, double rate, CancellationToken cancellationToken)
+    private static async Task<(long Admitted, double PerRegionRate)> OvershootAsync(Limiter.LimiterClient[] clients, string policy, double rate,
+        CancellationToken cancellationToken)
     {
         const int CallersPerRegion = 8;
         long admitted = 0;
@@ -164,7 +169,8 @@ internal static class RegionsCommand
     }
 
     /// <summary>Closed-loop batch-10 checks over 10 000 keys for <paramref name="seconds"/>; decisions per second and CPU of every silo per decision.</summary>
-    private static async Task<(double Rate, double CpuPerDecision)> ThroughputAsync(Limiter.LimiterClient client, List<ChildProcess> silos, string policy, double seconds, CancellationToken cancellationToken)
+    private static async Task<(double Rate, double CpuPerDecision)> ThroughputAsync(Limiter.LimiterClient client, List<ChildProcess> silos, string policy,
+        double seconds, CancellationToken cancellationToken)
     {
         long decisions = 0;
         var cpuBefore = silos.Sum(static s => s.CpuTime().TotalMicroseconds);

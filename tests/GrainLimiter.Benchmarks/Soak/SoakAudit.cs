@@ -28,7 +28,8 @@ internal static class SoakAudit
             long admitted = 0, counted = 0, lost = 0, extra = 0, unread = 0;
             foreach (var chunk in keys.Chunk(Batch))
             {
-                var items = await ReadAsync(checker, cluster, policy, chunk.Select(k => traffic.KeyNames[k]).ToArray(), cancellationToken).ConfigureAwait(false);
+                var items = await ReadAsync(checker, cluster, policy, chunk.Select(k => traffic.KeyNames[k]).ToArray(), cancellationToken)
+                    .ConfigureAwait(false);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var saw = traffic.Admitted(p, chunk[i]);
@@ -53,7 +54,8 @@ internal static class SoakAudit
     }
 
     // A few tries: an answer a failure mode gave (a key whose silo just left) says nothing about its count.
-    private static async Task<IReadOnlyList<CheckItem>?> ReadAsync(HttpChecker checker, SoakCluster cluster, SoakPolicy policy, string[] keys, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<CheckItem>?> ReadAsync(HttpChecker checker, SoakCluster cluster, SoakPolicy policy, string[] keys,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {

@@ -100,7 +100,8 @@ internal sealed class SoakCluster : IAsyncDisposable
             {
                 try
                 {
-                    using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri(silo.HttpAddress, "/admin/v1/cluster"), cancellationToken).ConfigureAwait(false));
+                    using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri(silo.HttpAddress, "/admin/v1/cluster"), cancellationToken)
+                        .ConfigureAwait(false));
                     return json.RootElement.GetProperty("silos").EnumerateArray().Count(static s => s.GetProperty("status").GetString() == "active");
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)

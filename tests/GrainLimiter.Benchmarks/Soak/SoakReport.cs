@@ -61,33 +61,40 @@ internal sealed record SoakReport
     public bool Passed => ServerErrors == 0 && SiloCrashes == 0 && Audit.All(static a => a.Unread == 0) && Lost <= LostBound
         && !Trends.Any(static t => t.Growing);
 
-    public string MachineLine => $"{LoadReport.MachineCores()} cores; load average {LoadAverageBefore} at start, {LoadAverageAfter} at end; silos, redis-server and driver share the cores";
+    public string MachineLine => $"{LoadReport.MachineCores()} cores; load average {LoadAverageBefore} at start, {LoadAverageAfter} at end; "
+        + $"silos, redis-server and driver share the cores";
 
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Run {StartedAt:yyyy-MM-dd HH:mm} UTC, {TotalSeconds:0} s in all ({ClusterStartSeconds:0} s to start the cluster): `soak {Settings.CommandLine}`.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Run {StartedAt:yyyy-MM-dd HH:mm} UTC, {TotalSeconds:0} s in all "
+            + $"({ClusterStartSeconds:0} s to start the cluster): `soak {Settings.CommandLine}`.");
         md.AppendLine();
         md.AppendLine($"Soak: {Settings.Silos} silo processes, Redis storage and membership on one persistent redis-server (append-only, fsync always), "
             + $"FlushInterval {Settings.FlushInterval.TotalMilliseconds:0} ms; {Number(Settings.CallsPerSecond)} checks/s paced over every front, "
-            + $"{SoakPolicy.All.Count} policies ({string.Join(", ", SoakPolicy.All.Select(static p => p.Name))}), Zipf s={Settings.ZipfExponent:0.##} over {Number(Settings.Keys)} keys each, "
+            + $"{SoakPolicy.All.Count} policies ({string.Join(", ", SoakPolicy.All.Select(static p => p.Name))}), "
+            + $"Zipf s={Settings.ZipfExponent:0.##} over {Number(Settings.Keys)} keys each, "
             + $"{TrafficSeconds:0} s ({MachineLine}):");
         md.AppendLine();
         MeasureTable.AppendTo(md, Rows());
 
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Counts: each audited key's grain (a check of cost 0) against the admissions the traffic saw ({MachineLine}):");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Counts: each audited key's grain (a check of cost 0) against the admissions the traffic saw ({MachineLine}):");
         md.AppendLine();
         md.AppendLine("| policy | keys | admitted (seen) | counted by the grains | lost | extra (charged, answer an error) | unread |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var a in Audit)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {a.Policy} | {Number(a.Keys)} | {Number(a.Admitted)} | {Number(a.Counted)} | {Number(a.Lost)} | {Number(a.Extra)} | {Number(a.Unread)} |");
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {a.Policy} | {Number(a.Keys)} | {Number(a.Admitted)} | {Number(a.Counted)} | {Number(a.Lost)} | {Number(a.Extra)} | {Number(a.Unread)} |");
         }
 
         md.AppendLine();
-        md.AppendLine($"Resources per silo, samples every {Settings.SampleInterval.TotalSeconds:0.#} s after a {Settings.WarmUp.TotalSeconds:0} s warm-up of each process; "
-            + $"least-squares slope per minute; flat when slope × span stays under 10 % of the mean or a noise floor (RSS 32 MiB, 4 threads, 16 handles, 8 connections) ({MachineLine}):");
+        md.AppendLine($"Resources per silo, samples every {Settings.SampleInterval.TotalSeconds:0.#} s "
+            + $"after a {Settings.WarmUp.TotalSeconds:0} s warm-up of each process; "
+            + $"least-squares slope per minute; flat when slope × span stays under 10 % of the mean "
+            + $"or a noise floor (RSS 32 MiB, 4 threads, 16 handles, 8 connections) ({MachineLine}):");
         md.AppendLine();
         md.AppendLine("| silo | measure | samples | first | last | max | slope /min | verdict |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
@@ -97,11 +104,13 @@ internal sealed record SoakReport
         }
 
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Verdict: {(Passed ? "PASSED" : "FAILED")} (no 5xx, no crash, no count lost beyond the bound, no measure growing).");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"- Verdict: {(Passed ? "PASSED" : "FAILED")} (no 5xx, no crash, no count lost beyond the bound, no measure growing).");
         md.AppendLine($"- Lost-count bound: the audited admissions answered from 2 × FlushInterval before the kill to its end "
             + "(docs/storage.md: a crash loses at most "
             + "a key's last FlushInterval of counts; one more when the kill lands while that flush's writes are in flight).");
-        md.AppendLine("- Errors are answers no key's grain decided (a failure-mode reason: `owner_unreachable` while the killed silo's keys moved, `store_unavailable` "
+        md.AppendLine("- Errors are answers no key's grain decided "
+            + "(a failure-mode reason: `owner_unreachable` while the killed silo's keys moved, `store_unavailable` "
             + "while Redis was down), calls to the killed front, timeouts; never counted as decisions.");
         return md.ToString();
     }
@@ -111,13 +120,16 @@ internal sealed record SoakReport
         yield return ("checks decided by their grain", Number(Decided));
         yield return ("decided checks/s", Number(TrafficSeconds > 0 ? Decided / TrafficSeconds : 0));
         yield return ("p50 / p99 of a decided check", $"{Number(P50Us)} / {Number(P99Us)} µs");
-        yield return ("errors", ErrorCount == 0 ? "0" : $"{Number(ErrorCount)} ({string.Join(", ", Errors.OrderByDescending(static e => e.Value).Select(static e => $"{e.Key}: {e.Value:N0}"))})");
+        yield return ("errors", ErrorCount == 0
+            ? "0"
+            : $"{Number(ErrorCount)} ({string.Join(", ", Errors.OrderByDescending(static e => e.Value).Select(static e => $"{e.Key}: {e.Value:N0}"))})");
         yield return ("5xx", Number(ServerErrors));
         yield return ("silo crashes (not the one killed)", Number(SiloCrashes));
         yield return ("redis-server killed at / back at", $"{RedisDownAt.TotalSeconds:0.0} s / {RedisBackAt.TotalSeconds:0.0} s");
         yield return ("silo 2 killed at / replacement taking traffic at", $"{SiloKilledAt.TotalSeconds:0.0} s / {SiloReplacedAt.TotalSeconds:0.0} s");
         yield return ("counts lost / bound", $"{Number(Lost)} / {Number(LostBound)}");
-        yield return ("peak of any silo: RSS, threads, handles, TCP", $"{Number(Peak.ResidentBytes / 1048576.0)} MiB, {Peak.Threads}, {Peak.OpenHandles}, {Peak.TcpConnections}");
+        yield return ("peak of any silo: RSS, threads, handles, TCP",
+            $"{Number(Peak.ResidentBytes / 1048576.0)} MiB, {Peak.Threads}, {Peak.OpenHandles}, {Peak.TcpConnections}");
     }
 
     private static string Number(double value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -7,7 +7,8 @@ namespace GrainLimiter.Benchmarks.Soak;
 /// and whether that is flat: the growth the slope makes over the samples' span stays under 10 % of the mean, or under a
 /// floor of the measure's own noise (<see cref="FloorOf"/>), whichever is larger.
 /// </summary>
-internal sealed record Trend(string Process, string Measure, int Samples, double First, double Last, double Max, double Mean, double SlopePerMinute, double SpanMinutes)
+internal sealed record Trend(string Process, string Measure, int Samples, double First, double Last, double Max, double Mean, double SlopePerMinute,
+    double SpanMinutes)
 {
     public const string Resident = "RSS MiB";
     public const string Threads = "threads";

@@ -14,7 +14,8 @@ internal static class ActiveGrains
         {
             var text = await client.GetStringAsync(new Uri(silo, "/metrics"), cancellationToken).ConfigureAwait(false);
             // "grainlimiter_active_grains{otel_scope_name="GrainLimiter"} 1234 1733580000000"
-            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(Gauge, StringComparison.Ordinal) && l.Length > Gauge.Length && l[Gauge.Length] is '{' or ' ');
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(Gauge, StringComparison.Ordinal)
+                && l.Length > Gauge.Length && l[Gauge.Length] is '{' or ' ');
             return line is null ? null : (long)double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)

@@ -36,7 +36,8 @@ internal sealed class HttpChecker(int connectionsPerServer) : IDisposable
         for (var i = 0; i < checks.Count; i++)
         {
             var (policy, key, cost) = checks[i];
-            body.Append(i == 0 ? "" : ",").Append("{\"policy\":\"").Append(policy).Append("\",\"key\":\"").Append(key).Append("\",\"cost\":").Append(cost).Append('}');
+            body.Append(i == 0 ? "" : ",").Append("{\"policy\":\"").Append(policy).Append("\",\"key\":\"").Append(key)
+                .Append("\",\"cost\":").Append(cost).Append('}');
         }
 
         body.Append("]}");

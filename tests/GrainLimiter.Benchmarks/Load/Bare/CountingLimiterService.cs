@@ -25,7 +25,8 @@ internal sealed class CountingLimiterService(long accuracyLimit) : Limiter.Limit
             var count = _counts.GetOrAdd((hit.Policy, hit.Key), static _ => new StrongBox<long>());
             var allowed = TryTake(count, limit);
             response.Allowed &= allowed;
-            response.Decisions.Add(new Decision { Allowed = allowed, Limit = limit, Remaining = Math.Max(0, limit - Volatile.Read(ref count.Value)), Policy = hit.Policy, Key = hit.Key });
+            response.Decisions.Add(new Decision { Allowed = allowed, Limit = limit, Remaining = Math.Max(0, limit - Volatile.Read(ref count.Value)),
+                Policy = hit.Policy, Key = hit.Key });
         }
 
         return Task.FromResult(response);

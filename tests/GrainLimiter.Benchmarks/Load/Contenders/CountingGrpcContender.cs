@@ -31,7 +31,8 @@ internal sealed class CountingGrpcContender : Contender
         var contender = new CountingGrpcContender(server, settings.Connections) { Servers = [server.Process] };
         if (settings.SiloWarmUpTime > TimeSpan.Zero)
         {
-            await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.SiloWarmUpTime }, KeyDistribution.Uniform(settings.Keys), LimitKind.Open, cancellationToken).ConfigureAwait(false);
+            await contender.RunAsync(settings with { Warmup = TimeSpan.Zero, Duration = settings.SiloWarmUpTime },
+                KeyDistribution.Uniform(settings.Keys), LimitKind.Open, cancellationToken).ConfigureAwait(false);
         }
 
         return contender;

@@ -24,7 +24,8 @@ internal sealed class EnvoyContender : Contender
     {
         _channels = [.. Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(silo, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan },
+            HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true,
+                PooledConnectionLifetime = Timeout.InfiniteTimeSpan },
         }))];
         _clients = [.. _channels.Select(static channel => new EnvoyRateLimitService.RateLimitServiceClient(channel))];
     }
@@ -44,7 +45,9 @@ internal sealed class EnvoyContender : Contender
     private static string Descriptor(LimitKind kind, BenchLimits limits)
     {
         var (limit, window) = limits.Of(kind);
-        var unit = window == BenchLimits.Hour ? "hour" : window == BenchLimits.Second ? "second" : throw new ArgumentException($"No Envoy unit is {window}.", nameof(limits));
+        var unit = window == BenchLimits.Hour ? "hour"
+            : window == BenchLimits.Second ? "second"
+            : throw new ArgumentException($"No Envoy unit is {window}.", nameof(limits));
         return $"""
               - key: {EntryOf(kind)}
                 rate_limit: {"{"} unit: {unit}, requests_per_unit: {limit.ToString(System.Globalization.CultureInfo.InvariantCulture)} {"}"}

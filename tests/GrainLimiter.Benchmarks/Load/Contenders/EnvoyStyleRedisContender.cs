@@ -14,7 +14,8 @@ internal sealed class EnvoyStyleRedisContender(ConnectionMultiplexer[] connectio
 {
     public override string Name => "Redis INCRBY + EXPIRE (envoyproxy/ratelimit style)" + Batching;
 
-    public static async Task<EnvoyStyleRedisContender> ConnectAsync(RedisServer redis, int connections, int batch, BenchLimits limits, CancellationToken cancellationToken) =>
+    public static async Task<EnvoyStyleRedisContender> ConnectAsync(RedisServer redis, int connections, int batch, BenchLimits limits,
+        CancellationToken cancellationToken) =>
         new(await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false), batch, limits) { Servers = [redis.Process] };
 
     protected override async Task<bool> DecideAsync(IDatabaseAsync redis, string key, LimitKind limit)

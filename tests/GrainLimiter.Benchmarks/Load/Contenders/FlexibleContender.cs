@@ -19,7 +19,8 @@ internal sealed class FlexibleContender(RedisServer redis) : Contender
     public static async Task<bool> EnsureInstalledAsync(CancellationToken cancellationToken)
     {
         var directory = Path.Combine(SiloProcess.RepositoryRoot(), "tests", "node");
-        if (Directory.Exists(Path.Combine(directory, "node_modules", "rate-limiter-flexible")) && Directory.Exists(Path.Combine(directory, "node_modules", "ioredis")))
+        if (Directory.Exists(Path.Combine(directory, "node_modules", "rate-limiter-flexible"))
+            && Directory.Exists(Path.Combine(directory, "node_modules", "ioredis")))
         {
             return true;
         }

@@ -22,7 +22,8 @@ internal sealed class GrainLimiterClientContender(string transport, GrainLimiter
     public override bool RunsLeasesOff => true;
 
     public static Task<GrainLimiterClientContender> ConnectGrpcAsync(SiloProcess silo, CancellationToken cancellationToken) =>
-        WarmAsync("gRPC", new GrainLimiterClient(new GrainLimiterClientOptions { Deadline = Deadline, Endpoints = [silo.GrpcAddress] }), silo, cancellationToken);
+        WarmAsync("gRPC", new GrainLimiterClient(new GrainLimiterClientOptions { Deadline = Deadline, Endpoints = [silo.GrpcAddress] }),
+            silo, cancellationToken);
 
     public static Task<GrainLimiterClientContender> ConnectOrleansAsync(SiloProcess silo, CancellationToken cancellationToken) =>
         WarmAsync("Orleans", GrainLimiterOrleansClient.Create(
@@ -53,7 +54,8 @@ internal sealed class GrainLimiterClientContender(string transport, GrainLimiter
         return ValueTask.CompletedTask;
     }
 
-    private static async Task<GrainLimiterClientContender> WarmAsync(string transport, GrainLimiterClient client, SiloProcess silo, CancellationToken cancellationToken)
+    private static async Task<GrainLimiterClientContender> WarmAsync(string transport, GrainLimiterClient client, SiloProcess silo,
+        CancellationToken cancellationToken)
     {
         try
         {

@@ -26,7 +26,8 @@ internal sealed class RedisLuaContender : RedisContender
     /// <summary>The fixed-window script is what every row is ranked against, at its own batch size.</summary>
     public override bool IsBaseline => !_sliding;
 
-    public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, int batch, bool sliding, BenchLimits limits, CancellationToken cancellationToken)
+    public static async Task<RedisLuaContender> ConnectAsync(RedisServer redis, int connections, int batch, bool sliding, BenchLimits limits,
+        CancellationToken cancellationToken)
     {
         var opened = await OpenAsync(redis, connections, cancellationToken).ConfigureAwait(false);
         try
@@ -52,7 +53,8 @@ internal sealed class RedisLuaContender : RedisContender
         // The hash tag keeps a key's windows in one slot, as a Redis Cluster deployment needs.
         RedisKey current = $"{Prefix}:{limit}:{{{key}}}:{window}";
         var reply = _sliding
-            ? await redis.ScriptEvaluateAsync(_sha, [current, $"{Prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, windowMs, nowMs % windowMs]).ConfigureAwait(false)
+            ? await redis.ScriptEvaluateAsync(_sha, [current, $"{Prefix}:{limit}:{{{key}}}:{window - 1}"], [1, max, windowMs, nowMs % windowMs])
+                .ConfigureAwait(false)
             : await redis.ScriptEvaluateAsync(_sha, [current], [1, max, windowMs]).ConfigureAwait(false);
         return (long)((RedisResult[])reply!)[0] == 1;
     }

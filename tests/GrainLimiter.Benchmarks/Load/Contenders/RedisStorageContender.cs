@@ -36,7 +36,8 @@ internal sealed class RedisStorageContender : Contender
         {
             foreach (var limit in (LimitKind[])[LimitKind.Open, LimitKind.OpenUnleased])
             {
-                await ScaleCurve.LoadAsync(settings, contender._calls, KeyDistribution.Uniform(settings.Keys).Keys, 0, limit, cancellationToken).ConfigureAwait(false);
+                await ScaleCurve.LoadAsync(settings, contender._calls, KeyDistribution.Uniform(settings.Keys).Keys, 0, limit, cancellationToken)
+                    .ConfigureAwait(false);
             }
 
             await SiloWarmUp.RunAsync(silo, settings, KeyDistribution.Uniform(settings.Keys), cancellationToken).ConfigureAwait(false);

@@ -4,7 +4,8 @@ using System.Text;
 namespace GrainLimiter.Benchmarks.Load.Processes;
 
 /// <summary>
-/// A process the load run started (silo, redis-server, node), on a core of its own with <c>--pin</c>. Every one is registered so it is killed when the run ends,
+/// A process the load run started (silo, redis-server, node), on a core of its own with <c>--pin</c>.
+/// Every one is registered so it is killed when the run ends,
 /// whatever way it ends: normal exit, exception, Ctrl-C (<see cref="KillAll"/> from the cancel handler) or process exit.
 /// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
@@ -145,7 +146,9 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return line is null
+            ? 0
+            : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
     public async ValueTask DisposeAsync()

@@ -32,7 +32,8 @@ internal sealed class CountingGrpcProcess : IAsyncDisposable
             ["DOTNET_GCDynamicAdaptationMode"] = "0",
         };
         var process = ChildProcess.Start("counting gRPC server", "dotnet",
-            [typeof(CountingGrpcProcess).Assembly.Location, CountingLimiterServer.Command, port.ToString(CultureInfo.InvariantCulture), accuracyLimit.ToString(CultureInfo.InvariantCulture)],
+            [typeof(CountingGrpcProcess).Assembly.Location, CountingLimiterServer.Command, port.ToString(CultureInfo.InvariantCulture),
+                accuracyLimit.ToString(CultureInfo.InvariantCulture)],
             environment, core: CpuPinning.ServerCoreIfPinned);
         var server = new CountingGrpcProcess(process, port);
         try

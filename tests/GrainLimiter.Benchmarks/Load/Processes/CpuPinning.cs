@@ -31,7 +31,8 @@ internal static class CpuPinning
 
     /// <summary>The layout phrase of a report.</summary>
     public static string Description => Active
-        ? $"pinned: every server process (silo, redis-server, the gRPC-alone server) on core {ServerCore}, the driver (this process, node) on core {DriverCore}; one-process rows are not pinned"
+        ? $"pinned: every server process (silo, redis-server, the gRPC-alone server) on core {ServerCore}, "
+            + $"the driver (this process, node) on core {DriverCore}; one-process rows are not pinned"
         : "not pinned: servers and driver share every core (load --pin pins them)";
 
     /// <summary>Why <c>--pin</c> cannot run here, or null.</summary>

@@ -51,7 +51,8 @@ internal sealed class SiloProcess : IAsyncDisposable
         var path = Path.Combine(RepositoryRoot(), "silo", "bin", configuration, "net10.0", "GrainLimiter.Silo.dll");
         return File.Exists(path)
             ? path
-            : throw new FileNotFoundException($"The silo is not built at {path}; run 'dotnet build -c {configuration} silo' (dotnet run of this project builds it).", path);
+            : throw new FileNotFoundException(
+                $"The silo is not built at {path}; run 'dotnet build -c {configuration} silo' (dotnet run of this project builds it).", path);
     }
 
     public static string RepositoryRoot()
@@ -124,7 +125,8 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <summary>A silo loading <paramref name="policiesYaml"/> (and <paramref name="envoyYaml"/> when given) with
     /// <paramref name="settings"/> (environment variables) over the defaults: a single silo (localhost clustering) on free
     /// ports, in-memory storage. Cluster settings in <paramref name="settings"/> (membership, cluster id) make it join others.</summary>
-    public static async Task<SiloProcess> StartAsync(string policiesYaml, string? envoyYaml, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    public static async Task<SiloProcess> StartAsync(string policiesYaml, string? envoyYaml, IReadOnlyDictionary<string, string> settings,
+        CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("grainlimiter-bench-").FullName;
         var policies = Path.Combine(directory, "policies.yaml");
