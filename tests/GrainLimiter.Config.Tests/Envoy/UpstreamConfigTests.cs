@@ -33,7 +33,10 @@ public sealed class UpstreamConfigTests
     {
         { ["test/config/bad_limit_unit.yaml"], false, "descriptors[0].rate_limit.unit: 'foo' is not a unit" },
         { ["test/config/bad_yaml.yaml"], false, "not valid YAML" },
-        { ["test/config/basic_config.yaml", "test/config/duplicate_domain.yaml"], false, "duplicate_domain.yaml (line 1, column 9): domain: 'test-domain' is already defined" },
+        {
+            ["test/config/basic_config.yaml", "test/config/duplicate_domain.yaml"], false,
+            "duplicate_domain.yaml (line 1, column 9): domain: 'test-domain' is already defined"
+        },
         { ["test/config/duplicate_key.yaml"], false, "descriptors[1]: duplicate descriptor 'test-domain.key1_value1'" },
         { ["test/config/empty_domain.yaml"], false, "domain: is required" },
         { ["test/config/empty_key.yaml"], false, "descriptors[0].key: is required" },
@@ -59,7 +62,8 @@ public sealed class UpstreamConfigTests
     [MemberData(nameof(InvalidCases))]
     public void Every_invalid_case_is_refused_naming_its_problem(string[] files, bool merge, string problem)
     {
-        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Load(new EnvoyConfigSources { ConfigPaths = [.. files.Select(Upstream)], MergeDomainConfig = merge }));
+        var error = Assert.Throws<EnvoyConfigException>(() =>
+            EnvoyConfigLoader.Load(new EnvoyConfigSources { ConfigPaths = [.. files.Select(Upstream)], MergeDomainConfig = merge }));
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
@@ -72,7 +76,8 @@ public sealed class UpstreamConfigTests
         Assert.DoesNotContain("reload", config.Domains.Keys);
         Assert.Equal(20u, Match(config, "another", "key2=x").Limit.RequestsPerUnit);
 
-        var missing = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Load(new EnvoyConfigSources { RuntimeRoot = RuntimeRoot, RuntimeSubdirectory = "nope" }));
+        var missing = Assert.Throws<EnvoyConfigException>(() =>
+            EnvoyConfigLoader.Load(new EnvoyConfigSources { RuntimeRoot = RuntimeRoot, RuntimeSubdirectory = "nope" }));
         Assert.Contains("does not exist", missing.Message, StringComparison.Ordinal);
     }
 
@@ -107,7 +112,8 @@ public sealed class UpstreamConfigTests
         Assert.Equal(10u, Match(config, "test-domain", "key1=value1").Limit.RequestsPerUnit);
         Assert.Equal(20u, Match(config, "test-domain", "key2=value2").Limit.RequestsPerUnit);
 
-        var refused = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Load([Upstream("test/config/merge_domain_key1.yaml"), Upstream("test/config/merge_domain_key2.yaml")]));
+        var refused = Assert.Throws<EnvoyConfigException>(() =>
+            EnvoyConfigLoader.Load([Upstream("test/config/merge_domain_key1.yaml"), Upstream("test/config/merge_domain_key2.yaml")]));
         Assert.Contains("MergeDomainConfig", refused.Message, StringComparison.Ordinal);
     }
 
@@ -184,7 +190,8 @@ public sealed class UpstreamConfigTests
     [Fact]
     public void Share_threshold_needs_a_wildcard()
     {
-        var error = Assert.Throws<EnvoyConfigException>(() => EnvoyConfigLoader.Parse([("s.yaml", "domain: d\ndescriptors:\n  - key: k\n    value: plain\n    share_threshold: true\n")]));
+        var error = Assert.Throws<EnvoyConfigException>(() =>
+            EnvoyConfigLoader.Parse([("s.yaml", "domain: d\ndescriptors:\n  - key: k\n    value: plain\n    share_threshold: true\n")]));
         Assert.Contains("descriptors[0].share_threshold: applies only to a wildcard value", error.Message, StringComparison.Ordinal);
     }
 
