@@ -127,7 +127,6 @@ public static class SiloApp
                 p.GetRequiredService<ILogger<StallFence>>())
             : new StallFence(p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ILogger<StallFence>>()));
         services.AddHostedService(static p => p.GetRequiredService<StallFence>());
-        services.AddSingleton<IIncomingGrainCallFilter, StallFenceFilter>();
         services.AddSingleton<ICheckPipeline, CheckPipeline>();
         services.AddSingleton<CheckAdmission>();
         services.AddSingleton<CheckValidator>();

@@ -1,4 +1,5 @@
 using System.Net;
+using GrainLimiter.Silo.Cluster;
 using GrainLimiter.Silo.Storage;
 using GrainLimiter.Tls;
 using Microsoft.Extensions.Options;
@@ -44,6 +45,8 @@ public static class ClusteringSiloBuilderExtensions
             }
 
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LeavingSiloPause>();
+            // Only here: a single silo has no one to declare it dead, and a filter costs every grain call.
+            silo.AddIncomingGrainCallFilter<StallFenceFilter>();
             if (cluster.KubernetesHosting)
             {
                 // Only when asked, as Orleans advises (one Deployment forming the whole cluster): the pod name is the
